@@ -1,0 +1,248 @@
+import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError } from './errors.js';
+import { formatShape, shapesEqual } from './shape.js';
+import { Tensor, fromData } from './tensor.js';
+
+/**
+ * A backward rule: a vector-Jacobian product. Given the gradient of the output (shaped like the output),
+ * it returns one gradient per input, shaped like that input, or null where an input needs none.
+ * It never builds a Jacobian.
+ */
+export type BackwardFn = (dy: Tensor) => readonly (Tensor | null)[];
+
+/** What a recorded op leaves on its output for the backward pass. */
+export interface GraphNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Null once the graph has been released by a backward pass. */
+  backward: BackwardFn | null;
+  /** Tensors the rule reads, with their version at forward time. */
+  saved: readonly { tensor: Tensor; version: number }[];
+}
+
+/** One step of a backward pass, as reported to `onStep`. */
+export interface BackwardStep {
+  readonly op: string;
+  readonly output: Tensor;
+  readonly inputs: readonly Tensor[];
+  /** The gradient arriving at the op's output (the sum over its consumers). */
+  readonly upstream: Tensor;
+  /** The gradient each input receives from this op (before summing over branches). */
+  readonly downstream: readonly (Tensor | null)[];
+}
+
+export interface BackwardOptions {
+  /** Keep the graph (and what ops saved) so that backward can run through it again. */
+  retainGraph?: boolean;
+  /** Called once per op in the order the engine runs them; for transcripts and diagrams. */
+  onStep?: (step: BackwardStep) => void;
+}
+
+let gradEnabled = true;
+let anomalyMode = false;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording a graph: results do not require grad. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs `fn` with grad recording on, even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/**
+ * Runs `fn` in anomaly mode: the first op whose output holds a NaN or an Infinity throws an AnomalyError
+ * naming the op, its input shapes, and which input already held a non-finite value.
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  const previous = anomalyMode;
+  anomalyMode = true;
+  try {
+    return fn();
+  } finally {
+    anomalyMode = previous;
+  }
+}
+
+export function isAnomalyEnabled(): boolean {
+  return anomalyMode;
+}
+
+function firstNonFinite(t: Tensor): number {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
+function describe(t: Tensor, index: number): string {
+  return `input ${index}${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
+}
+
+const registry = new Map<string, { name: string }>();
+
+/**
+ * Registers an op under a name and returns it unchanged. Defining an op is registering it: tests ask
+ * `registeredOps()` which ops exist, so no hand-kept list can drift.
+ */
+export function defineOp<F extends (...args: any[]) => Tensor>(name: string, fn: F): F {
+  if (registry.has(name)) throw new ValueError('defineOp', `an op named '${name}' is already defined`);
+  registry.set(name, { name });
+  return fn;
+}
+
+/** Names of every op defined so far. */
+export function registeredOps(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/**
+ * Records `out` as the result of `op` applied to `inputs`: when grad is enabled and some input requires
+ * grad, `out` requires grad and remembers the backward rule. `saved` lists the tensors the rule reads,
+ * so that an in-place write to one of them between forward and backward is caught.
+ */
+export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
+  if (anomalyMode && firstNonFinite(out) >= 0) {
+    const culprit = inputs.findIndex((t) => firstNonFinite(t) >= 0);
+    const shapes = inputs.map((t) => formatShape(t.shape)).join(', ');
+    const cause =
+      culprit >= 0
+        ? `${describe(inputs[culprit]!, culprit)} already held ${inputs[culprit]!.data[firstNonFinite(inputs[culprit]!)]}`
+        : 'every input was finite, so this op produced it';
+    throw new AnomalyError(op, `output holds ${out.data[firstNonFinite(out)]} at flat index ${firstNonFinite(out)} (inputs ${shapes}); ${cause}`);
+  }
+  if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
+  out.requiresGrad = true;
+  out._node = { op, inputs, backward, saved: saved.map((tensor) => ({ tensor, version: tensor.version })) };
+  return out;
+}
+
+/** Children before parents, iteratively (a 100,000-op chain must not overflow the stack). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top.tensor._node?.inputs;
+    if (inputs !== undefined && top.next < inputs.length) {
+      const input = inputs[top.next++]!;
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push({ tensor: input, next: 0 });
+      }
+    } else {
+      stack.pop();
+      order.push(top.tensor);
+    }
+  }
+  return order.reverse();
+}
+
+function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefined): Tensor {
+  if (seed === undefined) {
+    if (root.size !== 1) {
+      throw new GraphError(
+        'backward',
+        `the output has shape ${formatShape(root.shape)}, not a scalar: pass a seed gradient of that shape, or reduce it first (e.g. y.sum().backward())`,
+      );
+    }
+    return fromData(new Float64Array([1]), root.shape);
+  }
+  const t = seed instanceof Tensor ? seed : typeof seed === 'number' ? fromData(new Float64Array([seed]), []) : fromData(Float64Array.from(seed), [seed.length]);
+  if (!shapesEqual(t.shape, root.shape) && !(t.size === root.size && !(seed instanceof Tensor))) {
+    throw new ShapeError('backward', `seed gradient of shape ${formatShape(t.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+  }
+  return t.size === root.size && !shapesEqual(t.shape, root.shape) ? fromData(t.data, root.shape) : t;
+}
+
+function addInto(a: Tensor, b: Tensor): Tensor {
+  const x = a.data;
+  const y = b.data;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + y[i]!;
+  return fromData(out, a.shape);
+}
+
+export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined, options: BackwardOptions): void {
+  if (!root.requiresGrad) {
+    throw new GraphError('backward', `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
+  }
+  if (root._node !== null && root._node.backward === null) {
+    throw new GraphError('backward', `the graph behind '${root._node.op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`);
+  }
+  const seed = toSeed(root, seedValue);
+  const order = topologicalOrder(root);
+  for (const t of order) {
+    const node = t._node;
+    if (node === null) continue;
+    if (node.backward === null) {
+      throw new GraphError('backward', `the graph behind '${node.op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`);
+    }
+    for (const { tensor, version } of node.saved) {
+      if (tensor.version !== version) {
+        throw new InPlaceError(
+          node.op,
+          `a tensor${tensor.name ? ` '${tensor.name}'` : ''} of shape ${formatShape(tensor.shape)} saved for backward was modified in place (version ${version} at forward, ${tensor.version} now)`,
+        );
+      }
+    }
+  }
+
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  // Gradient objects already handed to a leaf or to a caller: never alias them into a second .grad.
+  const handedOut = new Set<Tensor>([seed]);
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (const t of order) {
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      const node = t._node;
+      if (node === null || t._retainGrad) {
+        const own = handedOut.has(g) || !g.isContiguous || g.nd.offset !== 0 ? fromData(g.data.slice(), g.shape) : g;
+        handedOut.add(own);
+        t.grad = t.grad === null ? own : addInto(t.grad, own);
+      }
+      if (node === null) continue;
+      const downstream = node.backward!(g);
+      if (downstream.length !== node.inputs.length) {
+        throw new GraphError(node.op, `backward rule returned ${downstream.length} gradients for ${node.inputs.length} inputs`);
+      }
+      for (let i = 0; i < node.inputs.length; i++) {
+        const input = node.inputs[i]!;
+        const gi = downstream[i];
+        if (gi === null || gi === undefined || !input.requiresGrad) continue;
+        if (!shapesEqual(gi.shape, input.shape)) {
+          throw new ShapeError(node.op, `backward returned a gradient of shape ${formatShape(gi.shape)} for ${describe(input, i)}`);
+        }
+        const existing = grads.get(input);
+        // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
+        grads.set(input, existing === undefined ? gi : addInto(existing, gi));
+      }
+      options.onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
+      if (!options.retainGraph) {
+        node.backward = null;
+        node.saved = [];
+      }
+    }
+  } finally {
+    gradEnabled = previous;
+  }
+}

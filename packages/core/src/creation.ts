@@ -1,0 +1,160 @@
+import ndarray from 'ndarray';
+import { ShapeError, ValueError } from './errors.js';
+import { checkShape, formatShape, sizeOf } from './shape.js';
+import { randomFor } from './random.js';
+import { Tensor, type TensorOptions } from './tensor.js';
+
+export interface CreationOptions extends TensorOptions {
+  /** The shape to give a flat array or typed array of values. */
+  shape?: readonly number[];
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** Same seed, same numbers, on every run and machine. */
+  seed?: number;
+}
+
+export type NestedArray = number | readonly NestedArray[];
+
+function make(data: Float64Array, shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return new Tensor(ndarray(data, shape.slice()), { requiresGrad: options.requiresGrad, name: options.name });
+}
+
+/** The shape of a nested array, checking that it is rectangular and numeric. */
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0]!;
+  }
+  return shape;
+}
+
+function fill(values: NestedArray, shape: number[], out: Float64Array): void {
+  let k = 0;
+  const walk = (v: NestedArray, axis: number, path: number[]): void => {
+    if (axis === shape.length) {
+      if (typeof v !== 'number') {
+        throw new ValueError('tensor', `non-numeric value ${Array.isArray(v) ? 'array' : JSON.stringify(v)} at index [${path.join(', ')}]${Array.isArray(v) ? ` (ragged nested array: expected shape ${formatShape(shape)})` : ''}`);
+      }
+      out[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) {
+      throw new ShapeError('tensor', `ragged nested array: at index [${path.join(', ')}] expected ${shape[axis]} entries (shape ${formatShape(shape)}), got ${Array.isArray(v) ? v.length : typeof v}`);
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i]!, axis + 1, [...path, i]);
+  };
+  walk(values, 0, []);
+}
+
+/**
+ * A tensor from a number, nested arrays, or a flat array / typed array with `{ shape }`.
+ * Values are always copied into a fresh Float64Array.
+ */
+export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options: CreationOptions = {}): Tensor {
+  if (values instanceof Tensor) return make(values.data.slice(), options.shape ? checkShape(options.shape, 'tensor') : values.shape, options);
+  if (typeof values === 'number') {
+    const shape = options.shape ? checkShape(options.shape, 'tensor') : [];
+    if (sizeOf(shape) !== 1) throw new ShapeError('tensor', `one value cannot fill shape ${formatShape(shape)}`);
+    return make(new Float64Array([values]), shape, options);
+  }
+  if (ArrayBuffer.isView(values) || (Array.isArray(values) && options.shape !== undefined)) {
+    const flat = values as ArrayLike<number>;
+    const shape = options.shape ? checkShape(options.shape, 'tensor') : [flat.length];
+    if (sizeOf(shape) !== flat.length) {
+      throw new ShapeError('tensor', `${flat.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+    const data = new Float64Array(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${JSON.stringify(v)} at flat index ${i}`);
+      data[i] = v;
+    }
+    return make(data, shape, options);
+  }
+  if (!Array.isArray(values)) throw new ValueError('tensor', `cannot make a tensor from ${typeof values}`);
+  const shape = inferShape(values as NestedArray);
+  const data = new Float64Array(sizeOf(shape));
+  fill(values as NestedArray, shape, data);
+  return make(data, shape, options);
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  const s = checkShape(shape, 'full');
+  return make(new Float64Array(sizeOf(s)).fill(value), s, options);
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  const s = checkShape(shape, 'zeros');
+  return make(new Float64Array(sizeOf(s)), s, options);
+}
+
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(checkShape(shape, 'ones'), 1, options);
+}
+
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return zeros(t.shape, options);
+}
+
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return ones(t.shape, options);
+}
+
+/** Values from `start` (inclusive) to `stop` (exclusive) by `step`, as NumPy's arange; `arange(n)` is 0..n-1. */
+export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
+    throw new ValueError('arange', `start ${start}, stop ${stop} and step ${step} must be finite, with a non-zero step`);
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return make(data, [n], options);
+}
+
+/** `num` evenly spaced values from `start` to `stop`, both included (NumPy's linspace). */
+export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ValueError('linspace', `num must be a non-negative integer, got ${num}`);
+  const data = new Float64Array(num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) data[i] = start + i * step;
+  if (num > 1) data[num - 1] = stop;
+  return make(data, [num], options);
+}
+
+/** The n x m identity (m defaults to n). */
+export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  const s = checkShape([n, m], 'eye');
+  const data = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return make(data, s, options);
+}
+
+/** Uniform values in [low, high) (default [0, 1)). */
+export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const s = checkShape(shape, 'rand');
+  const rng = randomFor(options.seed);
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  const data = new Float64Array(sizeOf(s));
+  for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * rng.uniform();
+  return make(data, s, options);
+}
+
+/** Normal values with mean `mean` and standard deviation `std` (default 0 and 1). */
+export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const s = checkShape(shape, 'randn');
+  const rng = randomFor(options.seed);
+  const mean = options.mean ?? 0;
+  const std = options.std ?? 1;
+  const data = new Float64Array(sizeOf(s));
+  for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
+  return make(data, s, options);
+}

@@ -1,0 +1,59 @@
+import type { Tensor } from './tensor.js';
+
+const SUMMARIZE_ABOVE = 1000;
+const EDGE = 3;
+
+function formatNumber(v: number, decimals: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  return v.toFixed(decimals);
+}
+
+/** NumPy-like printing: aligned columns, 4 decimals (or integers), `...` for large tensors. */
+export function formatTensor(t: Tensor): string {
+  const data = t.data;
+  const shape = t.shape;
+  const summarize = data.length > SUMMARIZE_ABOVE;
+  let allIntegers = true;
+  let useExponent = false;
+  let maxAbs = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (Number.isFinite(v)) {
+      if (!Number.isInteger(v)) allIntegers = false;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+  }
+  if (maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4)) useExponent = true;
+  const fmt = (v: number): string =>
+    useExponent && Number.isFinite(v) ? v.toExponential(4) : formatNumber(v, allIntegers ? 0 : 4) + (allIntegers && Number.isFinite(v) ? '.' : '');
+  let width = 0;
+  for (let i = 0; i < data.length; i++) width = Math.max(width, fmt(data[i]!).length);
+  const suffix = t.requiresGrad ? (t._node ? `, op=${t._node.op}` : ', requiresGrad=true') : '';
+  const prefix = 'tensor(';
+  if (shape.length === 0) return `${prefix}${fmt(data[0]!)}${suffix})`;
+
+  const strides: number[] = [];
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  const render = (axis: number, offset: number, indent: string): string => {
+    const n = shape[axis]!;
+    const indices: (number | null)[] = [];
+    if (summarize && n > 2 * EDGE) {
+      for (let i = 0; i < EDGE; i++) indices.push(i);
+      indices.push(null);
+      for (let i = n - EDGE; i < n; i++) indices.push(i);
+    } else for (let i = 0; i < n; i++) indices.push(i);
+    if (axis === shape.length - 1) {
+      return '[' + indices.map((i) => (i === null ? '...' : fmt(data[offset + i]!).padStart(width))).join(', ') + ']';
+    }
+    const sep = ',' + '\n'.repeat(shape.length - axis - 1) + indent + ' ';
+    return '[' + indices.map((i) => (i === null ? '...' : render(axis + 1, offset + i * strides[axis]!, indent + ' '))).join(sep) + ']';
+  };
+  const body = render(0, 0, ' '.repeat(prefix.length));
+  const shapeNote = summarize ? `, shape=[${shape.join(', ')}]` : '';
+  return `${prefix}${body}${shapeNote}${suffix})`;
+}

@@ -1,0 +1,45 @@
+export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, type NdFloat64, type TensorOptions, type VersionCounter } from './tensor.js';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  type CreationOptions,
+  type RandomOptions,
+  type NestedArray,
+} from './creation.js';
+export {
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  detectAnomaly,
+  isAnomalyEnabled,
+  record,
+  defineOp,
+  registeredOps,
+  type BackwardFn,
+  type BackwardOptions,
+  type BackwardStep,
+  type GraphNode,
+} from './autograd.js';
+export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, AnomalyError } from './errors.js';
+export {
+  type Shape,
+  sizeOf,
+  formatShape,
+  shapesEqual,
+  contiguousStrides,
+  checkShape,
+  broadcastShapes,
+  normalizeAxis,
+  normalizeAxes,
+} from './shape.js';
+export { Random, manualSeed } from './random.js';
+export { formatTensor } from './format.js';

@@ -1,0 +1,229 @@
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+import ops from 'ndarray-ops';
+import { GraphError, ShapeError, ValueError } from './errors.js';
+import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { formatTensor } from './format.js';
+import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
+
+export type NdFloat64 = NdArray<Float64Array>;
+
+/** Shared by a tensor and every view of the same storage: bumped by each in-place write. */
+export interface VersionCounter {
+  value: number;
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  name?: string;
+}
+
+/**
+ * An n-dimensional float64 array with an optional gradient. Storage is a Float64Array seen through an
+ * `ndarray` view (shape, strides, offset), so transposes and broadcasts can be views without copies.
+ */
+export class Tensor {
+  readonly nd: NdFloat64;
+  readonly shape: readonly number[];
+  /** The gradient accumulated by backward passes; null until one reaches this tensor. */
+  grad: Tensor | null = null;
+  name: string | undefined;
+  /** @internal The op that produced this tensor and what its backward needs; null for leaves. */
+  _node: GraphNode | null = null;
+  /** @internal */
+  _version: VersionCounter;
+  /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
+  _retainGrad = false;
+  private _requiresGrad: boolean;
+
+  constructor(nd: NdFloat64, options: TensorOptions = {}, version?: VersionCounter) {
+    this.nd = nd;
+    this.shape = Object.freeze(nd.shape.slice());
+    this._requiresGrad = options.requiresGrad ?? false;
+    this.name = options.name;
+    this._version = version ?? { value: 0 };
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Whether backward should compute a gradient for this tensor. */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (this._node !== null && !value) {
+      throw new GraphError('requiresGrad', 'only a leaf tensor can stop requiring grad; use detach() for a non-leaf');
+    }
+    this._requiresGrad = value;
+  }
+
+  /** A leaf was made by the user (or by an op under noGrad), not recorded from an op. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** How many in-place writes the storage has seen (PyTorch's version counter). */
+  get version(): number {
+    return this._version.value;
+  }
+
+  /** True when the values sit in row-major order from the start of the storage. */
+  get isContiguous(): boolean {
+    return isContiguousView(this.nd);
+  }
+
+  /**
+   * The values in row-major order. For a contiguous tensor this is the storage itself (no copy):
+   * write through `mutate()` so that in-place checks see the change.
+   */
+  get data(): Float64Array {
+    const nd = this.nd;
+    if (isContiguousView(nd) && nd.offset === 0 && nd.data.length === this.size) return nd.data;
+    return contiguousCopy(nd);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError('item', `only a one-element tensor has an item; this one has shape ${formatShape(this.shape)}`);
+    return this.nd.data[this.nd.offset]!;
+  }
+
+  /** Nested number arrays (a number for a 0-d tensor). */
+  toArray(): any {
+    const data = this.data;
+    if (this.ndim === 0) return data[0];
+    const build = (axis: number, offset: number, strides: number[]): any => {
+      const n = this.shape[axis]!;
+      const out = new Array(n);
+      if (axis === this.ndim - 1) for (let i = 0; i < n; i++) out[i] = data[offset + i];
+      else for (let i = 0; i < n; i++) out[i] = build(axis + 1, offset + i * strides[axis]!, strides);
+      return out;
+    };
+    return build(0, 0, contiguousStrides(this.shape));
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** The same values (and storage) cut off from the graph: no gradient flows through it. */
+  detach(): Tensor {
+    return new Tensor(this.nd, { name: this.name }, this._version);
+  }
+
+  /** Keep `.grad` on this intermediate (non-leaf) tensor during backward, as PyTorch's retain_grad(). */
+  retainGrad(): this {
+    if (this._node !== null) this._retainGrad = true;
+    return this;
+  }
+
+  /** Names this tensor (for error messages and diagrams) and returns it, so it chains: `W.matmul(x).named('q')`. */
+  named(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor. A non-scalar output needs a `seed` of its own shape.
+   * Gradients accumulate into the `.grad` of leaves that require grad, across calls, until zeroGrad().
+   */
+  backward(seed?: Tensor | number | ArrayLike<number>, options: BackwardOptions = {}): void {
+    runBackward(this, seed, options);
+  }
+
+  /** Forgets the accumulated gradient. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Writes into the storage in place and bumps the version counter, so that a backward that saved
+   * this tensor before the write fails loudly instead of using the new values.
+   */
+  mutate(write: (data: Float64Array) => void): this {
+    if (isGradEnabled() && this._requiresGrad) {
+      throw new GraphError('mutate', `a tensor${this.name ? ` '${this.name}'` : ''} that requires grad cannot be modified in place while grad is enabled; wrap the update in noGrad()`);
+    }
+    const nd = this.nd;
+    if (isContiguousView(nd) && nd.offset === 0 && nd.data.length === this.size) {
+      write(nd.data);
+    } else {
+      const copy = contiguousCopy(nd);
+      write(copy);
+      ops.assign(nd, ndarray(copy, this.shape.slice()));
+    }
+    this._version.value++;
+    return this;
+  }
+}
+
+export function isContiguousView(nd: NdFloat64): boolean {
+  const shape = nd.shape;
+  const strides = nd.stride;
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i]!;
+  }
+  return true;
+}
+
+function contiguousCopy(nd: NdFloat64): Float64Array {
+  const out = new Float64Array(sizeOf(nd.shape));
+  if (out.length === 0) return out;
+  if (nd.shape.length === 0) {
+    out[0] = nd.data[nd.offset]!;
+    return out;
+  }
+  ops.assign(ndarray(out, nd.shape.slice()), nd);
+  return out;
+}
+
+/** Wraps row-major values as a tensor of the given shape, without copying. */
+export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
+  if (data.length !== sizeOf(shape)) {
+    throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+  }
+  return new Tensor(ndarray(data, shape.slice()), options);
+}
+
+/** A tensor that views an ndarray from scijs code (no copy when it already holds float64). */
+export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
+  if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
+  const size = sizeOf(nd.shape);
+  const out = new Float64Array(size);
+  const view = ndarray(out, nd.shape.slice());
+  if (nd.shape.length === 0) out[0] = Number(nd.get());
+  else {
+    // Generic data (arrays, other typed arrays): read element by element through get().
+    const idx = new Array<number>(nd.shape.length).fill(0);
+    for (let i = 0; i < size; i++) {
+      const v = Number((nd.get as (...i: number[]) => unknown)(...idx));
+      if (Number.isNaN(v) && typeof (nd.get as (...i: number[]) => unknown)(...idx) !== 'number') {
+        throw new ValueError('fromNdarray', `non-numeric value at index [${idx.join(', ')}]`);
+      }
+      view.data[i] = v;
+      for (let a = idx.length - 1; a >= 0; a--) {
+        if (++idx[a]! < nd.shape[a]!) break;
+        idx[a] = 0;
+      }
+    }
+  }
+  return new Tensor(view, options);
+}
+
+/** A tensor over the same storage as `x` with another shape / strides / offset: no copy, shared version counter. */
+export function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number = x.nd.offset): Tensor {
+  return new Tensor(ndarray(x.nd.data, shape.slice(), strides.slice(), offset), {}, x._version);
+}

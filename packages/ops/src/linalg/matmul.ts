@@ -1,0 +1,85 @@
+import { Tensor, ShapeError, broadcastShapes, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
+import { gemmKernel } from '../kernels/backend.js';
+import { broadcastStrides, unbroadcast } from '../broadcast.js';
+import { reshape } from '../shape/reshape.js';
+import { transpose } from '../shape/transpose.js';
+import { view } from '../shape/view.js';
+
+/** Batched product of >= 2-d tensors whose batch dims broadcast; operands read through their strides. */
+function batchedProduct(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2]!;
+  const k = a.shape[a.ndim - 1]!;
+  const n = b.shape[b.ndim - 1]!;
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  const count = sizeOf(batch);
+  const c = new Float64Array(count * m * n);
+  const kernel = gemmKernel();
+  const aRs = a.nd.stride[a.ndim - 2]!;
+  const aCs = a.nd.stride[a.ndim - 1]!;
+  const bRs = b.nd.stride[b.ndim - 2]!;
+  const bCs = b.nd.stride[b.ndim - 1]!;
+  // Batch offsets: the view's own strides along real batch axes, 0 along broadcast ones.
+  const aStrides = batchStrides(a, batch);
+  const bStrides = batchStrides(b, batch);
+  const index = new Array<number>(batch.length).fill(0);
+  for (let t = 0; t < count; t++) {
+    let ao = a.nd.offset;
+    let bo = b.nd.offset;
+    for (let d = 0; d < batch.length; d++) {
+      ao += index[d]! * aStrides[d]!;
+      bo += index[d]! * bStrides[d]!;
+    }
+    kernel.gemm(m, n, k, a.nd.data, ao, aRs, aCs, b.nd.data, bo, bRs, bCs, c, t * m * n, false);
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++index[d]! < batch[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return fromData(c, [...batch, m, n]);
+}
+
+function batchStrides(x: Tensor, batch: readonly number[]): number[] {
+  const own = x.shape.slice(0, -2);
+  const zeroed = broadcastStrides(own, batch); // 0 where broadcast, contiguous strides elsewhere
+  const lead = batch.length - own.length;
+  return zeroed.map((s, i) => (s === 0 ? 0 : x.nd.stride[i - lead]!));
+}
+
+/**
+ * Matrix product with NumPy's rules: matrix·matrix, matrix·vector, vector·matrix, vector·vector, and
+ * batched [..., m, k]·[..., k, n] with broadcast batch dims.
+ */
+export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError('matmul', `operands must have at least one dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const ka = a.shape[a.ndim - 1]!;
+  const kb = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
+  if (ka !== kb) {
+    throw new ShapeError('matmul', `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${ka} (last dim of a) != ${kb} (${b.ndim === 1 ? 'dim 0' : 'second-to-last dim'} of b)`);
+  }
+  // Vectors become 1-row / 1-column matrices (views), and the extra axis is dropped from the result.
+  const a2 = a.ndim === 1 ? view(a, [1, ka], [0, a.nd.stride[0]!]) : a;
+  const b2 = b.ndim === 1 ? view(b, [kb, 1], [b.nd.stride[0]!, 0]) : b;
+  const full = batchedProduct(a2, b2);
+  let shape = full.shape.slice();
+  if (b.ndim === 1) shape.splice(shape.length - 1, 1);
+  if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+  const y = fromData(full.data, shape);
+  return record(
+    'matmul',
+    [a, b],
+    y,
+    (dy) => {
+      const dC = fromData(dy.data, full.shape);
+      // dA = dC · B^T and dB = A^T · dC: transposes are stride views, summed back over broadcast batch dims.
+      const da = a.requiresGrad ? reshape(unbroadcast(matmul(dC, transpose(b2)), a2.shape), a.shape) : null;
+      const db = b.requiresGrad ? reshape(unbroadcast(matmul(transpose(a2), dC), b2.shape), b.shape) : null;
+      return [da, db];
+    },
+    [a, b],
+  );
+});
+

@@ -1,0 +1,47 @@
+import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
+import { broadcastTo } from '../shape/broadcastTo.js';
+
+/** Sums over `axes` (sorted, distinct); returns values in the keepDims shape. */
+export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
+  const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const data = x.data;
+  const o = new Float64Array(sizeOf(keptShape));
+  if (axes.length === x.ndim) {
+    let s = 0;
+    for (let i = 0; i < data.length; i++) s += data[i]!;
+    o[0] = s;
+    return fromData(o, keptShape);
+  }
+  // Walk the input in order; each element lands at its output offset (stride 0 along reduced axes).
+  const own = contiguousStrides(keptShape);
+  const os = x.shape.map((_, i) => (axes.includes(i) ? 0 : own[i]!));
+  const nd = x.ndim;
+  const inner = x.shape[nd - 1]!;
+  const oi = os[nd - 1]!;
+  const index = new Array<number>(nd).fill(0);
+  let oo = 0;
+  for (let base = 0; base < data.length; base += inner) {
+    if (oi === 0) {
+      let s = 0;
+      for (let j = 0; j < inner; j++) s += data[base + j]!;
+      o[oo] += s;
+    } else for (let j = 0; j < inner; j++) o[oo + j] += data[base + j]!;
+    for (let axis = nd - 2; axis >= 0; axis--) {
+      oo += os[axis]!;
+      if (++index[axis]! < x.shape[axis]!) break;
+      oo -= os[axis]! * x.shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return fromData(o, keptShape);
+}
+
+/** Sum over `axis` (all axes by default; a number or a list, negative allowed). */
+export const sum = defineOp('sum', (x: Tensor, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+  const axes = normalizeAxes(axis, x.ndim, 'sum');
+  const kept = sumKernel(x, axes);
+  const shape = keepDims ? kept.shape : x.shape.filter((_, i) => !axes.includes(i));
+  const y = fromData(kept.data, shape);
+  // d(sum)/dx = 1 everywhere: the upstream gradient is copied back along the summed axes.
+  return record('sum', [x], y, (dy) => [broadcastTo(fromData(dy.data, kept.shape), x.shape)]);
+});

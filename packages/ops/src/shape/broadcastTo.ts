@@ -1,0 +1,16 @@
+import { Tensor, ShapeError, broadcastShapes, defineOp, formatShape, record, shapesEqual } from '@tensorgrad/core';
+import { unbroadcast } from '../broadcast.js';
+import { view } from './view.js';
+
+/** Broadcasts `x` to `shape` as a view: broadcast axes get stride 0, so no values are copied. */
+export const broadcastTo = defineOp('broadcastTo', (x: Tensor, shape: readonly number[]): Tensor => {
+  const target = broadcastShapes('broadcastTo', x.shape, shape);
+  if (!shapesEqual(target, shape)) {
+    throw new ShapeError('broadcastTo', `cannot broadcast shape ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  }
+  const lead = shape.length - x.ndim;
+  const strides = shape.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : x.nd.stride[i - lead]!));
+  const y = view(x, shape, strides);
+  // The backward of a broadcast is a sum over the broadcast axes.
+  return record('broadcastTo', [x], y, (dy) => [unbroadcast(dy, x.shape)]);
+});

@@ -1,0 +1,22 @@
+import { Tensor, ShapeError, checkShape, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
+import { view } from './view.js';
+
+/** Resolves one -1 in a requested shape from the element count. */
+function resolveShape(x: Tensor, shape: readonly number[]): number[] {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
+  const known = checkShape(shape.filter((d) => d !== -1), 'reshape');
+  const knownSize = sizeOf(known);
+  const resolved = shape.map((d) => (d === -1 ? (knownSize === 0 ? 0 : x.size / knownSize) : d));
+  if (!resolved.every(Number.isInteger) || sizeOf(resolved) !== x.size) {
+    throw new ShapeError('reshape', `cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+  }
+  return resolved;
+}
+
+/** Same values in a new shape (one dimension may be -1). A view when `x` is contiguous, else a copy. */
+export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[]): Tensor => {
+  const target = resolveShape(x, shape);
+  const y = x.isContiguous ? view(x, target, contiguousStrides(target)) : fromData(x.data, target);
+  return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)]);
+});

@@ -1,0 +1,24 @@
+import { Tensor, ShapeError, defineOp, formatShape, normalizeAxis, record } from '@tensorgrad/core';
+import { view } from './view.js';
+
+/**
+ * Permutes the axes (by default swaps the last two) as a strided view: no values move, so matmul can
+ * read a transposed operand through its strides.
+ */
+export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly number[]): Tensor => {
+  const nd = x.ndim;
+  let perm: number[];
+  if (axes === undefined) {
+    perm = Array.from({ length: nd }, (_, i) => i);
+    if (nd >= 2) [perm[nd - 2], perm[nd - 1]] = [perm[nd - 1]!, perm[nd - 2]!];
+  } else {
+    if (axes.length !== nd) throw new ShapeError('transpose', `permutation [${axes.join(', ')}] does not match a tensor of shape ${formatShape(x.shape)}`);
+    perm = axes.map((a) => normalizeAxis(a, nd, 'transpose'));
+    if (new Set(perm).size !== nd) throw new ShapeError('transpose', `[${axes.join(', ')}] is not a permutation of the axes of a tensor of shape ${formatShape(x.shape)}`);
+  }
+  const y = view(x, perm.map((p) => x.shape[p]!), perm.map((p) => x.nd.stride[p]!));
+  const inverse = new Array<number>(nd);
+  perm.forEach((p, i) => (inverse[p] = i));
+  // The transpose of a permutation is its inverse.
+  return record('transpose', [x], y, (dy) => [transpose(dy, inverse)]);
+});

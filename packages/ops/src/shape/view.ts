@@ -1,0 +1,1 @@
+export { viewOf as view } from '@tensorgrad/core';

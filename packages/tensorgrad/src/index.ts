@@ -1,0 +1,3 @@
+export * from '@tensorgrad/core';
+export * from '@tensorgrad/ops';
+export * from '@tensorgrad/nn';

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+import { defaultServerConditions } from 'vite';
+
+// Tests run the TypeScript sources directly: the '@tensorgrad/source' export condition points each
+// package at src/, so no build step stands between an edit and a test run.
+const conditions = ['@tensorgrad/source', ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@tensorgrad/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
