@@ -9,28 +9,33 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 }
 
 /**
- * Elementwise `f(a, b)` with NumPy broadcasting. Same-shape and scalar operands take flat loops; the
- * general case walks the output with an odometer over all but the last axis.
+ * One row of a binary elementwise op: `o[oo + j] = f(x[xo + j*xs], y[yo + j*ys])` for j < n. Each op
+ * writes its own loop, so the per-element work is a plain expression, not a closure call; the
+ * broadcasting walk calls the row function once per output row (once in all for same-shape operands).
  */
-export function broadcastBinary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+export type RowKernel = (o: Float64Array, oo: number, x: Float64Array, xo: number, xs: number, y: Float64Array, yo: number, ys: number, n: number) => void;
+
+/**
+ * Elementwise binary op with NumPy broadcasting, computed row by row with `row`. Same-shape and
+ * scalar operands take a single flat call; the general case walks the output rows with an odometer.
+ */
+export function broadcastRows(op: string, a: Tensor, b: Tensor, row: RowKernel): Tensor {
   const x = a.data;
   const y = b.data;
   if (shapesEqual(a.shape, b.shape)) {
     const o = new Float64Array(x.length);
-    for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, y[i]!);
+    row(o, 0, x, 0, 1, y, 0, 1, o.length);
     return fromData(o, a.shape);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const size = sizeOf(shape);
   const o = new Float64Array(size);
   if (b.size === 1 && shape.length === a.ndim) {
-    const s = y[0]!;
-    for (let i = 0; i < size; i++) o[i] = f(x[i]!, s);
+    row(o, 0, x, 0, 1, y, 0, 0, size);
     return fromData(o, shape);
   }
   if (a.size === 1 && shape.length === b.ndim) {
-    const s = x[0]!;
-    for (let i = 0; i < size; i++) o[i] = f(s, y[i]!);
+    row(o, 0, x, 0, 0, y, 0, 1, size);
     return fromData(o, shape);
   }
   if (size === 0) return fromData(o, shape);
@@ -44,7 +49,7 @@ export function broadcastBinary(op: string, a: Tensor, b: Tensor, f: (x: number,
   let ao = 0;
   let bo = 0;
   for (let base = 0; base < size; base += inner) {
-    for (let j = 0; j < inner; j++) o[base + j] = f(x[ao + j * ai]!, y[bo + j * bi]!);
+    row(o, base, x, ao, ai, y, bo, bi, inner);
     // Advance the odometer over the outer axes.
     for (let axis = nd - 2; axis >= 0; axis--) {
       ao += as[axis]!;
@@ -56,6 +61,13 @@ export function broadcastBinary(op: string, a: Tensor, b: Tensor, f: (x: number,
     }
   }
   return fromData(o, shape);
+}
+
+/** Elementwise `f(a, b)` with NumPy broadcasting (one closure call per element: for cold paths). */
+export function broadcastBinary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  return broadcastRows(op, a, b, (o, oo, x, xo, xs, y, yo, ys, n) => {
+    for (let j = 0; j < n; j++) o[oo + j] = f(x[xo + j * xs]!, y[yo + j * ys]!);
+  });
 }
 
 /**

@@ -4,15 +4,48 @@ import { tsGemm } from './kernels/gemm-ts.js';
 
 registerGemmKernel(tsGemm);
 
-export { add } from './binary/add.js';
-export { mul } from './binary/mul.js';
+// Unary elementwise
+export { neg } from './unary/neg.js';
 export { exp } from './unary/exp.js';
+export { log } from './unary/log.js';
+export { sqrt } from './unary/sqrt.js';
+export { abs } from './unary/abs.js';
+export { square } from './unary/square.js';
+export { reciprocal } from './unary/reciprocal.js';
+export { pow } from './unary/pow.js';
+export { sigmoid } from './unary/sigmoid.js';
+export { tanh } from './unary/tanh.js';
 export { relu } from './unary/relu.js';
+// Binary elementwise, NumPy broadcasting
+export { add } from './binary/add.js';
+export { sub } from './binary/sub.js';
+export { mul } from './binary/mul.js';
+export { div } from './binary/div.js';
+export { maximum } from './binary/maximum.js';
+export { minimum } from './binary/minimum.js';
+// Reductions
 export { sum } from './reduce/sum.js';
+export { mean } from './reduce/mean.js';
+export { max } from './reduce/max.js';
+export { min } from './reduce/min.js';
+// Linear algebra
 export { matmul } from './linalg/matmul.js';
+export { l2 } from './linalg/l2.js';
+export { norm } from './linalg/norm.js';
+// Shape
 export { reshape } from './shape/reshape.js';
 export { transpose } from './shape/transpose.js';
 export { broadcastTo } from './shape/broadcastTo.js';
-export { unbroadcast, broadcastBinary } from './broadcast.js';
+export { expandDims } from './shape/expandDims.js';
+export { squeeze } from './shape/squeeze.js';
+export { slice, type SliceSpec } from './shape/slice.js';
+export { concat } from './shape/concat.js';
+export { stack } from './shape/stack.js';
+export { gather, type Indices } from './shape/gather.js';
+// Activations
+export { softmax } from './activation/softmax.js';
+export { logSoftmax } from './activation/logSoftmax.js';
+
+export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, type GemmKernel } from './kernels/backend.js';
 export type { TensorLike } from './util.js';

@@ -1,41 +1,115 @@
 import { Tensor } from '@tensorgrad/core';
-import { add } from './binary/add.js';
-import { mul } from './binary/mul.js';
+import { neg } from './unary/neg.js';
 import { exp } from './unary/exp.js';
+import { log } from './unary/log.js';
+import { sqrt } from './unary/sqrt.js';
+import { abs } from './unary/abs.js';
+import { square } from './unary/square.js';
+import { reciprocal } from './unary/reciprocal.js';
+import { pow } from './unary/pow.js';
+import { sigmoid } from './unary/sigmoid.js';
+import { tanh } from './unary/tanh.js';
 import { relu } from './unary/relu.js';
+import { add } from './binary/add.js';
+import { sub } from './binary/sub.js';
+import { mul } from './binary/mul.js';
+import { div } from './binary/div.js';
+import { maximum } from './binary/maximum.js';
+import { minimum } from './binary/minimum.js';
 import { sum } from './reduce/sum.js';
+import { mean } from './reduce/mean.js';
+import { max } from './reduce/max.js';
+import { min } from './reduce/min.js';
 import { matmul } from './linalg/matmul.js';
+import { l2 } from './linalg/l2.js';
+import { norm } from './linalg/norm.js';
 import { reshape } from './shape/reshape.js';
 import { transpose } from './shape/transpose.js';
 import { broadcastTo } from './shape/broadcastTo.js';
+import { expandDims } from './shape/expandDims.js';
+import { squeeze } from './shape/squeeze.js';
+import { slice, type SliceSpec } from './shape/slice.js';
+import { gather, type Indices } from './shape/gather.js';
+import { softmax } from './activation/softmax.js';
+import { logSoftmax } from './activation/logSoftmax.js';
 import type { TensorLike } from './util.js';
 
-// Chained, typed methods: `W.matmul(x).l2()`, `x.add(y).mul(z)`. Each one forwards to the op of the
-// same name, so the op stays the single definition.
+type Axis = number | readonly number[] | null;
+
+// Chained, typed methods: `W.matmul(x).l2()`, `x.add(y).mul(z)`, `h.relu()`. Each one forwards to the
+// op of the same name, so the op stays the single definition.
 declare module '@tensorgrad/core' {
   interface Tensor {
-    add(other: TensorLike): Tensor;
-    mul(other: TensorLike): Tensor;
+    neg(): Tensor;
     exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    abs(): Tensor;
+    square(): Tensor;
+    reciprocal(): Tensor;
+    pow(p: number): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
     relu(): Tensor;
-    sum(axis?: number | readonly number[] | null, keepDims?: boolean): Tensor;
+    add(other: TensorLike): Tensor;
+    sub(other: TensorLike): Tensor;
+    mul(other: TensorLike): Tensor;
+    div(other: TensorLike): Tensor;
+    maximum(other: TensorLike): Tensor;
+    minimum(other: TensorLike): Tensor;
+    sum(axis?: Axis, keepDims?: boolean): Tensor;
+    mean(axis?: Axis, keepDims?: boolean): Tensor;
+    max(axis?: Axis, keepDims?: boolean): Tensor;
+    min(axis?: Axis, keepDims?: boolean): Tensor;
     matmul(other: Tensor): Tensor;
+    l2(): Tensor;
+    norm(): Tensor;
     reshape(shape: readonly number[]): Tensor;
     transpose(axes?: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
+    expandDims(axis: number): Tensor;
+    squeeze(axis?: Axis): Tensor;
+    slice(specs: readonly SliceSpec[]): Tensor;
+    gather(indices: Indices, axis?: number): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
   }
 }
 
 const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
-  add(other: TensorLike) { return add(this, other); },
-  mul(other: TensorLike) { return mul(this, other); },
+  neg() { return neg(this); },
   exp() { return exp(this); },
+  log() { return log(this); },
+  sqrt() { return sqrt(this); },
+  abs() { return abs(this); },
+  square() { return square(this); },
+  reciprocal() { return reciprocal(this); },
+  pow(p: number) { return pow(this, p); },
+  sigmoid() { return sigmoid(this); },
+  tanh() { return tanh(this); },
   relu() { return relu(this); },
-  sum(axis?: number | readonly number[] | null, keepDims?: boolean) { return sum(this, axis, keepDims); },
+  add(other: TensorLike) { return add(this, other); },
+  sub(other: TensorLike) { return sub(this, other); },
+  mul(other: TensorLike) { return mul(this, other); },
+  div(other: TensorLike) { return div(this, other); },
+  maximum(other: TensorLike) { return maximum(this, other); },
+  minimum(other: TensorLike) { return minimum(this, other); },
+  sum(axis?: Axis, keepDims?: boolean) { return sum(this, axis, keepDims); },
+  mean(axis?: Axis, keepDims?: boolean) { return mean(this, axis, keepDims); },
+  max(axis?: Axis, keepDims?: boolean) { return max(this, axis, keepDims); },
+  min(axis?: Axis, keepDims?: boolean) { return min(this, axis, keepDims); },
   matmul(other: Tensor) { return matmul(this, other); },
+  l2() { return l2(this); },
+  norm() { return norm(this); },
   reshape(shape: readonly number[]) { return reshape(this, shape); },
   transpose(axes?: readonly number[]) { return transpose(this, axes); },
   broadcastTo(shape: readonly number[]) { return broadcastTo(this, shape); },
+  expandDims(axis: number) { return expandDims(this, axis); },
+  squeeze(axis?: Axis) { return squeeze(this, axis); },
+  slice(specs: readonly SliceSpec[]) { return slice(this, specs); },
+  gather(indices: Indices, axis?: number) { return gather(this, indices, axis); },
+  softmax(axis?: number) { return softmax(this, axis); },
+  logSoftmax(axis?: number) { return logSoftmax(this, axis); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

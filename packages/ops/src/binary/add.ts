@@ -1,11 +1,18 @@
 import { defineOp, record, type Tensor } from '@tensorgrad/core';
-import { broadcastBinary, unbroadcast } from '../broadcast.js';
+import { broadcastRows, unbroadcast, type RowKernel } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
 
-/** a + b with broadcasting. */
+const addRow: RowKernel = (o, oo, x, xo, xs, y, yo, ys, n) => {
+  for (let j = 0; j < n; j++) o[oo + j] = x[xo + j * xs]! + y[yo + j * ys]!;
+};
+
+/** a + b with NumPy broadcasting; either operand may be a number. */
 export const add = defineOp('add', (a: TensorLike, b: TensorLike): Tensor => {
   const x = asTensor(a, 'add');
   const y = asTensor(b, 'add');
-  // d(a+b) = da + db: the add gate distributes the upstream gradient unchanged.
-  return record('add', [x, y], broadcastBinary('add', x, y, (p, q) => p + q), (dy) => [unbroadcast(dy, x.shape), unbroadcast(dy, y.shape)]);
+  // d(a+b) = da + db: the add gate distributes the upstream gradient unchanged (summed over broadcast axes).
+  return record('add', [x, y], broadcastRows('add', x, y, addRow), (dy) => [
+    x.requiresGrad ? unbroadcast(dy, x.shape) : null,
+    y.requiresGrad ? unbroadcast(dy, y.shape) : null,
+  ]);
 });

@@ -1,5 +1,6 @@
 import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
 import { broadcastTo } from '../shape/broadcastTo.js';
+import { asTensor, type TensorLike } from '../util.js';
 
 /** Sums over `axes` (sorted, distinct); returns values in the keepDims shape. */
 export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
@@ -37,7 +38,8 @@ export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /** Sum over `axis` (all axes by default; a number or a list, negative allowed). */
-export const sum = defineOp('sum', (x: Tensor, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+  const x = asTensor(a, 'sum');
   const axes = normalizeAxes(axis, x.ndim, 'sum');
   const kept = sumKernel(x, axes);
   const shape = keepDims ? kept.shape : x.shape.filter((_, i) => !axes.includes(i));

@@ -1,6 +1,6 @@
 import { fromData, type Tensor } from '@tensorgrad/core';
 
-/** Applies `f` to every element, returning a fresh contiguous tensor. */
+/** Applies `f` to every element, returning a fresh contiguous tensor (one call per element: cold paths only). */
 export function mapValues(x: Tensor, f: (v: number) => number): Tensor {
   const d = x.data;
   const o = new Float64Array(d.length);

@@ -1,8 +1,24 @@
-import { defineOp, record, type Tensor } from '@tensorgrad/core';
-import { mapValues, scaleGrad } from './elementwise.js';
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
 
-export const exp = defineOp('exp', (x: Tensor): Tensor => {
-  const y = mapValues(x, Math.exp);
+/** e^x. */
+export const exp = defineOp('exp', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'exp');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) o[i] = Math.exp(d[i]!);
+  const y = fromData(o, x.shape);
   // d(e^x) = e^x dx: reuse the output.
-  return record('exp', [x], y, (dy) => [scaleGrad(dy, x, y, (_, e) => e)], [y]);
+  return record(
+    'exp',
+    [x],
+    y,
+    (dy) => {
+      const g = dy.data;
+      const dx = new Float64Array(o.length);
+      for (let i = 0; i < o.length; i++) dx[i] = g[i]! * o[i]!;
+      return [fromData(dx, x.shape)];
+    },
+    [y],
+  );
 });

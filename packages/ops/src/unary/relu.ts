@@ -1,19 +1,23 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
-import { mapValues } from './elementwise.js';
+import { asTensor, type TensorLike } from '../util.js';
 
-export const relu = defineOp('relu', (x: Tensor): Tensor => {
-  const y = mapValues(x, (v) => Math.max(v, 0)) // NaN stays NaN;
+/** max(x, 0) elementwise (NaN stays NaN). */
+export const relu = defineOp('relu', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'relu');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) o[i] = Math.max(d[i]!, 0);
   return record(
     'relu',
     [x],
-    y,
+    fromData(o, x.shape),
     (dy) => {
       // d relu = dy * [x > 0]: a mask, never the (diagonal) Jacobian. Branch-free; the kink at 0 gets 0.
-      const d = dy.data;
+      const g = dy.data;
       const xd = x.data;
-      const o = new Float64Array(d.length);
-      for (let i = 0; i < d.length; i++) o[i] = d[i]! * +(xd[i]! > 0);
-      return [fromData(o, x.shape)];
+      const dx = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = g[i]! * +(xd[i]! > 0);
+      return [fromData(dx, x.shape)];
     },
     [x],
   );

@@ -1,0 +1,39 @@
+import { contiguousStrides, type Shape } from '@tensorgrad/core';
+
+/**
+ * Strides that map an input index of `shape` to its slot in the keepDims output of a reduction over
+ * `axes`: the output's own strides along kept axes, 0 along reduced ones.
+ */
+export function reducedStrides(shape: Shape, axes: readonly number[]): { kept: number[]; strides: number[] } {
+  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const own = contiguousStrides(kept);
+  return { kept, strides: shape.map((_, i) => (axes.includes(i) ? 0 : own[i]!)) };
+}
+
+/**
+ * Walks a contiguous input of `shape` row by row (rows along the last axis) and calls
+ * `visit(base, oo)` with the row's flat start and its output offset under `strides`. One call per
+ * row, so the per-element loop stays in the caller as plain code.
+ */
+export function forEachRow(shape: Shape, strides: readonly number[], visit: (base: number, oo: number) => void): void {
+  const nd = shape.length;
+  if (nd === 0) {
+    visit(0, 0);
+    return;
+  }
+  let size = 1;
+  for (const d of shape) size *= d;
+  if (size === 0) return;
+  const inner = shape[nd - 1]!;
+  const index = new Array<number>(nd).fill(0);
+  let oo = 0;
+  for (let base = 0; base < size; base += inner) {
+    visit(base, oo);
+    for (let axis = nd - 2; axis >= 0; axis--) {
+      oo += strides[axis]!;
+      if (++index[axis]! < shape[axis]!) break;
+      oo -= strides[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Tensor, ValueError, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+import { forEachRow, reducedStrides } from './axes.js';
+
+/**
+ * Largest value over `axis` (all axes by default; a number or a list, negative allowed); NaN wins, as
+ * in NumPy. The gradient routes to the arg-max. At a tie — several entries equal to the max — it is
+ * split equally among them (each gets dy / count), as JAX and PyTorch's amax do: symmetric, and what
+ * a centered finite difference sees when all the tied entries move together.
+ */
+export const max = defineOp('max', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+  const x = asTensor(a, 'max');
+  const axes = normalizeAxes(axis, x.ndim, 'max');
+  const { kept, strides } = reducedStrides(x.shape, axes);
+  if (x.size === 0 && sizeOf(kept) > 0) {
+    throw new ValueError('max', `cannot take the max over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (it has no identity)`);
+  }
+  const data = x.data;
+  const m = new Float64Array(sizeOf(kept)).fill(-Infinity);
+  const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
+  const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;
+  forEachRow(x.shape, strides, (base, oo) => {
+    for (let j = 0; j < inner; j++) {
+      const v = data[base + j]!;
+      const k = oo + j * step;
+      if (v > m[k]! || v !== v) m[k] = v;
+    }
+  });
+  const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
+  const y = fromData(m, shape);
+  return record(
+    'max',
+    [x],
+    y,
+    (dy) => {
+      const xd = x.data;
+      const g = dy.data;
+      const count = new Float64Array(m.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) count[oo + j * step] += +(xd[base + j] === m[oo + j * step]);
+      });
+      const dx = new Float64Array(xd.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) {
+          const k = oo + j * step;
+          if (xd[base + j] === m[k]) dx[base + j] = g[k]! / count[k]!;
+        }
+      });
+      return [fromData(dx, x.shape)];
+    },
+    [x, y],
+  );
+});

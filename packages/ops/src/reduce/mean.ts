@@ -1,0 +1,13 @@
+import { defineOp, normalizeAxes, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+import { div } from '../binary/div.js';
+import { sum } from './sum.js';
+
+/** Arithmetic mean over `axis` (all axes by default), as sum / count: its gradient is dy / count everywhere. */
+export const mean = defineOp('mean', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+  const x = asTensor(a, 'mean');
+  const axes = normalizeAxes(axis, x.ndim, 'mean');
+  let count = 1;
+  for (const i of axes) count *= x.shape[i]!;
+  return div(sum(x, axes, keepDims), count);
+});

@@ -1,0 +1,24 @@
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+
+/** |x|. */
+export const abs = defineOp('abs', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'abs');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) o[i] = Math.abs(d[i]!);
+  // d|x| = sign(x) dx. At the kink x = 0 the gradient is 0 (the subgradient PyTorch and JAX pick).
+  return record(
+    'abs',
+    [x],
+    fromData(o, x.shape),
+    (dy) => {
+      const g = dy.data;
+      const xd = x.data;
+      const dx = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = g[i]! * (+(xd[i]! > 0) - +(xd[i]! < 0));
+      return [fromData(dx, x.shape)];
+    },
+    [x],
+  );
+});

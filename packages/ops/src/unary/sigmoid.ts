@@ -1,0 +1,34 @@
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+
+/**
+ * The logistic sigmoid 1 / (1 + e^-x), as one gate. For x < 0 it is computed as e^x / (1 + e^x), so
+ * that e^-x never overflows for very negative x.
+ */
+export const sigmoid = defineOp('sigmoid', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'sigmoid');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      o[i] = e / (1 + e);
+    }
+  }
+  const s = fromData(o, x.shape);
+  // ds/dx = (1 - s) s: the whole chain of gates (*-1, exp, +1, 1/x) collapses to one local gradient.
+  return record(
+    'sigmoid',
+    [x],
+    s,
+    (dy) => {
+      const g = dy.data;
+      const dx = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = g[i]! * (1 - o[i]!) * o[i]!;
+      return [fromData(dx, x.shape)];
+    },
+    [s],
+  );
+});

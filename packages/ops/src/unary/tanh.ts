@@ -1,0 +1,24 @@
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+
+/** Hyperbolic tangent. */
+export const tanh = defineOp('tanh', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'tanh');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) o[i] = Math.tanh(d[i]!);
+  const y = fromData(o, x.shape);
+  // d(tanh x) = (1 - tanh² x) dx: reuse the output.
+  return record(
+    'tanh',
+    [x],
+    y,
+    (dy) => {
+      const g = dy.data;
+      const dx = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = g[i]! * (1 - o[i]! * o[i]!);
+      return [fromData(dx, x.shape)];
+    },
+    [y],
+  );
+});
