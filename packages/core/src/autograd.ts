@@ -1,6 +1,6 @@
 import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError } from './errors.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { Tensor, fromData } from './tensor.js';
+import { Tensor, fromData, ownsStorage } from './tensor.js';
 
 /**
  * A backward rule: a vector-Jacobian product. Given the gradient of the output (shaped like the output),
@@ -117,19 +117,28 @@ export function registeredOps(): string[] {
  * so that an in-place write to one of them between forward and backward is caught.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
-  if (anomalyMode && firstNonFinite(out) >= 0) {
-    const culprit = inputs.findIndex((t) => firstNonFinite(t) >= 0);
-    const shapes = inputs.map((t) => formatShape(t.shape)).join(', ');
-    const cause =
-      culprit >= 0
-        ? `${describe(inputs[culprit]!, culprit)} already held ${inputs[culprit]!.data[firstNonFinite(inputs[culprit]!)]}`
-        : 'every input was finite, so this op produced it';
-    throw new AnomalyError(op, `output holds ${out.data[firstNonFinite(out)]} at flat index ${firstNonFinite(out)} (inputs ${shapes}); ${cause}`);
-  }
+  if (anomalyMode) checkFinite(op, 'output', out, inputs);
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
+  if (out._node !== null || inputs.includes(out)) {
+    // Recording onto an input (or onto another op's result) would overwrite its graph or make a cycle.
+    throw new GraphError(op, 'an op must return a new tensor (a view is fine), not one of its inputs or another recorded result');
+  }
   out.requiresGrad = true;
   out._node = { op, inputs, backward, saved: saved.map((tensor) => ({ tensor, version: tensor.version })) };
   return out;
+}
+
+/** Anomaly mode: throws naming the op and which input already held a non-finite value, if any. */
+function checkFinite(op: string, what: string, result: Tensor, inputs: readonly (Tensor | null)[]): void {
+  const bad = firstNonFinite(result);
+  if (bad < 0) return;
+  const culprit = inputs.findIndex((t) => t !== null && firstNonFinite(t) >= 0);
+  const shapes = inputs.map((t) => (t === null ? 'none' : formatShape(t.shape))).join(', ');
+  const cause =
+    culprit >= 0
+      ? `${describe(inputs[culprit]!, culprit)} already held ${inputs[culprit]!.data[firstNonFinite(inputs[culprit]!)]}`
+      : 'every input was finite, so this op produced it';
+  throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes}); ${cause}`);
 }
 
 /** Children before parents, iteratively (a 100,000-op chain must not overflow the stack). */
@@ -179,21 +188,29 @@ function addInto(a: Tensor, b: Tensor): Tensor {
   return fromData(out, a.shape);
 }
 
+function releasedError(op: string): GraphError {
+  return new GraphError(
+    'backward',
+    `the graph behind '${op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`,
+  );
+}
+
+/**
+ * The engine. Three phases, so that a failure leaves no half-updated `.grad` and no half-released graph:
+ * check the whole graph (released nodes, in-place writes), walk it from the output to the leaves summing
+ * gradients at branches, then hand the gradients to the leaves and release the graph.
+ */
 export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined, options: BackwardOptions): void {
   if (!root.requiresGrad) {
     throw new GraphError('backward', `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
   }
-  if (root._node !== null && root._node.backward === null) {
-    throw new GraphError('backward', `the graph behind '${root._node.op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`);
-  }
+  if (root._node !== null && root._node.backward === null) throw releasedError(root._node.op);
   const seed = toSeed(root, seedValue);
   const order = topologicalOrder(root);
   for (const t of order) {
     const node = t._node;
     if (node === null) continue;
-    if (node.backward === null) {
-      throw new GraphError('backward', `the graph behind '${node.op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`);
-    }
+    if (node.backward === null) throw releasedError(node.op);
     for (const { tensor, version } of node.saved) {
       if (tensor.version !== version) {
         throw new InPlaceError(
@@ -205,8 +222,7 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
   }
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  // Gradient objects already handed to a leaf or to a caller: never alias them into a second .grad.
-  const handedOut = new Set<Tensor>([seed]);
+  const results: { tensor: Tensor; grad: Tensor }[] = [];
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -215,11 +231,7 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
       if (g === undefined) continue;
       grads.delete(t);
       const node = t._node;
-      if (node === null || t._retainGrad) {
-        const own = handedOut.has(g) || !g.isContiguous || g.nd.offset !== 0 ? fromData(g.data.slice(), g.shape) : g;
-        handedOut.add(own);
-        t.grad = t.grad === null ? own : addInto(t.grad, own);
-      }
+      if (node === null || t._retainGrad) results.push({ tensor: t, grad: g });
       if (node === null) continue;
       const downstream = node.backward!(g);
       if (downstream.length !== node.inputs.length) {
@@ -229,20 +241,39 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
         const input = node.inputs[i]!;
         const gi = downstream[i];
         if (gi === null || gi === undefined || !input.requiresGrad) continue;
-        if (!shapesEqual(gi.shape, input.shape)) {
-          throw new ShapeError(node.op, `backward returned a gradient of shape ${formatShape(gi.shape)} for ${describe(input, i)}`);
+        if (!(gi instanceof Tensor) || !shapesEqual(gi.shape, input.shape)) {
+          const got = gi instanceof Tensor ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
+          throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
+        if (anomalyMode) checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, [g]);
         const existing = grads.get(input);
         // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
         grads.set(input, existing === undefined ? gi : addInto(existing, gi));
       }
       options.onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
-      if (!options.retainGraph) {
-        node.backward = null;
-        node.saved = [];
-      }
     }
   } finally {
     gradEnabled = previous;
+  }
+
+  // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(). A gradient may share its
+  // storage with the seed, another leaf's gradient or a forward tensor (rules return views such as a
+  // reshape of dy), so a leaf keeps it only if it is dense and its storage was not handed out already.
+  const handedOut = new Set<Float64Array>([seed.nd.data]);
+  for (const { tensor, grad } of results) {
+    if (tensor.grad !== null) {
+      tensor.grad = addInto(tensor.grad, grad);
+    } else {
+      const own = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data) && !grad.requiresGrad ? grad : fromData(grad.data.slice(), grad.shape);
+      handedOut.add(own.nd.data);
+      tensor.grad = own;
+    }
+  }
+  if (!options.retainGraph) {
+    for (const t of order) {
+      if (t._node === null) continue;
+      t._node.backward = null;
+      t._node.saved = [];
+    }
   }
 }

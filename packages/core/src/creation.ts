@@ -20,8 +20,8 @@ function make(data: Float64Array, shape: readonly number[], options: TensorOptio
   return new Tensor(ndarray(data, shape.slice()), { requiresGrad: options.requiresGrad, name: options.name });
 }
 
-/** The shape of a nested array, checking that it is rectangular and numeric. */
-function inferShape(values: NestedArray): number[] {
+/** The shape of a nested array, read along its first entries (`fill` then checks every other entry). */
+function inferShape(values: readonly NestedArray[]): number[] {
   const shape: number[] = [];
   let level: NestedArray = values;
   while (Array.isArray(level)) {
@@ -32,58 +32,76 @@ function inferShape(values: NestedArray): number[] {
   return shape;
 }
 
-function fill(values: NestedArray, shape: number[], out: Float64Array): void {
+/** Copies a nested array of `shape` into `out` in row-major order: ShapeError if ragged, ValueError if not numeric. */
+function fill(values: readonly NestedArray[], shape: number[], out: Float64Array): void {
+  const path: number[] = [];
   let k = 0;
-  const walk = (v: NestedArray, axis: number, path: number[]): void => {
+  const where = (): string => `at index [${path.join(', ')}]`;
+  // Recursion depth is the number of dimensions, not the number of values.
+  const walk = (v: NestedArray, axis: number): void => {
     if (axis === shape.length) {
-      if (typeof v !== 'number') {
-        throw new ValueError('tensor', `non-numeric value ${Array.isArray(v) ? 'array' : JSON.stringify(v)} at index [${path.join(', ')}]${Array.isArray(v) ? ` (ragged nested array: expected shape ${formatShape(shape)})` : ''}`);
-      }
-      out[k++] = v;
+      if (typeof v === 'number') out[k++] = v;
+      else if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: an array ${where()} where a number was expected (shape ${formatShape(shape)})`);
+      else throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[axis]) {
-      throw new ShapeError('tensor', `ragged nested array: at index [${path.join(', ')}] expected ${shape[axis]} entries (shape ${formatShape(shape)}), got ${Array.isArray(v) ? v.length : typeof v}`);
+    if (!Array.isArray(v)) {
+      if (typeof v === 'number') throw new ShapeError('tensor', `ragged nested array: a number ${where()} where an array of ${shape[axis]} was expected (shape ${formatShape(shape)})`);
+      throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
     }
-    for (let i = 0; i < v.length; i++) walk(v[i]!, axis + 1, [...path, i]);
+    if (v.length !== shape[axis]) {
+      throw new ShapeError('tensor', `ragged nested array: ${v.length} entr${v.length === 1 ? 'y' : 'ies'} ${where()}, expected ${shape[axis]} (shape ${formatShape(shape)})`);
+    }
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      walk(v[i]!, axis + 1);
+      path.pop();
+    }
   };
-  walk(values, 0, []);
+  walk(values, 0);
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : v === null || v === undefined ? String(v) : `of type ${typeof v}`;
+}
+
+/** The requested shape, checked against the number of values. */
+function reshaped(count: number, shape: readonly number[] | undefined, natural: readonly number[]): readonly number[] {
+  if (shape === undefined) return natural;
+  const s = checkShape(shape, 'tensor');
+  if (sizeOf(s) !== count) throw new ShapeError('tensor', `${count} value${count === 1 ? '' : 's'} cannot fill shape ${formatShape(s)} (${sizeOf(s)} elements)`);
+  return s;
 }
 
 /**
- * A tensor from a number, nested arrays, or a flat array / typed array with `{ shape }`.
- * Values are always copied into a fresh Float64Array.
+ * A tensor from a number, nested arrays, a flat array / typed array (1-d, or `{ shape }`), or another
+ * tensor. Values are always copied into a fresh Float64Array.
  */
 export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options: CreationOptions = {}): Tensor {
-  if (values instanceof Tensor) return make(values.data.slice(), options.shape ? checkShape(options.shape, 'tensor') : values.shape, options);
-  if (typeof values === 'number') {
-    const shape = options.shape ? checkShape(options.shape, 'tensor') : [];
-    if (sizeOf(shape) !== 1) throw new ShapeError('tensor', `one value cannot fill shape ${formatShape(shape)}`);
-    return make(new Float64Array([values]), shape, options);
+  if (values instanceof Tensor) return make(values.data.slice(), reshaped(values.size, options.shape, values.shape), options);
+  if (typeof values === 'number') return make(new Float64Array([values]), reshaped(1, options.shape, []), options);
+  if (Array.isArray(values)) {
+    const natural = inferShape(values);
+    const data = new Float64Array(sizeOf(natural));
+    fill(values, natural, data);
+    return make(data, reshaped(data.length, options.shape, natural), options);
   }
-  if (ArrayBuffer.isView(values) || (Array.isArray(values) && options.shape !== undefined)) {
-    const flat = values as ArrayLike<number>;
-    const shape = options.shape ? checkShape(options.shape, 'tensor') : [flat.length];
-    if (sizeOf(shape) !== flat.length) {
-      throw new ShapeError('tensor', `${flat.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
-    }
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    const flat = values as unknown as ArrayLike<unknown>;
     const data = new Float64Array(flat.length);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
-      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${JSON.stringify(v)} at flat index ${i}`);
+      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeValue(v)} at flat index ${i}`);
       data[i] = v;
     }
-    return make(data, shape, options);
+    return make(data, reshaped(data.length, options.shape, [data.length]), options);
   }
-  if (!Array.isArray(values)) throw new ValueError('tensor', `cannot make a tensor from ${typeof values}`);
-  const shape = inferShape(values as NestedArray);
-  const data = new Float64Array(sizeOf(shape));
-  fill(values as NestedArray, shape, data);
-  return make(data, shape, options);
+  throw new ValueError('tensor', `cannot make a tensor from ${values === null ? 'null' : typeof values}: pass a number, nested arrays, a typed array or a tensor`);
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const s = checkShape(shape, 'full');
+  if (typeof value !== 'number') throw new ValueError('full', `the fill value must be a number, got ${describeValue(value)}`);
   return make(new Float64Array(sizeOf(s)).fill(value), s, options);
 }
 
@@ -140,7 +158,7 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const s = checkShape(shape, 'rand');
-  const rng = randomFor(options.seed);
+  const rng = randomFor(options.seed, 'rand');
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   const data = new Float64Array(sizeOf(s));
@@ -151,7 +169,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 /** Normal values with mean `mean` and standard deviation `std` (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const s = checkShape(shape, 'randn');
-  const rng = randomFor(options.seed);
+  const rng = randomFor(options.seed, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
   const data = new Float64Array(sizeOf(s));

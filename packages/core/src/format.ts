@@ -1,4 +1,5 @@
 import type { Tensor } from './tensor.js';
+import { contiguousStrides } from './shape.js';
 
 const SUMMARIZE_ABOVE = 1000;
 const EDGE = 3;
@@ -26,19 +27,22 @@ export function formatTensor(t: Tensor): string {
   }
   if (maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4)) useExponent = true;
   const fmt = (v: number): string =>
-    useExponent && Number.isFinite(v) ? v.toExponential(4) : formatNumber(v, allIntegers ? 0 : 4) + (allIntegers && Number.isFinite(v) ? '.' : '');
-  let width = 0;
-  for (let i = 0; i < data.length; i++) width = Math.max(width, fmt(data[i]!).length);
+    useExponent && Number.isFinite(v)
+      ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') // two exponent digits, as NumPy: 1.0000e+09
+      : formatNumber(v, allIntegers ? 0 : 4) + (allIntegers && Number.isFinite(v) ? '.' : '');
   const suffix = t.requiresGrad ? (t._node ? `, op=${t._node.op}` : ', requiresGrad=true') : '';
   const prefix = 'tensor(';
   if (shape.length === 0) return `${prefix}${fmt(data[0]!)}${suffix})`;
 
-  const strides: number[] = [];
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
+  const strides = contiguousStrides(shape);
+  // Rendered twice: first to measure the widest value shown (columns align on it), then padded to it.
+  let width = 0;
+  let measuring = true;
+  const cell = (v: number): string => {
+    const text = fmt(v);
+    if (measuring) width = Math.max(width, text.length);
+    return text.padStart(width);
+  };
   const render = (axis: number, offset: number, indent: string): string => {
     const n = shape[axis]!;
     const indices: (number | null)[] = [];
@@ -48,12 +52,15 @@ export function formatTensor(t: Tensor): string {
       for (let i = n - EDGE; i < n; i++) indices.push(i);
     } else for (let i = 0; i < n; i++) indices.push(i);
     if (axis === shape.length - 1) {
-      return '[' + indices.map((i) => (i === null ? '...' : fmt(data[offset + i]!).padStart(width))).join(', ') + ']';
+      return '[' + indices.map((i) => (i === null ? '...' : cell(data[offset + i]!))).join(', ') + ']';
     }
     const sep = ',' + '\n'.repeat(shape.length - axis - 1) + indent + ' ';
     return '[' + indices.map((i) => (i === null ? '...' : render(axis + 1, offset + i * strides[axis]!, indent + ' '))).join(sep) + ']';
   };
-  const body = render(0, 0, ' '.repeat(prefix.length));
+  const indent = ' '.repeat(prefix.length);
+  render(0, 0, indent);
+  measuring = false;
+  const body = render(0, 0, indent);
   const shapeNote = summarize ? `, shape=[${shape.join(', ')}]` : '';
   return `${prefix}${body}${shapeNote}${suffix})`;
 }

@@ -1,7 +1,11 @@
+import { ValueError } from './errors.js';
+
 /**
  * A small seeded generator (xoshiro128**, seeded through splitmix32) so that `rand`, `randn`, layer
- * initialisation and shuffling give the same numbers on every run and machine: it uses only 32-bit
- * integer arithmetic, which JavaScript engines compute identically.
+ * initialisation and shuffling give the same numbers on every run and machine. The bits come from 32-bit
+ * integer arithmetic, which every JavaScript engine computes identically; `normal()` also uses Math.log,
+ * sin and cos, which V8 computes with its own port of fdlibm, the same on every platform (tests pin the
+ * first values so that any change shows).
  */
 export class Random {
   private s0: number;
@@ -10,7 +14,9 @@ export class Random {
   private s3: number;
   private spareNormal: number | null = null;
 
+  /** `seed` is an integer, taken modulo 2^32. */
   constructor(seed: number = (Math.random() * 2 ** 32) >>> 0) {
+    checkSeed(seed, 'Random');
     let x = seed >>> 0;
     const next = (): number => {
       // splitmix32: spreads any seed (even 0) over the four words of state.
@@ -63,6 +69,7 @@ export class Random {
 
   /** A uniformly chosen integer in [0, n). */
   int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new ValueError('Random.int', `n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -78,6 +85,10 @@ export class Random {
   }
 }
 
+function checkSeed(seed: unknown, op: string): void {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ValueError(op, `a seed must be an integer, got ${String(seed)}`);
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
@@ -86,10 +97,12 @@ let globalRandom = new Random();
 
 /** Seeds the generator used by random creators called without `{ seed }`. */
 export function manualSeed(seed: number): void {
+  checkSeed(seed, 'manualSeed');
   globalRandom = new Random(seed);
 }
 
 /** The generator for a call: a fresh one when a seed is given, else the global one. */
-export function randomFor(seed: number | undefined): Random {
+export function randomFor(seed: number | undefined, op = 'random'): Random {
+  if (seed !== undefined) checkSeed(seed, op);
   return seed === undefined ? globalRandom : new Random(seed);
 }

@@ -2,7 +2,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import ops from 'ndarray-ops';
 import { GraphError, ShapeError, ValueError } from './errors.js';
-import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
 
@@ -24,7 +24,6 @@ export interface TensorOptions {
  */
 export class Tensor {
   readonly nd: NdFloat64;
-  readonly shape: readonly number[];
   /** The gradient accumulated by backward passes; null until one reaches this tensor. */
   grad: Tensor | null = null;
   name: string | undefined;
@@ -35,13 +34,19 @@ export class Tensor {
   /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
   _retainGrad = false;
   private _requiresGrad: boolean;
+  readonly #shape: readonly number[];
 
   constructor(nd: NdFloat64, options: TensorOptions = {}, version?: VersionCounter) {
     this.nd = nd;
-    this.shape = Object.freeze(nd.shape.slice());
+    this.#shape = Object.freeze(nd.shape.slice());
     this._requiresGrad = options.requiresGrad ?? false;
     this.name = options.name;
     this._version = version ?? { value: 0 };
+  }
+
+  /** The dimensions (frozen; a getter, so `t.shape = ...` throws instead of desynchronising `nd`). */
+  get shape(): readonly number[] {
+    return this.#shape;
   }
 
   get ndim(): number {
@@ -84,9 +89,7 @@ export class Tensor {
    * write through `mutate()` so that in-place checks see the change.
    */
   get data(): Float64Array {
-    const nd = this.nd;
-    if (isContiguousView(nd) && nd.offset === 0 && nd.data.length === this.size) return nd.data;
-    return contiguousCopy(nd);
+    return ownsStorage(this.nd) ? this.nd.data : contiguousCopy(this.nd);
   }
 
   /** The single value of a one-element tensor. */
@@ -156,12 +159,14 @@ export class Tensor {
       throw new GraphError('mutate', `a tensor${this.name ? ` '${this.name}'` : ''} that requires grad cannot be modified in place while grad is enabled; wrap the update in noGrad()`);
     }
     const nd = this.nd;
-    if (isContiguousView(nd) && nd.offset === 0 && nd.data.length === this.size) {
+    if (ownsStorage(nd)) {
       write(nd.data);
     } else {
+      // A strided view: write into a row-major copy, then scatter it back through the view.
       const copy = contiguousCopy(nd);
       write(copy);
-      ops.assign(nd, ndarray(copy, this.shape.slice()));
+      if (nd.shape.length === 0) nd.data[nd.offset] = copy[0]!;
+      else ops.assign(nd, ndarray(copy, this.shape.slice()));
     }
     this._version.value++;
     return this;
@@ -177,6 +182,11 @@ export function isContiguousView(nd: NdFloat64): boolean {
     expected *= shape[i]!;
   }
   return true;
+}
+
+/** The view covers its whole storage in row-major order, so the storage itself is the row-major data. */
+export function ownsStorage(nd: NdFloat64): boolean {
+  return nd.offset === 0 && nd.data.length === sizeOf(nd.shape) && isContiguousView(nd);
 }
 
 function contiguousCopy(nd: NdFloat64): Float64Array {
@@ -198,29 +208,29 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
   return new Tensor(ndarray(data, shape.slice()), options);
 }
 
-/** A tensor that views an ndarray from scijs code (no copy when it already holds float64). */
+/**
+ * A tensor from an ndarray of scijs code. A float64 ndarray is viewed as it is (no copy: any strides,
+ * offset, transposes, `.hi/.lo/.step` slices); any other data is converted element by element.
+ */
 export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
+  const shape = checkShape(nd.shape, 'fromNdarray');
   if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
-  const size = sizeOf(nd.shape);
-  const out = new Float64Array(size);
-  const view = ndarray(out, nd.shape.slice());
-  if (nd.shape.length === 0) out[0] = Number(nd.get());
-  else {
-    // Generic data (arrays, other typed arrays): read element by element through get().
-    const idx = new Array<number>(nd.shape.length).fill(0);
-    for (let i = 0; i < size; i++) {
-      const v = Number((nd.get as (...i: number[]) => unknown)(...idx));
-      if (Number.isNaN(v) && typeof (nd.get as (...i: number[]) => unknown)(...idx) !== 'number') {
-        throw new ValueError('fromNdarray', `non-numeric value at index [${idx.join(', ')}]`);
-      }
-      view.data[i] = v;
-      for (let a = idx.length - 1; a >= 0; a--) {
-        if (++idx[a]! < nd.shape[a]!) break;
-        idx[a] = 0;
-      }
+  const out = new Float64Array(sizeOf(shape));
+  const get = nd.get.bind(nd) as (...index: number[]) => unknown;
+  // Walk the indices in row-major order with an odometer (no recursion, any number of dimensions).
+  const index = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    const v = get(...index);
+    if (typeof v !== 'number') {
+      throw new ValueError('fromNdarray', `non-numeric value ${String(v)} at index [${index.join(', ')}] of an ndarray of shape ${formatShape(shape)}`);
+    }
+    out[i] = v;
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      if (++index[axis]! < shape[axis]!) break;
+      index[axis] = 0;
     }
   }
-  return new Tensor(view, options);
+  return new Tensor(ndarray(out, shape), options);
 }
 
 /** A tensor over the same storage as `x` with another shape / strides / offset: no copy, shared version counter. */
