@@ -117,7 +117,7 @@ export function registeredOps(): string[] {
  * so that an in-place write to one of them between forward and backward is caught.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
-  if (anomalyMode) checkFinite(op, 'output', out, inputs);
+  if (anomalyMode) checkFinite(op, 'output', out, inputs.map((tensor, i) => ({ label: describe(tensor, i), tensor })));
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
   if (out._node !== null || inputs.includes(out)) {
     // Recording onto an input (or onto another op's result) would overwrite its graph or make a cycle.
@@ -128,16 +128,13 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
   return out;
 }
 
-/** Anomaly mode: throws naming the op and which input already held a non-finite value, if any. */
-function checkFinite(op: string, what: string, result: Tensor, inputs: readonly (Tensor | null)[]): void {
+/** Anomaly mode: throws naming the op and which source (an input, or the upstream gradient) already held a non-finite value. */
+function checkFinite(op: string, what: string, result: Tensor, sources: readonly { label: string; tensor: Tensor }[]): void {
   const bad = firstNonFinite(result);
   if (bad < 0) return;
-  const culprit = inputs.findIndex((t) => t !== null && firstNonFinite(t) >= 0);
-  const shapes = inputs.map((t) => (t === null ? 'none' : formatShape(t.shape))).join(', ');
-  const cause =
-    culprit >= 0
-      ? `${describe(inputs[culprit]!, culprit)} already held ${inputs[culprit]!.data[firstNonFinite(inputs[culprit]!)]}`
-      : 'every input was finite, so this op produced it';
+  const shapes = sources.map((s) => formatShape(s.tensor.shape)).join(', ');
+  const culprit = sources.find((s) => firstNonFinite(s.tensor) >= 0);
+  const cause = culprit ? `${culprit.label} already held ${culprit.tensor.data[firstNonFinite(culprit.tensor)]}` : 'every input was finite, so this op produced it';
   throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes}); ${cause}`);
 }
 
@@ -245,7 +242,9 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
           const got = gi instanceof Tensor ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
-        if (anomalyMode) checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, [g]);
+        if (anomalyMode) {
+          checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, [{ label: 'the upstream gradient', tensor: g }]);
+        }
         const existing = grads.get(input);
         // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
         grads.set(input, existing === undefined ? gi : addInto(existing, gi));

@@ -1,0 +1,305 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AnomalyError,
+  GraphError,
+  InPlaceError,
+  ShapeError,
+  TensorgradError,
+  ValueError,
+  defineOp,
+  detectAnomaly,
+  enableGrad,
+  fromData,
+  isAnomalyEnabled,
+  isGradEnabled,
+  noGrad,
+  record,
+  registeredOps,
+  tensor,
+  type BackwardStep,
+} from '@tensorgrad/core';
+import { broken, expo, ln, plus, scale, times, total } from './tiny-ops.js';
+
+describe('recording and leaves', () => {
+  it('grad is null until a backward reaches the tensor', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const unused = tensor([3, 4], { requiresGrad: true });
+    const y = total(times(x, x));
+    expect(x.grad).toBeNull();
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([2, 4]);
+    expect(unused.grad).toBeNull();
+  });
+
+  it('results require grad only when an input does and grad is enabled', () => {
+    const x = tensor([1], { requiresGrad: true });
+    const c = tensor([2]);
+    expect(times(c, c).requiresGrad).toBe(false);
+    const y = times(x, c);
+    expect(y.requiresGrad).toBe(true);
+    expect(y.isLeaf).toBe(false);
+    expect(y.toString()).toBe('tensor([2.], op=test.times)');
+    const z = noGrad(() => times(x, c));
+    expect(z.requiresGrad).toBe(false);
+    expect(z.isLeaf).toBe(true);
+    expect(isGradEnabled()).toBe(true);
+    noGrad(() => {
+      expect(isGradEnabled()).toBe(false);
+      expect(enableGrad(() => times(x, c)).requiresGrad).toBe(true);
+    });
+  });
+
+  it("reproduces the lecture's f = (x + y) z at x = -2, y = 5, z = -4", () => {
+    const x = tensor(-2, { requiresGrad: true });
+    const y = tensor(5, { requiresGrad: true });
+    const z = tensor(-4, { requiresGrad: true });
+    const q = plus(x, y).retainGrad();
+    const f = times(q, z);
+    expect(q.item()).toBe(3);
+    expect(f.item()).toBe(-12);
+    f.backward();
+    expect(z.grad!.item()).toBe(3);
+    expect(q.grad!.item()).toBe(-4);
+    expect(x.grad!.item()).toBe(-4);
+    expect(y.grad!.item()).toBe(-4);
+  });
+
+  it('a leaf that requires grad can be the output itself', () => {
+    const x = tensor(3, { requiresGrad: true });
+    x.backward();
+    expect(x.grad!.item()).toBe(1);
+  });
+
+  it('detach() stops the gradient', () => {
+    const x = tensor([2], { requiresGrad: true });
+    const y = times(x, times(x, x).detach());
+    total(y).backward();
+    expect(x.grad!.toArray()).toEqual([4]);
+  });
+});
+
+describe('accumulation', () => {
+  it('gradients add at branches: x used three times', () => {
+    const x = tensor([1.5, -2], { requiresGrad: true });
+    // f = Σ (x*x + 3x + x) -> df/dx = 2x + 4
+    const f = total(plus(plus(times(x, x), scale(x, 3)), x));
+    f.backward();
+    expect(x.grad!.toArray()).toEqual([7, 0]);
+  });
+
+  it('leaves accumulate across backward calls until zeroGrad()', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    total(scale(x, 3)).backward();
+    total(scale(x, 3)).backward();
+    expect(x.grad!.toArray()).toEqual([6, 6]);
+    x.zeroGrad();
+    expect(x.grad).toBeNull();
+    total(scale(x, 5)).backward();
+    expect(x.grad!.toArray()).toEqual([5, 5]);
+  });
+
+  it('two leaves never share gradient storage, nor with the seed', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const seed = tensor([1, 1]);
+    plus(a, b).backward(seed);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    expect(a.grad!.data).not.toBe(seed.data);
+    noGrad(() => a.grad!.mutate((d) => d.fill(0)));
+    expect(b.grad!.toArray()).toEqual([1, 1]);
+    expect(seed.toArray()).toEqual([1, 1]);
+  });
+});
+
+describe('seeds', () => {
+  it('backward from a non-scalar needs a seed, and the error suggests sum()', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = scale(x, 2);
+    expect(() => y.backward()).toThrow(GraphError);
+    expect(() => y.backward()).toThrow(/backward: the output has shape \[2\], not a scalar.*y\.sum\(\)\.backward\(\)/);
+    y.backward(tensor([1, 10]));
+    expect(x.grad!.toArray()).toEqual([2, 20]);
+  });
+
+  it('a seed may be a number (scalar outputs) or a flat array of the right size', () => {
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    total(x).backward(0.5, { retainGraph: true });
+    expect(x.grad!.toArray()).toEqual([[0.5, 0.5]]);
+    x.zeroGrad();
+    scale(x, 1).backward([3, 4]);
+    expect(x.grad!.toArray()).toEqual([[3, 4]]);
+  });
+
+  it('a seed of the wrong shape is a ShapeError naming both shapes', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(() => scale(x, 2).backward(tensor([1, 2, 3]))).toThrow(ShapeError);
+    expect(() => scale(x, 2).backward(tensor([1, 2, 3]))).toThrow("backward: seed gradient of shape [3] does not match the output's shape [2]");
+  });
+
+  it('backward from a tensor that does not require grad is a GraphError', () => {
+    expect(() => tensor(1).backward()).toThrow(/backward: the tensor of shape \[\] does not require grad/);
+  });
+});
+
+describe('retainGraph and release', () => {
+  it('without retainGraph a second backward throws a clear GraphError', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = total(expo(x));
+    y.backward();
+    expect(() => y.backward()).toThrow(GraphError);
+    expect(() => y.backward()).toThrow(/backward: the graph behind 'test.total' was already released.*retainGraph: true/);
+  });
+
+  it('releasing reaches shared intermediates: a new output over a released part also throws', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const h = expo(x);
+    total(h).backward();
+    expect(() => total(scale(h, 2)).backward()).toThrow(/the graph behind 'test.exp' was already released/);
+  });
+
+  it('with retainGraph the second backward works and accumulates', () => {
+    const x = tensor([0, 1], { requiresGrad: true });
+    const y = total(expo(x));
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(x.grad!.data[0]).toBe(2);
+    expect(x.grad!.data[1]).toBeCloseTo(2 * Math.E, 14);
+    expect(() => y.backward()).toThrow(GraphError);
+  });
+
+  it('a failing backward changes no .grad and releases nothing', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const good = scale(x, 2);
+    const y = total(plus(good, broken(x)));
+    expect(() => y.backward()).toThrow(ShapeError);
+    expect(x.grad).toBeNull();
+    // The graph of `good` is intact: it can still run backward.
+    total(good).backward();
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+  });
+});
+
+describe('the engine checks each rule', () => {
+  it("a gradient of the wrong shape is a ShapeError naming the op, the input and both shapes", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true, name: 'x' });
+    expect(() => total(broken(x)).backward()).toThrow("test.broken: backward returned a gradient of shape [4] for input 0 'x' of shape [3]");
+  });
+
+  it('a rule returning the wrong number of gradients, or a non-tensor, is caught', () => {
+    const bad = defineOp('test.badCount', (x: ReturnType<typeof tensor>) => record('test.badCount', [x], fromData(x.data.slice(), x.shape), () => []));
+    expect(() => total(bad(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.badCount: backward rule returned 0 gradients for 1 inputs');
+    const notTensor = defineOp('test.notTensor', (x: ReturnType<typeof tensor>) =>
+      record('test.notTensor', [x], fromData(x.data.slice(), x.shape), () => [1 as any]),
+    );
+    expect(() => total(notTensor(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.notTensor: backward returned number instead of a tensor for input 0 of shape [1]');
+  });
+
+  it('record refuses to overwrite an input or an already recorded result', () => {
+    const x = tensor([1], { requiresGrad: true });
+    expect(() => record('test.same', [x], x, (dy) => [dy])).toThrow(GraphError);
+    const y = scale(x, 2);
+    expect(() => record('test.again', [x], y, (dy) => [dy])).toThrow(/test.again: an op must return a new tensor/);
+  });
+
+  it('a null gradient means the input gets none from this op', () => {
+    const stop = defineOp('test.stop', (a: ReturnType<typeof tensor>, b: ReturnType<typeof tensor>) =>
+      record('test.stop', [a, b], fromData(a.data.slice(), a.shape), (dy) => [dy, null]),
+    );
+    const a = tensor([1], { requiresGrad: true });
+    const b = tensor([1], { requiresGrad: true });
+    total(stop(a, b)).backward();
+    expect(a.grad!.toArray()).toEqual([1]);
+    expect(b.grad).toBeNull();
+  });
+});
+
+describe('registry', () => {
+  it('defining an op registers its name, once', () => {
+    expect(registeredOps()).toEqual(expect.arrayContaining(['test.plus', 'test.times', 'test.scale', 'test.total', 'test.exp', 'test.log']));
+    expect(() => defineOp('test.plus', () => tensor(0))).toThrow(ValueError);
+    expect(() => defineOp('test.plus', () => tensor(0))).toThrow("defineOp: an op named 'test.plus' is already defined");
+  });
+});
+
+describe('in-place modification of saved tensors', () => {
+  it('an InPlaceError names the op, the tensor and the versions', () => {
+    const x = tensor([0, 1], { requiresGrad: true });
+    const y = expo(x).named('y');
+    const f = total(y);
+    noGrad(() => y.mutate((d) => d.fill(0)));
+    expect(y.version).toBe(1);
+    expect(() => f.backward()).toThrow(InPlaceError);
+    expect(() => f.backward()).toThrow("test.exp: a tensor 'y' of shape [2] saved for backward was modified in place (version 0 at forward, 1 now)");
+    expect(x.grad).toBeNull();
+  });
+
+  it('a constant saved by mul and modified through a view is caught too', () => {
+    const w = tensor([1, 2]);
+    const x = tensor([3, 4], { requiresGrad: true });
+    const f = total(times(w, x));
+    w.detach().mutate((d) => (d[0] = 5));
+    const error = (() => {
+      try {
+        f.backward();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InPlaceError);
+    expect(error).toBeInstanceOf(GraphError);
+    expect(error).toBeInstanceOf(TensorgradError);
+  });
+
+  it('writes before the forward pass are fine', () => {
+    const w = tensor([1, 2]);
+    w.mutate((d) => (d[0] = 5));
+    const x = tensor([3, 4], { requiresGrad: true });
+    total(times(w, x)).backward();
+    expect(x.grad!.toArray()).toEqual([5, 2]);
+  });
+});
+
+describe('detectAnomaly', () => {
+  it('names the op that produced a NaN or Infinity in the forward pass', () => {
+    const x = tensor([1, 0], { requiresGrad: true, name: 'x' });
+    expect(() => detectAnomaly(() => ln(x))).toThrow(AnomalyError);
+    expect(() => detectAnomaly(() => ln(x))).toThrow('test.log: output holds -Infinity at flat index 1 (inputs [2]); every input was finite, so this op produced it');
+    expect(isAnomalyEnabled()).toBe(false);
+    expect(ln(x).data[1]).toBe(-Infinity);
+  });
+
+  it('names the input that already held the bad value', () => {
+    const x = tensor([NaN, 1], { name: 'x' });
+    expect(() => detectAnomaly(() => scale(x, 2))).toThrow("test.scale: output holds NaN at flat index 0 (inputs [2]); input 0 'x' of shape [2] already held NaN");
+  });
+
+  it('checks the gradients of the backward pass', () => {
+    const x = tensor([1, 0], { requiresGrad: true });
+    const y = total(ln(scale(x, 1)));
+    expect(y.item()).toBe(-Infinity);
+    expect(() => detectAnomaly(() => y.backward())).toThrow(AnomalyError);
+    expect(() => detectAnomaly(() => y.backward())).toThrow(/test.log: backward's gradient for input 0 of shape \[2\] holds Infinity at flat index 1 \(inputs \[2\]\); every input was finite/);
+  });
+});
+
+describe('onStep', () => {
+  it('reports each op once, output side first, with its upstream and downstream gradients', () => {
+    const x = tensor(2, { requiresGrad: true });
+    const y = tensor(3, { requiresGrad: true });
+    const steps: BackwardStep[] = [];
+    total(times(x, y)).backward(undefined, { onStep: (s) => steps.push(s) });
+    expect(steps.map((s) => s.op)).toEqual(['test.total', 'test.times']);
+    expect(steps[1]!.upstream.item()).toBe(1);
+    expect(steps[1]!.downstream.map((g) => g!.item())).toEqual([3, 2]);
+  });
+});
+
+describe('depth and width', () => {
+  it('walks a 100,000-op chain without recursion', () => {
+    const x = tensor([1, -1], { requiresGrad: true });
+    let h = x;
+    for (let i = 0; i < 100_000; i++) h = scale(h, i % 2 === 0 ? 2 : 0.5);
+    total(h).backward();
+    expect(x.grad!.toArray()).toEqual([1, 1]);
+  });
+});
