@@ -1,0 +1,148 @@
+import { Random, Tensor, ValueError, formatShape, fromData, noGrad } from '@tensorgrad/core';
+import { vjp } from './transforms.js';
+
+export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-6, as PyTorch's gradcheck). */
+  eps?: number;
+  /** Absolute tolerance (default 1e-5). */
+  atol?: number;
+  /** Relative tolerance (default 1e-3): an entry passes when |analytic - numeric| <= atol + rtol·|numeric|. */
+  rtol?: number;
+  /** Inputs with at most this many entries are checked entry by entry (default 100). */
+  maxEntries?: number;
+  /** Random directions checked for each larger input (default 8). */
+  directions?: number;
+  /** Seed of the random cotangent and directions (default 0), so that a check is reproducible. */
+  seed?: number;
+  /** Indices of the inputs to check (default: all). */
+  wrt?: readonly number[];
+}
+
+/** Where the largest discrepancy was found. */
+export interface GradcheckWorst {
+  /** Index of the input in `inputs`. */
+  input: number;
+  /** The input tensor's name, if it has one. */
+  name: string | undefined;
+  /** Flat (row-major) index of the entry, or null when a random direction was checked. */
+  index: number | null;
+  /** Index of the random direction, or null when an entry was checked. */
+  direction: number | null;
+  analytic: number;
+  numeric: number;
+  absError: number;
+  relError: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  /** The check closest to failing (largest error relative to its tolerance); null if nothing was checked. */
+  worst: GradcheckWorst | null;
+  /** How many entries or directions were compared. */
+  checked: number;
+}
+
+/**
+ * Compares the analytic gradient of `f` at `inputs` with float64 centered differences
+ * (f(x + h) - f(x - h)) / 2h. A non-scalar output is reduced to Σ v·f(x) with a fixed random cotangent
+ * v, so the check covers the full vector-Jacobian product. Inputs with at most `maxEntries` entries are
+ * checked entry by entry; larger ones along `directions` random unit directions u, comparing ∇·u with
+ * the directional difference — the same cost for a 10-element or a 10-million-element input.
+ *
+ * Tolerances (PyTorch's defaults): eps = 1e-6, atol = 1e-5, rtol = 1e-3. The centered difference has a
+ * truncation error of order eps²·f''' and a rounding error of order 1e-16·|f|/eps ≈ 1e-10·|f|, so for
+ * well-scaled functions the errors sit far below atol; a wrong rule typically misses by O(1).
+ * Do not evaluate at a kink (relu at 0, max at a tie): the difference straddles it.
+ */
+export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  const eps = options.eps ?? 1e-6;
+  const atol = options.atol ?? 1e-5;
+  const rtol = options.rtol ?? 1e-3;
+  const maxEntries = options.maxEntries ?? 100;
+  const directions = options.directions ?? 8;
+  const random = new Random(options.seed ?? 0);
+  const wrt = options.wrt ?? inputs.map((_, i) => i);
+  for (const i of wrt) {
+    if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `input ${i} is not a Tensor`);
+  }
+  // Private float64 copies: the check never touches the caller's tensors or their gradients.
+  const base = inputs.map((t) => fromData(t.data.slice(), t.shape, { name: t.name }));
+  const [out, pullback] = vjp(f, ...base);
+  const v = new Float64Array(out.size);
+  if (out.size === 1) v[0] = 1;
+  else for (let i = 0; i < v.length; i++) v[i] = random.normal();
+  const analytic = pullback(fromData(v, out.shape));
+
+  // The scalar Σ v·f evaluated at the inputs with input `which` replaced by `values`.
+  const probe = (which: number, values: Float64Array): number =>
+    noGrad(() => {
+      const args = base.map((t, i) => (i === which ? fromData(values, t.shape) : t));
+      const y = f(...args);
+      if (y.size !== out.size) throw new ValueError('gradcheck', `f returned shape ${formatShape(y.shape)} on a perturbed input, ${formatShape(out.shape)} before`);
+      const d = y.data;
+      let s = 0;
+      for (let k = 0; k < d.length; k++) s += v[k]! * d[k]!;
+      return s;
+    });
+
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  let worst: GradcheckWorst | null = null;
+  let worstRatio = -1;
+  let ok = true;
+  let checked = 0;
+  const compare = (input: number, index: number | null, direction: number | null, a: number, n: number): void => {
+    const absError = Math.abs(a - n);
+    const scale = Math.max(Math.abs(a), Math.abs(n));
+    const relError = absError === 0 ? 0 : absError / scale;
+    const tolerance = atol + rtol * Math.abs(n);
+    const ratio = Number.isNaN(absError) ? Infinity : absError / tolerance;
+    checked++;
+    if (!(absError <= tolerance)) ok = false;
+    if (!(absError <= maxAbsError)) maxAbsError = Number.isNaN(absError) ? NaN : Math.max(maxAbsError, absError);
+    if (!(relError <= maxRelError)) maxRelError = Number.isNaN(relError) ? NaN : Math.max(maxRelError, relError);
+    if (ratio > worstRatio) {
+      worstRatio = ratio;
+      worst = { input, name: inputs[input]!.name, index, direction, analytic: a, numeric: n, absError, relError };
+    }
+  };
+
+  for (const i of wrt) {
+    const x = base[i]!.data;
+    const g = analytic[i]!.data;
+    const values = x.slice();
+    if (x.length <= maxEntries) {
+      for (let j = 0; j < x.length; j++) {
+        values[j] = x[j]! + eps;
+        const plus = probe(i, values);
+        values[j] = x[j]! - eps;
+        const minus = probe(i, values);
+        values[j] = x[j]!;
+        compare(i, j, null, g[j]!, (plus - minus) / (2 * eps));
+      }
+    } else {
+      const u = new Float64Array(x.length);
+      for (let d = 0; d < directions; d++) {
+        let norm = 0;
+        for (let j = 0; j < u.length; j++) {
+          u[j] = random.normal();
+          norm += u[j]! * u[j]!;
+        }
+        norm = Math.sqrt(norm);
+        let a = 0;
+        for (let j = 0; j < u.length; j++) {
+          u[j] = u[j]! / norm;
+          a += g[j]! * u[j]!;
+        }
+        for (let j = 0; j < u.length; j++) values[j] = x[j]! + eps * u[j]!;
+        const plus = probe(i, values);
+        for (let j = 0; j < u.length; j++) values[j] = x[j]! - eps * u[j]!;
+        const minus = probe(i, values);
+        compare(i, null, d, a, (plus - minus) / (2 * eps));
+      }
+    }
+  }
+  return { ok, maxAbsError, maxRelError, worst, checked };
+}
