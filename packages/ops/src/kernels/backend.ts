@@ -1,7 +1,15 @@
+import { ValueError } from '@tensorgrad/core';
+import { tsGemm } from './gemm-ts.js';
+import { wasmAvailable, wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
+
 /**
  * The one small interface between ops and compute kernels. An operand is read through a row stride and
  * a column stride, so a transposed operand is the same storage with its strides swapped: no kernel ever
- * needs a copied transpose. A faster backend (WebAssembly, threads) replaces the TypeScript one here.
+ * needs a copied transpose.
+ *
+ * Kernels: 'ts' (plain TypeScript: fallback and test oracle), 'wasm-st' (WebAssembly SIMD, one thread)
+ * and 'wasm' (WebAssembly SIMD plus a second thread for large products), the default where WebAssembly
+ * SIMD is available. `TENSORGRAD_KERNEL=ts` or `setGemmKernel('ts')` selects another.
  */
 export interface GemmKernel {
   readonly name: string;
@@ -34,17 +42,32 @@ export function registerGemmKernel(kernel: GemmKernel): void {
   kernels.set(kernel.name, kernel);
 }
 
+registerGemmKernel(tsGemm);
+if (wasmAvailable) {
+  registerGemmKernel(wasmGemmSingle);
+  registerGemmKernel(wasmGemm);
+}
+
 /** Selects the kernel matmul uses by name ('ts' is the plain TypeScript fallback and test oracle). */
 export function setGemmKernel(name: string): void {
   const kernel = kernels.get(name);
-  if (kernel === undefined) throw new Error(`setGemmKernel: unknown kernel '${name}' (known: ${[...kernels.keys()].join(', ')})`);
+  if (kernel === undefined) throw new ValueError('setGemmKernel', `unknown kernel '${name}' (known: ${[...kernels.keys()].join(', ')})`);
   active = kernel;
 }
 
+/** The kernel in use: the one set last, else TENSORGRAD_KERNEL, else 'wasm' where available, else 'ts'. */
 export function gemmKernel(): GemmKernel {
   if (active === null) {
     const requested = typeof process !== 'undefined' ? process.env.TENSORGRAD_KERNEL : undefined;
-    active = (requested !== undefined && kernels.get(requested)) || kernels.get('ts')!;
+    if (requested !== undefined && requested !== '') {
+      const kernel = kernels.get(requested);
+      if (kernel === undefined) {
+        throw new ValueError('gemmKernel', `TENSORGRAD_KERNEL='${requested}' is not a kernel here (known: ${[...kernels.keys()].join(', ')})`);
+      }
+      active = kernel;
+    } else {
+      active = kernels.get('wasm') ?? tsGemm;
+    }
   }
   return active;
 }
