@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random, ValueError } from '@tensorgrad/core';
+import { gemmKernel, gemmKernelNames, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
+import { tsGemm } from '../src/kernels/gemm-ts.js';
+import { createWasmGemm, wasmAvailable, wasmThreadsActive } from '../src/kernels/gemm-wasm.js';
+
+// Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
+const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
+const two = createWasmGemm({ name: 'wasm-test-2t', minWork: 0, threadMinWork: 0 });
+
+const rng = new Random(20261123);
+
+function randArray(len: number): Float64Array {
+  const x = new Float64Array(len);
+  for (let i = 0; i < len; i++) x[i] = rng.normal();
+  return x;
+}
+
+/** Reference: the textbook sum, element by element, through the strides. */
+function naive(m: number, n: number, k: number, a: Float64Array, aOff: number, aRs: number, aCs: number,
+  b: Float64Array, bOff: number, bRs: number, bCs: number, c: Float64Array, cOff: number, accumulate: boolean): void {
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = accumulate ? c[cOff + i * n + j]! : 0;
+      for (let p = 0; p < k; p++) s += a[aOff + i * aRs + p * aCs]! * b[bOff + p * bRs + j * bCs]!;
+      c[cOff + i * n + j] = s;
+    }
+}
+
+/** max |x - y| / max |y|: 0 when both are all zero. */
+function relError(x: Float64Array, y: Float64Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+type Layout = 'row' | 'transposed' | 'strided' | 'broadcast';
+
+/** An m×k operand laid out as asked, inside a larger buffer at a nonzero offset. */
+function operand(rows: number, cols: number, layout: Layout): { data: Float64Array; off: number; rs: number; cs: number } {
+  const off = 3;
+  switch (layout) {
+    case 'row':
+      return { data: randArray(off + rows * cols + 2), off, rs: cols, cs: 1 };
+    case 'transposed': // a view of a [cols, rows] array
+      return { data: randArray(off + rows * cols + 2), off, rs: 1, cs: rows };
+    case 'strided': // every other column of a wider array, rows padded
+      return { data: randArray(off + rows * (2 * cols + 1) + 2), off, rs: 2 * cols + 1, cs: 2 };
+    case 'broadcast': // one row repeated (row stride 0), as matmul views a vector
+      return { data: randArray(off + cols + 2), off, rs: 0, cs: 1 };
+  }
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  la: Layout;
+  lb: Layout;
+  accumulate: boolean;
+}
+
+function check(kernel: GemmKernel, { m, n, k, la, lb, accumulate }: Case): number {
+  const A = operand(m, k, la);
+  const B = operand(k, n, lb);
+  const cOff = 5;
+  const c0 = randArray(cOff + m * n + 4);
+  const got = c0.slice();
+  const want = c0.slice();
+  kernel.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, got, cOff, accumulate);
+  naive(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, want, cOff, accumulate);
+  // Entries outside C are untouched.
+  for (let i = 0; i < cOff; i++) expect(got[i]).toBe(c0[i]);
+  for (let i = cOff + m * n; i < c0.length; i++) expect(got[i]).toBe(c0[i]);
+  return relError(got, want);
+}
+
+const layouts: Layout[] = ['row', 'transposed', 'strided'];
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 5], [7, 1, 5], [5, 7, 1], [1, 1, 37], [1, 300, 9], [300, 1, 9], [3, 5, 7],
+  [13, 17, 19], [4, 4, 4], [8, 12, 16], [33, 65, 17], [67, 5, 130], [5, 67, 300], [65, 66, 257], [130, 97, 129],
+];
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const [m, n, k] of shapes)
+    for (const la of layouts)
+      for (const lb of layouts) out.push({ m, n, k, la, lb, accumulate: (m + n + k + la.length + lb.length) % 3 === 0 });
+  // Row stride 0 on either side (a vector viewed as a broadcast matrix).
+  out.push({ m: 6, n: 9, k: 11, la: 'broadcast', lb: 'row', accumulate: false });
+  out.push({ m: 9, n: 70, k: 11, la: 'broadcast', lb: 'transposed', accumulate: true });
+  return out;
+}
+
+describe('gemm kernels against the textbook sum (1e-12 relative)', () => {
+  it('the TypeScript kernel (the oracle), through its small and its packed paths', () => {
+    let worst = 0;
+    for (const c of cases()) worst = Math.max(worst, check(tsGemm, c));
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it.runIf(wasmAvailable)('WebAssembly, one thread: odd sizes, 1×N, N×1, k = 1, transposed and strided operands', () => {
+    let worst = 0;
+    for (const c of cases()) worst = Math.max(worst, check(one, c));
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it.runIf(wasmAvailable)('WebAssembly against the TypeScript kernel on random shapes and layouts', () => {
+    const all: Layout[] = ['row', 'transposed', 'strided'];
+    for (let t = 0; t < 60; t++) {
+      const m = 1 + rng.int(90), n = 1 + rng.int(90), k = 1 + rng.int(300);
+      const A = operand(m, k, all[rng.int(3)]!);
+      const B = operand(k, n, all[rng.int(3)]!);
+      const x = new Float64Array(m * n);
+      const y = new Float64Array(m * n);
+      tsGemm.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, x, 0, false);
+      one.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, y, 0, false);
+      expect(relError(y, x), `${m}x${k}·${k}x${n}`).toBeLessThan(1e-12);
+    }
+  });
+
+  it.runIf(wasmAvailable)('k = 0 gives zeros (or leaves C when accumulating); empty m or n writes nothing', () => {
+    for (const kernel of [tsGemm, one]) {
+      const c = new Float64Array([1, 2, 3, 4, 5, 6]);
+      kernel.gemm(2, 3, 0, new Float64Array(0), 0, 0, 1, new Float64Array(0), 0, 3, 1, c, 0, false);
+      expect([...c]).toEqual([0, 0, 0, 0, 0, 0]);
+      c.set([1, 2, 3, 4, 5, 6]);
+      kernel.gemm(2, 3, 0, new Float64Array(0), 0, 0, 1, new Float64Array(0), 0, 3, 1, c, 0, true);
+      expect([...c]).toEqual([1, 2, 3, 4, 5, 6]);
+      kernel.gemm(0, 3, 4, new Float64Array(0), 0, 4, 1, new Float64Array(12), 0, 3, 1, c, 0, false);
+      expect([...c]).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it.runIf(wasmAvailable)('exact on small integers (no reassociation error at all)', () => {
+    const m = 37, n = 41, k = 29;
+    const a = Float64Array.from({ length: m * k }, (_, i) => (i % 7) - 3);
+    const b = Float64Array.from({ length: k * n }, (_, i) => (i % 5) - 2);
+    const x = new Float64Array(m * n), y = new Float64Array(m * n);
+    naive(m, n, k, a, 0, k, 1, b, 0, n, 1, x, 0, false);
+    one.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, y, 0, false);
+    expect([...y]).toEqual([...x]);
+  });
+});
+
+describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
+  beforeAll(async () => {
+    // The first product starts the worker (asynchronously, computing on one thread meanwhile).
+    check(two, { m: 16, n: 16, k: 16, la: 'row', lb: 'row', accumulate: false });
+    for (let i = 0; i < 200 && !wasmThreadsActive(); i++) await new Promise((r) => setTimeout(r, 25));
+  });
+
+  it('the worker starts and the split products match (split along m and along n)', () => {
+    expect(wasmThreadsActive()).toBe(true);
+    let worst = 0;
+    for (const c of cases()) worst = Math.max(worst, check(two, c));
+    expect(worst).toBeLessThan(1e-12);
+  });
+});
+
+describe('kernel selection', () => {
+  const initial = gemmKernel().name;
+  afterAll(() => setGemmKernel(initial));
+
+  it("lists 'ts' always and 'wasm' / 'wasm-st' where WebAssembly SIMD is available", () => {
+    expect(gemmKernelNames()).toContain('ts');
+    if (wasmAvailable) expect(gemmKernelNames()).toEqual(expect.arrayContaining(['wasm', 'wasm-st']));
+  });
+
+  it('defaults to wasm unless TENSORGRAD_KERNEL says otherwise', () => {
+    const env = process.env.TENSORGRAD_KERNEL;
+    expect(initial).toBe(env !== undefined && env !== '' ? env : wasmAvailable ? 'wasm' : 'ts');
+  });
+
+  it('setGemmKernel switches, and an unknown name is a ValueError naming the known ones', () => {
+    setGemmKernel('ts');
+    expect(gemmKernel().name).toBe('ts');
+    expect(() => setGemmKernel('cuda')).toThrow(ValueError);
+    expect(() => setGemmKernel('cuda')).toThrow(/^setGemmKernel: unknown kernel 'cuda' \(known: ts/);
+  });
+});
