@@ -1,0 +1,85 @@
+/**
+ * `pnpm bench [--quick] [--only=suite,...]`: runs the benny suites one after another (one per file in
+ * benchmarks/), then prints a summary with the ratios against the peers measured in the same run, and
+ * writes it to results/summary.md (plus results/summary.json and benny's JSON and chart per suite).
+ */
+import { gemmKernel } from '@tensorgrad/ops';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resultsDir, type BenchOptions } from './src/bench.js';
+import { availableKernels } from './src/kernels.js';
+import type { Report } from './src/report.js';
+import { renderSummary } from './src/summary.js';
+import * as jacobianFree from './jacobian-free.js';
+import * as matmul from './matmul.js';
+import * as overhead from './overhead.js';
+import * as trainingStep from './training-step.js';
+
+const suites: Record<string, (options: BenchOptions, report: Report) => Promise<void>> = {
+  'training-step': trainingStep.run,
+  matmul: matmul.run,
+  'jacobian-free': jacobianFree.run,
+  overhead: overhead.run,
+};
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line !== undefined) return line.split(':')[1]!.trim();
+  } catch {
+    // not Linux: fall back to what Node reports
+  }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+function parseArgs(argv: string[]): { options: BenchOptions; only: string[] } {
+  const options: BenchOptions = { quick: false };
+  let only = Object.keys(suites);
+  for (const arg of argv) {
+    if (arg === '--') continue;
+    if (arg === '--quick') options.quick = true;
+    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',');
+    else throw new Error(`pnpm bench: unknown argument '${arg}' (use --quick, --only=${Object.keys(suites).join(',')})`);
+  }
+  const unknown = only.filter((name) => !(name in suites));
+  if (unknown.length > 0) throw new Error(`pnpm bench: unknown suite(s) ${unknown.join(', ')} (known: ${Object.keys(suites).join(', ')})`);
+  return { options, only };
+}
+
+async function main(): Promise<void> {
+  const { options, only } = parseArgs(process.argv.slice(2));
+  const defaultKernel = gemmKernel().name;
+  const start = performance.now();
+  const report: Report = {
+    quick: options.quick,
+    started: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    seconds: 0,
+    machine: {
+      machine: `${os.availableParallelism()} cores (nproc), ${cpuModel()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+      node: `${process.version} (${process.platform} ${process.arch})`,
+      'gemm kernels': `${availableKernels().join(', ')} (default: ${defaultKernel}${process.env.TENSORGRAD_KERNEL ? `, TENSORGRAD_KERNEL=${process.env.TENSORGRAD_KERNEL}` : ''})`,
+    },
+    notes: [],
+    steps: [],
+    matmul: [],
+    jacobian: [],
+    overhead: [],
+  };
+  console.log(`pnpm bench${options.quick ? ' --quick' : ''}: suites ${only.join(', ')}; results in ${path.relative(process.cwd(), resultsDir) || '.'}/`);
+  mkdirSync(resultsDir, { recursive: true });
+  for (const name of only) {
+    console.log(`\n=== ${name} ===`);
+    await suites[name]!(options, report);
+  }
+  report.seconds = (performance.now() - start) / 1e3;
+  const summary = renderSummary(report);
+  writeFileSync(path.join(resultsDir, 'summary.md'), summary);
+  writeFileSync(path.join(resultsDir, 'summary.json'), JSON.stringify(report, null, 2));
+  console.log(`\n${summary}`);
+  console.log(`(written to ${path.join(resultsDir, 'summary.md')})`);
+}
+
+await main();

@@ -1,0 +1,110 @@
+import b from 'benny';
+import type { CaseResult, Summary } from 'benny/lib/internal/common-types.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where every run writes its JSON, charts and summary (git-ignored). */
+export const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+/** How long benchmark.js may sample one case, and how many samples it needs at least. */
+export interface Budget {
+  maxTime: number;
+  minSamples: number;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+}
+
+/** A case to time: `fn` runs one unit of work (a training step, one matmul...). */
+export interface Case {
+  name: string;
+  fn: () => unknown;
+  budget?: Budget;
+}
+
+export interface CaseTiming {
+  name: string;
+  /** Seconds per call: the mean over benchmark.js's samples. */
+  mean: number;
+  median: number;
+  /** Relative margin of error of the mean, in percent (benchmark.js's rme). */
+  rme: number;
+  samples: number;
+}
+
+/**
+ * Runs the cases as one benny suite and saves benny's JSON and chart under results/.
+ *
+ * benny calls every case function once while it builds the suite, before benchmark.js takes over; for a
+ * case that takes seconds that call is pure waste (and it would run every case's work up front, before
+ * the case that sets a backend or kernel runs). So the first call of each wrapped case returns at once;
+ * benchmark.js's own first (unsampled) call then serves as the warm-up.
+ */
+export async function runSuite(file: string, title: string, cases: readonly Case[], fallback: Budget): Promise<Map<string, CaseTiming>> {
+  const entries = cases.map((c) => {
+    let primed = false;
+    const wrapped = (): unknown => {
+      if (!primed) {
+        primed = true;
+        return undefined;
+      }
+      return c.fn();
+    };
+    const budget = c.budget ?? fallback;
+    return b.add(c.name, wrapped, { minSamples: budget.minSamples, maxTime: budget.maxTime, delay: 0.005 });
+  });
+  // benny announces every file it saves; run.ts names the folder once instead.
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('Saved to: ')) return;
+    log(...args);
+  };
+  let summary: Summary;
+  try {
+    summary = await b.suite(
+      title,
+      ...entries,
+      b.cycle((result: CaseResult) => {
+        console.log(`  ${result.name.padEnd(44)} ${formatSeconds(result.details.mean).padStart(10)}/call  ±${result.details.relativeMarginOfError.toFixed(1)}%  (${result.samples} samples)`);
+        return false;
+      }),
+      b.save({ file, folder: resultsDir, format: 'json', details: true }),
+      b.save({ file, folder: resultsDir, format: 'chart.html' }),
+    );
+  } finally {
+    console.log = log;
+  }
+  const out = new Map<string, CaseTiming>();
+  for (const r of summary.results) {
+    out.set(r.name, { name: r.name, mean: r.details.mean, median: r.details.median, rme: r.details.relativeMarginOfError, samples: r.samples });
+  }
+  return out;
+}
+
+export function formatSeconds(s: number): string {
+  if (s >= 1) return `${s.toFixed(2)} s`;
+  if (s >= 1e-3) return `${(s * 1e3).toFixed(2)} ms`;
+  return `${(s * 1e6).toFixed(1)} µs`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+/** Thousands separators, no decimals (for samples/s). */
+export function formatCount(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+
+export function formatRatio(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  return `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
+}

@@ -1,0 +1,49 @@
+import { gemmKernel, gemmKernelNames, registerGemmKernel, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
+
+/** Name under which the timing wrapper registers itself (never benchmarked as a kernel of its own). */
+const timedName = 'bench-timed';
+
+/** The gemm kernels @tensorgrad/ops offers, in registration order. */
+export function availableKernels(): string[] {
+  return gemmKernelNames().filter((name) => name !== timedName);
+}
+
+/** Makes `name` the kernel matmul uses (cheap when it already is: safe to call inside a timed case). */
+export function useKernel(name: string): void {
+  if (gemmKernel().name !== name) setGemmKernel(name);
+}
+
+/**
+ * A GemmKernel that forwards to another and adds up the wall time spent inside it, so a training step's
+ * time splits into matmul kernels and everything else (the engine, elementwise ops, allocation).
+ */
+export class TimedKernel implements GemmKernel {
+  readonly name = timedName;
+  seconds = 0;
+  calls = 0;
+  inner: GemmKernel;
+
+  constructor(inner: GemmKernel) {
+    this.inner = inner;
+  }
+
+  /** A wrapper around kernel `innerName` (not yet active). */
+  static around(innerName: string): TimedKernel {
+    useKernel(innerName);
+    return new TimedKernel(gemmKernel());
+  }
+
+  /** Makes this wrapper the kernel matmul uses (re-registered, since another wrapper may hold the name). */
+  activate(): void {
+    if (gemmKernel() === this) return;
+    registerGemmKernel(this);
+    setGemmKernel(timedName);
+  }
+
+  gemm(...args: Parameters<GemmKernel['gemm']>): void {
+    const start = performance.now();
+    this.inner.gemm(...args);
+    this.seconds += (performance.now() - start) / 1e3;
+    this.calls++;
+  }
+}

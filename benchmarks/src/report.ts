@@ -1,0 +1,57 @@
+import type { CaseTiming } from './bench.js';
+import type { NetConfig } from './net.js';
+
+/** One engine's training step at one config. `kernel` is set for tensorgrad rows. */
+export interface StepRow {
+  config: NetConfig;
+  engine: 'tensorgrad' | 'tfjs-cpu' | 'tfjs-wasm' | 'numpy';
+  kernel?: string;
+  timing: CaseTiming;
+}
+
+/** One product: a square n×n matmul or one of the training step's three products. */
+export interface MatmulRow {
+  group: 'square' | 'step';
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  /** A gemm kernel's name, or 'naive' for the textbook triple loop. */
+  kernel: string;
+  timing: CaseTiming;
+}
+
+export interface JacobianRow {
+  label: string;
+  /** Bytes the method allocates (the gradient itself, or the Jacobian). */
+  bytes: number;
+  /** Undefined when the case is only counted, never run (the 409,600² Jacobian). */
+  timing?: CaseTiming;
+  /** The row this one is compared with (its time and bytes over that row's). */
+  baseline?: string;
+}
+
+export interface OverheadRow {
+  config: NetConfig;
+  kernel: string;
+  /** Mean seconds per step (benchmark.js). */
+  step: number;
+  /** Mean seconds per step inside the gemm kernel, and gemm calls per step. */
+  gemm: number;
+  callsPerStep: number;
+  timing: CaseTiming;
+}
+
+/** Everything one `pnpm bench` run measured, filled in by the suites and printed by summary.ts. */
+export interface Report {
+  quick: boolean;
+  started: string;
+  seconds: number;
+  machine: Record<string, string>;
+  /** Lines about what ran where (kernels, tfjs build, NumPy's BLAS), and what was skipped. */
+  notes: string[];
+  steps: StepRow[];
+  matmul: MatmulRow[];
+  jacobian: JacobianRow[];
+  overhead: OverheadRow[];
+}
