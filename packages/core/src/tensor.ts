@@ -202,6 +202,7 @@ function contiguousCopy(nd: NdFloat64): Float64Array {
 
 /** Wraps row-major values as a tensor of the given shape, without copying. */
 export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
+  checkShape(shape, 'fromData');
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }

@@ -58,6 +58,7 @@ describe('Tensor basics', () => {
     expect(t.data).toBe(data);
     expect(() => fromData(data, [3])).toThrow(ShapeError);
     expect(() => fromData(data, [3])).toThrow('fromData: 4 values cannot fill shape [3] (3 elements)');
+    expect(() => fromData(new Float64Array(2), [-1, -2])).toThrow('fromData: invalid dimension -1 in shape [-1, -2]');
   });
 });
 
