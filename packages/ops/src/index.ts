@@ -32,6 +32,7 @@ export { min } from './reduce/min.js';
 export { matmul } from './linalg/matmul.js';
 export { l2 } from './linalg/l2.js';
 export { norm } from './linalg/norm.js';
+export { linear } from './linalg/linear.js';
 // Shape
 export { reshape } from './shape/reshape.js';
 export { transpose } from './shape/transpose.js';

@@ -1,0 +1,91 @@
+import { ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
+import { gemmKernel } from '../kernels/backend.js';
+
+/** How an operand is read: storage, offset, row stride, column stride. */
+interface Operand {
+  data: Float64Array;
+  off: number;
+  rs: number;
+  cs: number;
+}
+
+/**
+ * x as a [rows, in] matrix: read through its strides when it is 1-d or 2-d, else through its row-major
+ * values (the storage itself when contiguous).
+ */
+function asRows(x: Tensor, inFeatures: number): Operand {
+  if (x.ndim === 1) return { data: x.nd.data, off: x.nd.offset, rs: 0, cs: x.nd.stride[0]! };
+  if (x.ndim === 2) return { data: x.nd.data, off: x.nd.offset, rs: x.nd.stride[0]!, cs: x.nd.stride[1]! };
+  return { data: x.data, off: 0, rs: inFeatures, cs: 1 };
+}
+
+/**
+ * y = x·Wᵀ + b with PyTorch's conventions (torch.nn.functional.linear): x is [..., in], W is [out, in],
+ * the optional b is [out], y is [..., out].
+ *
+ * One op instead of matmul(x, transpose(W)) + b because the bias is the initial value of the product's
+ * accumulator (no second pass over y and no second [rows, out] array), and the backward skips the
+ * broadcast-reduce machinery: db is the column sum of dy, dx = dy·W and dW = dyᵀ·x are two kernel calls
+ * reading dyᵀ and x through strides.
+ */
+export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => {
+  if (weight.ndim !== 2) throw new ShapeError('linear', `weight must be [out, in], got ${formatShape(weight.shape)}`);
+  const [outF, inF] = weight.shape as [number, number];
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
+    throw new ShapeError('linear', `input ${formatShape(x.shape)} does not end in weight's in-features ${inF} (weight ${formatShape(weight.shape)})`);
+  }
+  const b = bias ?? null;
+  if (b !== null && (b.ndim !== 1 || b.shape[0] !== outF)) {
+    throw new ShapeError('linear', `bias must be [${outF}] for weight ${formatShape(weight.shape)}, got ${formatShape(b.shape)}`);
+  }
+  const lead = x.shape.slice(0, -1);
+  const rows = sizeOf(lead);
+  const X = asRows(x, inF);
+  const w = weight.nd;
+  const y = new Float64Array(rows * outF);
+  if (b !== null) {
+    const bd = b.nd.data;
+    const bo = b.nd.offset;
+    const bs = b.nd.stride[0]!;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) y[r * outF + j] = bd[bo + j * bs]!;
+  }
+  // Wᵀ through strides: element (p, j) of Wᵀ is W[j, p].
+  gemmKernel().gemm(rows, outF, inF, X.data, X.off, X.rs, X.cs, w.data, w.offset, w.stride[1]!, w.stride[0]!, y, 0, b !== null);
+  const inputs = b === null ? [x, weight] : [x, weight, b];
+  return record(
+    'linear',
+    inputs,
+    fromData(y, [...lead, outF]),
+    (dyT) => {
+      const dy = dyT.data; // [rows, out] row-major
+      const kernel = gemmKernel();
+      let dx: Tensor | null = null;
+      let dW: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (x.requiresGrad) {
+        // dx = dy · W: [rows, out]·[out, in].
+        const g = new Float64Array(rows * inF);
+        kernel.gemm(rows, inF, outF, dy, 0, outF, 1, w.data, w.offset, w.stride[0]!, w.stride[1]!, g, 0, false);
+        dx = fromData(g, x.shape);
+      }
+      if (weight.requiresGrad) {
+        // dW = dyᵀ · x: [out, rows]·[rows, in], dyᵀ read through swapped strides. x is re-read (not
+        // copied at forward time): the engine's version check guarantees it is unchanged.
+        const Xb = asRows(x, inF);
+        const g = new Float64Array(outF * inF);
+        kernel.gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, g, 0, false);
+        dW = fromData(g, weight.shape);
+      }
+      if (b !== null && b.requiresGrad) {
+        const g = new Float64Array(outF);
+        for (let r = 0; r < rows; r++) {
+          const o = r * outF;
+          for (let j = 0; j < outF; j++) g[j] += dy[o + j]!;
+        }
+        db = fromData(g, b.shape);
+      }
+      return b === null ? [dx, dW] : [dx, dW, db];
+    },
+    inputs,
+  );
+});
