@@ -138,7 +138,10 @@ function checkFinite(op: string, what: string, result: Tensor, sources: readonly
   throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes}); ${cause}`);
 }
 
-/** Children before parents, iteratively (a 100,000-op chain must not overflow the stack). */
+/**
+ * The tensors behind `root` that require grad, `root` first and every tensor before the tensors it was
+ * computed from (a reversed depth-first post-order). Iterative: a 100,000-op chain must not overflow the stack.
+ */
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
@@ -170,11 +173,19 @@ function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefi
     }
     return fromData(new Float64Array([1]), root.shape);
   }
-  const t = seed instanceof Tensor ? seed : typeof seed === 'number' ? fromData(new Float64Array([seed]), []) : fromData(Float64Array.from(seed), [seed.length]);
-  if (!shapesEqual(t.shape, root.shape) && !(t.size === root.size && !(seed instanceof Tensor))) {
-    throw new ShapeError('backward', `seed gradient of shape ${formatShape(t.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+  if (seed instanceof Tensor) {
+    if (!shapesEqual(seed.shape, root.shape)) {
+      throw new ShapeError('backward', `seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+    }
+    return seed;
   }
-  return t.size === root.size && !shapesEqual(t.shape, root.shape) ? fromData(t.data, root.shape) : t;
+  // A number, or flat values read in row-major order into the output's shape.
+  const values = typeof seed === 'number' ? [seed] : Array.from(seed);
+  if (values.length !== root.size) {
+    throw new ShapeError('backward', `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} elements)`);
+  }
+  if (values.some((v) => typeof v !== 'number')) throw new ValueError('backward', 'the seed gradient holds a non-numeric value');
+  return fromData(Float64Array.from(values), root.shape);
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {

@@ -303,3 +303,12 @@ describe('depth and width', () => {
     expect(x.grad!.toArray()).toEqual([1, 1]);
   });
 });
+
+describe('flat seeds', () => {
+  it('a number or flat values must match the output size', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(() => scale(x, 1).backward(2)).toThrow("backward: a seed gradient of 1 value does not fit the output's shape [2] (2 elements)");
+    expect(() => scale(x, 1).backward(['a', 'b'] as any)).toThrow(ValueError);
+    expect(x.grad).toBeNull();
+  });
+});
