@@ -23,6 +23,11 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
   // Batch offsets: the view's own strides along real batch axes, 0 along broadcast ones.
   const aStrides = batchStrides(a, batch);
   const bStrides = batchStrides(b, batch);
+  if (count > 1 && foldsIntoRows(batch, aStrides, bStrides, m * aRs)) {
+    // A batch of rows times one shared matrix (x·W for x [..., m, k]): one tall product, no batch loop.
+    kernel.gemm(count * m, n, k, a.nd.data, a.nd.offset, aRs, aCs, b.nd.data, b.nd.offset, bRs, bCs, c, 0, false);
+    return fromData(c, [...batch, m, n]);
+  }
   const index = new Array<number>(batch.length).fill(0);
   for (let t = 0; t < count; t++) {
     let ao = a.nd.offset;
@@ -38,6 +43,21 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
     }
   }
   return fromData(c, [...batch, m, n]);
+}
+
+/**
+ * True when B is the same matrix for every batch entry and A's batch entries follow one another at
+ * its row stride, so that [..., m, k] reads as one [count·m, k] matrix.
+ */
+function foldsIntoRows(batch: readonly number[], aStrides: readonly number[], bStrides: readonly number[], rowsStride: number): boolean {
+  if (bStrides.some((s, d) => s !== 0 && batch[d]! > 1)) return false;
+  let expected = rowsStride;
+  for (let d = batch.length - 1; d >= 0; d--) {
+    if (batch[d] === 1) continue;
+    if (aStrides[d] !== expected) return false;
+    expected *= batch[d]!;
+  }
+  return true;
 }
 
 function batchStrides(x: Tensor, batch: readonly number[]): number[] {
