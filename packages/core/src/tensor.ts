@@ -23,7 +23,6 @@ export interface TensorOptions {
  * `ndarray` view (shape, strides, offset), so transposes and broadcasts can be views without copies.
  */
 export class Tensor {
-  readonly nd: NdFloat64;
   /** The gradient accumulated by backward passes; null until one reaches this tensor. */
   grad: Tensor | null = null;
   name: string | undefined;
@@ -34,27 +33,35 @@ export class Tensor {
   /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
   _retainGrad = false;
   private _requiresGrad: boolean;
+  readonly #nd: NdFloat64;
   readonly #shape: readonly number[];
+  readonly #size: number;
 
   constructor(nd: NdFloat64, options: TensorOptions = {}, version?: VersionCounter) {
-    this.nd = nd;
+    this.#nd = nd;
     this.#shape = Object.freeze(nd.shape.slice());
+    this.#size = sizeOf(this.#shape);
     this._requiresGrad = options.requiresGrad ?? false;
     this.name = options.name;
     this._version = version ?? { value: 0 };
   }
 
-  /** The dimensions (frozen; a getter, so `t.shape = ...` throws instead of desynchronising `nd`). */
+  /** The ndarray view (storage, shape, strides, offset) for interop with scijs code. */
+  get nd(): NdFloat64 {
+    return this.#nd;
+  }
+
+  /** The dimensions. Frozen, and a getter like `ndim` and `size`: assigning to them throws. */
   get shape(): readonly number[] {
     return this.#shape;
   }
 
   get ndim(): number {
-    return this.shape.length;
+    return this.#shape.length;
   }
 
   get size(): number {
-    return sizeOf(this.shape);
+    return this.#size;
   }
 
   /** Whether backward should compute a gradient for this tensor. */

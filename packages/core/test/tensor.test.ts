@@ -32,6 +32,7 @@ describe('Tensor basics', () => {
     expect(() => ((t as any).shape = [4])).toThrow(TypeError);
     expect(() => ((t as any).ndim = 1)).toThrow(TypeError);
     expect(() => ((t as any).size = 1)).toThrow(TypeError);
+    expect(() => ((t as any).nd = null)).toThrow(TypeError);
     expect(() => (t.shape as number[]).push(1)).toThrow(TypeError);
     expect(t.shape).toEqual([2, 2]);
   });
