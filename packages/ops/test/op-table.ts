@@ -80,6 +80,9 @@ export const opTable: OpLine[] = [
   { op: 'matmul', note: 'vector·matrix', inputs: () => [normal([3]), normal([3, 2])], f: (a, b) => ops.matmul(a, b) },
   { op: 'matmul', note: 'vector·vector', inputs: () => [normal([4]), normal([4])], f: (a, b) => ops.matmul(a, b) },
   { op: 'matmul', note: 'batched [2, 1, 2, 3]·[3, 3, 2]', inputs: () => [normal([2, 1, 2, 3]), normal([3, 3, 2])], f: (a, b) => ops.matmul(a, b) },
+  { op: 'linear', note: 'x [4, 3], W [2, 3], b [2]', inputs: () => [normal([4, 3]), normal([2, 3]), normal([2])], f: (x, W, b) => ops.linear(x, W, b) },
+  { op: 'linear', note: 'no bias, x [2, 2, 3]', inputs: () => [normal([2, 2, 3]), normal([4, 3])], f: (x, W) => ops.linear(x, W) },
+  { op: 'linear', note: 'x a vector [3]', inputs: () => [normal([3]), normal([2, 3]), normal([2])], f: (x, W, b) => ops.linear(x, W, b) },
   { op: 'l2', note: '[3, 2]', inputs: () => [normal([3, 2])], f: (x) => ops.l2(x) },
   { op: 'norm', note: '[3, 2] (non-zero)', inputs: () => [normal([3, 2])], f: (x) => ops.norm(x) },
   // Shape
