@@ -44,7 +44,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording a graph: results do not require grad. */
+/**
+ * Runs `fn` without recording a graph: results do not require grad (parameter updates, evaluation).
+ * `fn` must be synchronous: the mode is restored when it returns, not when a promise it returns settles.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
