@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import ndarray from 'ndarray';
 import {
   AnomalyError,
   GraphError,
@@ -10,6 +11,7 @@ import {
   detectAnomaly,
   enableGrad,
   fromData,
+  fromNdarray,
   isAnomalyEnabled,
   isGradEnabled,
   noGrad,
@@ -310,5 +312,18 @@ describe('flat seeds', () => {
     expect(() => scale(x, 1).backward(2)).toThrow("backward: a seed gradient of 1 value does not fit the output's shape [2] (2 elements)");
     expect(() => scale(x, 1).backward(['a', 'b'] as any)).toThrow(ValueError);
     expect(x.grad).toBeNull();
+  });
+});
+
+describe('gradients of strided views from scijs', () => {
+  it('a transposed, stepped ndarray view as a leaf gets a dense gradient of its own shape', () => {
+    const base = ndarray(Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]);
+    const x = fromNdarray(base.transpose(1, 0).step(-2), { requiresGrad: true }); // rows 3 and 1 of xᵀ
+    expect(x.toArray()).toEqual([[4, 8], [2, 6]]);
+    const y = tensor([[1, 2], [3, 4]]);
+    total(times(x, times(x, y))).backward();
+    // d Σ x²y / dx = 2xy
+    expect(x.grad!.toArray()).toEqual([[8, 32], [12, 48]]);
+    expect(x.grad!.isContiguous).toBe(true);
   });
 });
