@@ -29,8 +29,8 @@ export const norm = defineOp('norm', (a: TensorLike): Tensor => {
       const xd = x.data;
       const dx = new Float64Array(xd.length);
       if (r > 0) {
-        const c = dy.item() / r;
-        for (let i = 0; i < xd.length; i++) dx[i] = c * xd[i]!;
+        const g = dy.item();
+        for (let i = 0; i < xd.length; i++) dx[i] = (g * xd[i]!) / r;
       }
       return [fromData(dx, x.shape)];
     },

@@ -1,0 +1,266 @@
+// Per-op behaviour the cross-package tables do not pin down: ties and kinks, numerical stability, NumPy
+// semantics of the shape ops, and the typed errors (op name and shapes in the message).
+import { describe, expect, it } from 'vitest';
+import { ShapeError, Tensor, ValueError, arange, tensor } from '@tensorgrad/core';
+import * as ops from '@tensorgrad/ops';
+import {
+  abs, concat, div, exp, expandDims, gather, log, logSoftmax, max, maximum, mean, min, minimum, mul, norm, pow, relu, reshape,
+  sigmoid, slice, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose,
+} from '@tensorgrad/ops';
+
+function leaf(values: number[] | number[][] | number): Tensor {
+  return tensor(values, { requiresGrad: true });
+}
+
+describe('ties and kinks (documented choices)', () => {
+  it('maximum / minimum split the gradient equally at a tie', () => {
+    const a = leaf([1, 2, 3]);
+    const b = leaf([1, 0, 3]);
+    maximum(a, b).backward(tensor([4, 4, 4]));
+    expect(a.grad!.toArray()).toEqual([2, 4, 2]);
+    expect(b.grad!.toArray()).toEqual([2, 0, 2]);
+    const c = leaf([1, 2]);
+    const d = leaf([1, 5]);
+    minimum(c, d).backward(tensor([1, 1]));
+    expect(c.grad!.toArray()).toEqual([0.5, 1]);
+    expect(d.grad!.toArray()).toEqual([0.5, 0]);
+  });
+
+  it('max / min reductions split the gradient equally among tied entries', () => {
+    const x = leaf([[3, 1, 3], [2, 2, 2]]);
+    max(x, 1).backward(tensor([6, 3]));
+    expect(x.grad!.toArray()).toEqual([[3, 0, 3], [1, 1, 1]]);
+    const y = leaf([[3, 1, 3], [2, 1, 1]]);
+    min(y).backward();
+    expect(y.grad!.toArray().flat().map((v: number) => v + 0)).toEqual([0, 1 / 3, 0, 0, 1 / 3, 1 / 3]);
+  });
+
+  it('max propagates NaN (as NumPy) and gives it no gradient', () => {
+    const x = leaf([1, NaN, 3]);
+    const m = max(x);
+    expect(m.item()).toBeNaN();
+    m.backward();
+    expect(x.grad!.toArray()).toEqual([0, 0, 0]);
+    expect(maximum(tensor([NaN, 1]), tensor([0, NaN])).toArray().every(Number.isNaN)).toBe(true);
+  });
+
+  it('relu and abs give gradient 0 at the kink x = 0', () => {
+    const x = leaf([-1, 0, 2]);
+    relu(x).backward(tensor([1, 1, 1]));
+    expect(x.grad!.toArray().map((v: number) => v + 0)).toEqual([0, 0, 1]);
+    const y = leaf([-1, 0, 2]);
+    abs(y).backward(tensor([1, 1, 1]));
+    expect(y.grad!.toArray().map((v: number) => v + 0)).toEqual([-1, 0, 1]);
+  });
+
+  it('norm has gradient 0 at 0 (not NaN) and x/||x|| elsewhere', () => {
+    const z = leaf([0, 0]);
+    norm(z).backward();
+    expect(z.grad!.toArray()).toEqual([0, 0]);
+    const x = leaf([3, 4]);
+    const n = norm(x);
+    expect(n.item()).toBe(5);
+    n.backward();
+    expect(x.grad!.toArray()).toEqual([0.6, 0.8]);
+  });
+
+  it('pow with p = 0 has gradient 0 even at x = 0', () => {
+    const x = leaf([0, 2]);
+    pow(x, 0).backward(tensor([1, 1]));
+    expect(x.grad!.toArray()).toEqual([0, 0]);
+  });
+});
+
+describe('numerical stability', () => {
+  it('logSoftmax stays finite and exact for huge logits (max subtraction)', () => {
+    const y = logSoftmax(tensor([[1000, 1000], [1e300, 0], [-1000, -1001]]));
+    const v = y.toArray() as number[][];
+    expect(v[0]![0]).toBeCloseTo(-Math.LN2, 14);
+    expect(v[1]).toEqual([0, -1e300]);
+    expect(v[2]![0]).toBeCloseTo(-Math.log1p(Math.exp(-1)), 14);
+    const x = leaf([1000, 1000, 999]);
+    logSoftmax(x).backward(tensor([1, 0, 0]));
+    expect(x.grad!.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('softmax of huge logits sums to 1 and is finite', () => {
+    const p = softmax(tensor([[1e308, 1e308, 0], [-1e4, -1e4, -1e4]]));
+    expect(p.toArray()).toEqual([[0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]]);
+  });
+
+  it('softmax and logSoftmax agree with the naive formulas on small logits, along any axis', () => {
+    const x = tensor([[0.5, -1, 2], [0, 0.25, -0.5]]);
+    for (const axis of [0, 1, -1]) {
+      const naive = div(exp(x), sum(exp(x), axis, true));
+      softmax(x, axis).data.forEach((v, i) => expect(v).toBeCloseTo(naive.data[i]!, 14));
+      log(naive).data.forEach((v, i) => expect(logSoftmax(x, axis).data[i]).toBeCloseTo(v, 14));
+    }
+  });
+
+  it('sigmoid is exact at both tails (no overflow of e^-x)', () => {
+    const s = sigmoid(tensor([-1000, -40, 0, 40, 1000]));
+    expect(s.data[0]).toBe(0);
+    expect(s.data[1]).toBeCloseTo(Math.exp(-40), 30);
+    expect(s.data[2]).toBe(0.5);
+    expect(s.data[4]).toBe(1);
+    expect(tanh(tensor([1000])).item()).toBe(1);
+  });
+
+  it('norm does not overflow or underflow', () => {
+    expect(norm(tensor([3e200, 4e200])).item()).toBeCloseTo(5e200, -186);
+    expect(norm(tensor([3e-200, 4e-200])).item() / 5e-200).toBeCloseTo(1, 14);
+  });
+});
+
+describe('reductions', () => {
+  const x = arange(24).reshape([2, 3, 4]);
+  it('take an axis, a list of axes, negative axes and keepDims', () => {
+    expect(sum(x, [0, -1]).toArray()).toEqual([60, 92, 124]);
+    expect(sum(x, 1, true).shape).toEqual([2, 1, 4]);
+    expect(mean(x, -1).toArray()).toEqual([[1.5, 5.5, 9.5], [13.5, 17.5, 21.5]]);
+    expect(max(x, [0, 1]).toArray()).toEqual([20, 21, 22, 23]);
+    expect(min(x, 2, true).toArray()).toEqual([[[0], [4], [8]], [[12], [16], [20]]]);
+    expect(mean(x).item()).toBe(11.5);
+  });
+
+  it('mean divides the gradient by the count', () => {
+    const t = leaf([[1, 2], [3, 4]]);
+    mean(t, 0).backward(tensor([1, 1]));
+    expect(t.grad!.toArray()).toEqual([[0.5, 0.5], [0.5, 0.5]]);
+  });
+
+  it('name the op when an axis is out of range or repeated', () => {
+    for (const [name, f] of [['sum', sum], ['mean', mean], ['max', max], ['min', min]] as const) {
+      expect(() => f(x, 3)).toThrow(ShapeError);
+      expect(() => f(x, 3)).toThrow(new RegExp(`^${name}: axis 3 is out of range`));
+      expect(() => f(x, [1, -2])).toThrow(`${name}: repeated axis`);
+    }
+    expect(() => softmax(x, 5)).toThrow(/^softmax: axis 5/);
+    expect(() => logSoftmax(x, -4)).toThrow(/^logSoftmax: axis -4/);
+  });
+
+  it('max and min of an empty axis throw a ValueError', () => {
+    const e = tensor([[], []]);
+    expect(() => max(e, 1)).toThrow(ValueError);
+    expect(() => min(e, 1)).toThrow(/^min: /);
+    expect(sum(e, 1).toArray()).toEqual([0, 0]);
+  });
+});
+
+describe('shape ops', () => {
+  const x = arange(12).reshape([3, 4]);
+
+  it('slice follows NumPy basic indexing', () => {
+    expect(slice(x, [[1]]).toArray()).toEqual([[4, 5, 6, 7], [8, 9, 10, 11]]);
+    expect(slice(x, [null, [1, 3]]).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(slice(x, [-1]).toArray()).toEqual([8, 9, 10, 11]);
+    expect(slice(x, [1, -1]).item()).toBe(7);
+    expect(slice(x, [[null, null, -1], [null, null, 2]]).toArray()).toEqual([[8, 10], [4, 6], [0, 2]]);
+    expect(slice(x, [[5, 10]]).shape).toEqual([0, 4]);
+    expect(slice(x, [[-100, 100, 2]]).toArray()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
+    expect(slice(x, [[2, 0, -1], [3, -5, -2]]).toArray()).toEqual([[11, 9], [7, 5]]);
+    expect(x.slice([0]).toArray()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('slice backward scatters into a zero tensor', () => {
+    const t = leaf([[1, 2, 3], [4, 5, 6]]);
+    slice(t, [null, [null, null, -2]]).backward(tensor([[1, 2], [3, 4]]));
+    expect(t.grad!.toArray()).toEqual([[2, 0, 1], [4, 0, 3]]);
+  });
+
+  it('slice errors name the op', () => {
+    expect(() => slice(x, [3])).toThrow(ShapeError);
+    expect(() => slice(x, [3])).toThrow(/^slice: index 3 is out of range for axis 0 of a tensor of shape \[3, 4\]/);
+    expect(() => slice(x, [null, null, null])).toThrow(/^slice: 3 specs for a tensor of shape \[3, 4\]/);
+    expect(() => slice(x, [[0, 2, 0]])).toThrow(ValueError);
+    expect(() => slice(x, [1.5])).toThrow(ValueError);
+  });
+
+  it('gather picks one entry per row (scores[i, y_i]) and scatters the gradient back', () => {
+    const scores = leaf([[1, 2, 3], [4, 5, 6]]);
+    const picked = gather(scores, [2, 0]);
+    expect(picked.toArray()).toEqual([3, 4]);
+    picked.backward(tensor([10, 20]));
+    expect(scores.grad!.toArray()).toEqual([[0, 0, 10], [20, 0, 0]]);
+    expect(gather(x, tensor([[0, 1, 2, 0]]), 0).toArray()).toEqual([[0, 5, 10, 3]]);
+    expect(gather(x, Int32Array.from([3, 3, 3])).toArray()).toEqual([3, 7, 11]);
+  });
+
+  it('gather rejects out-of-range, non-integer and mis-shaped indices', () => {
+    expect(() => gather(x, [0, 4, 1])).toThrow(ValueError);
+    expect(() => gather(x, [0, 4, 1])).toThrow(/^gather: index 4 at position 1 is out of range \[0, 4\) for x of shape \[3, 4\]/);
+    expect(() => gather(x, [0, -1, 1])).toThrow(ValueError);
+    expect(() => gather(x, [0, 1.5, 1])).toThrow(/^gather: index 1.5 at position 1 is not an integer/);
+    expect(() => gather(x, [0, 1])).toThrow(ShapeError);
+    expect(() => gather(x, [0, 1], 2)).toThrow(/^gather: axis 2 is out of range/);
+  });
+
+  it('concat and stack join along an axis; their errors name the op and the shapes', () => {
+    const a = tensor([[1, 2]]);
+    const b = tensor([[3, 4], [5, 6]]);
+    expect(concat([a, b]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(concat([b, b], -1).toArray()).toEqual([[3, 4, 3, 4], [5, 6, 5, 6]]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(() => concat([a, tensor([[1, 2, 3]])])).toThrow(/^concat: shapes \[1, 2\], \[1, 3\] differ outside axis 0/);
+    expect(() => concat([])).toThrow(ValueError);
+    expect(() => stack([a, b])).toThrow(/^stack: all tensors must have the same shape, got \[1, 2\], \[2, 2\]/);
+    const p = leaf([1, 2]);
+    const q = leaf([3]);
+    concat([p, q]).backward(tensor([10, 20, 30]));
+    expect([p.grad!.toArray(), q.grad!.toArray()]).toEqual([[10, 20], [30]]);
+  });
+
+  it('reshape (with -1), expandDims, squeeze, transpose', () => {
+    expect(reshape(x, [2, -1]).shape).toEqual([2, 6]);
+    expect(() => reshape(x, [5, -1])).toThrow(/^reshape: cannot reshape a tensor of shape \[3, 4\]/);
+    expect(expandDims(x, 1).shape).toEqual([3, 1, 4]);
+    expect(expandDims(x, -1).shape).toEqual([3, 4, 1]);
+    expect(squeeze(tensor([[[1], [2]]])).shape).toEqual([2]);
+    expect(squeeze(tensor([[[1], [2]]]), -1).shape).toEqual([1, 2]);
+    expect(() => squeeze(x, 0)).toThrow(/^squeeze: cannot squeeze axis 0 of length 3/);
+    expect(transpose(x).toArray()[0]).toEqual([0, 4, 8]);
+    expect(transpose(arange(6).reshape([1, 2, 3]), [2, 0, 1]).shape).toEqual([3, 1, 2]);
+    expect(() => transpose(x, [0, 0])).toThrow(ShapeError);
+  });
+});
+
+describe('binary ops and numbers', () => {
+  it('sub, div and mul take numbers on either side', () => {
+    expect(sub(10, tensor([1, 2])).toArray()).toEqual([9, 8]);
+    expect(div(tensor([6, 9]), 3).toArray()).toEqual([2, 3]);
+    expect(div(1, tensor([4])).toArray()).toEqual([0.25]);
+    expect(mul(tensor([1, 2]), 2).toArray()).toEqual([2, 4]);
+  });
+
+  it('a non-number, non-tensor operand is a TypeError naming the op', () => {
+    expect(() => ops.add(tensor([1]), 'x' as unknown as number)).toThrow(/^add: expected a Tensor or a number/);
+  });
+
+  it('sqrt, log outside their domain follow Math (NaN), not throw', () => {
+    expect(sqrt(tensor([-1])).item()).toBeNaN();
+    expect(log(tensor([0])).item()).toBe(-Infinity);
+  });
+});
+
+describe('methods', () => {
+  it('every contract op is a chained Tensor method', () => {
+    const names = [
+      'neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'pow', 'sigmoid', 'tanh', 'relu', 'add', 'sub', 'mul', 'div',
+      'maximum', 'minimum', 'sum', 'mean', 'max', 'min', 'matmul', 'l2', 'norm', 'reshape', 'transpose', 'broadcastTo',
+      'expandDims', 'squeeze', 'slice', 'gather', 'softmax', 'logSoftmax',
+    ];
+    const t = tensor([1]);
+    for (const name of names) expect(typeof (t as unknown as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('chain as in the lecture: W.matmul(x).l2(), x.add(y).mul(z), h.relu()', () => {
+    const W = leaf([[0.1, 0.5], [-0.3, 0.8]]);
+    const x = leaf([0.2, 0.4]);
+    const f = W.matmul(x).l2();
+    expect(f.item()).toBeCloseTo(0.116, 14);
+    expect(tensor([-2]).add(tensor([5])).mul(tensor([-4])).item()).toBe(-12);
+    expect(tensor([-1, 2]).relu().sum(0, true).toArray()).toEqual([2]);
+    expect(tensor([[1, 2], [3, 4]]).max(1).mean().item()).toBe(3);
+    expect(tensor([1, 2]).pow(2).sqrt().toArray()).toEqual([1, 2]);
+  });
+});
