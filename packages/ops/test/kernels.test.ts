@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
 import { gemmKernel, gemmKernelNames, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { createWasmGemm, wasmAvailable, wasmThreadsActive } from '../src/kernels/gemm-wasm.js';
+import { createWasmGemm, wasmAvailable, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
@@ -156,8 +156,15 @@ describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
 
   it('the worker starts and the split products match (split along m and along n)', () => {
     expect(wasmThreadsActive()).toBe(true);
+    const before = wasmWorkerChunks();
     let worst = 0;
     for (const c of cases()) worst = Math.max(worst, check(two, c));
+    // Large products, split along m and along n, until the worker has demonstrably computed chunks.
+    for (let t = 0; t < 40 && (t < 2 || wasmWorkerChunks() === before); t++) {
+      worst = Math.max(worst, check(two, { m: 300, n: 97, k: 150, la: 'row', lb: 'transposed', accumulate: t % 2 === 0 }));
+      worst = Math.max(worst, check(two, { m: 61, n: 290, k: 150, la: 'transposed', lb: 'row', accumulate: t % 2 === 1 }));
+    }
+    expect(wasmWorkerChunks()).toBeGreaterThan(before);
     expect(worst).toBeLessThan(1e-12);
   });
 });

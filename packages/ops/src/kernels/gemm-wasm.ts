@@ -42,10 +42,13 @@ const WORK_BASE = CTRL_BYTES;
 const OPERANDS_BASE = align(WORK_BASE + THREADS * gemmWorkBytes, 64);
 
 // Control block slots (Int32Array over bytes [0, CTRL_BYTES)).
-const JOB = 0; // sequence number of the last job posted
-const DONE = 1; // sequence number of the last job the worker finished
-const READY = 2; // 1 once the worker has instantiated the module
-const ARGS = 4; // 13 gemm arguments
+const JOB = 0; // sequence number of the open job; its negative once the job is closed to newcomers
+const NEXT = 1; // next chunk to claim (Atomics.add)
+const ACTIVE = 2; // threads other than the main one currently inside a job
+const READY = 3; // 1 once the worker has instantiated the module
+const WORKER_CHUNKS = 18; // chunks the worker has computed (for tests)
+const ARGS = 4; // JOB_ARGS job arguments (see runChunk)
+const JOB_ARGS = 14;
 
 function align(x: number, to: number): number {
   return Math.ceil(x / to) * to;
@@ -115,21 +118,55 @@ interface WorkerThreadsModule {
   Worker: new (code: string, options: { eval: true; workerData: unknown }) => WorkerLike;
 }
 
+/**
+ * Chunk `index` of a job: rows [index·size, ...) of C when splitting along m, columns when along n. Each
+ * chunk is an independent gemm call (it packs its own blocks into the caller's scratch area). Written
+ * once as a string so the worker runs exactly the code the main thread runs.
+ */
+const RUN_CHUNK = `function runChunk(gemm, g, index, work) {
+  const m = g[0], n = g[1], k = g[2], aRs = g[4], aCs = g[5], bRs = g[7], bCs = g[8], size = g[12];
+  if (g[11] === 1) {
+    const i0 = index * size, rows = Math.min(size, m - i0);
+    gemm(rows, n, k, g[3] + 8 * i0 * aRs, aRs, aCs, g[6], bRs, bCs, g[9] + 8 * i0 * n, n, g[10], work);
+  } else {
+    const j0 = index * size, cols = Math.min(size, n - j0);
+    gemm(m, cols, k, g[3], aRs, aCs, g[6] + 8 * j0 * bCs, bRs, bCs, g[9] + 8 * j0, n, g[10], work);
+  }
+}`;
+type RunChunk = (gemm: GemmExport, args: ArrayLike<number>, index: number, work: number) => void;
+/** The main thread's copy of RUN_CHUNK, compiled when the worker starts (never where threads are not used). */
+let runChunk: RunChunk | null = null;
+
 // Plain JavaScript run with `eval`: works the same from the TS sources (tsx, vitest) and from dist.
+// Protocol: wait for JOB to change; announce itself in ACTIVE *before* checking the job is still open
+// (so the main thread, which closes the job before waiting for ACTIVE to drain, never misses it); then
+// claim chunks until none are left.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory } = workerData;
+const { module, memory, work } = workerData;
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
 const ctrl = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
+const args = new Int32Array(${JOB_ARGS});
+${RUN_CHUNK}
 Atomics.store(ctrl, ${READY}, 1);
-let seen = Atomics.load(ctrl, ${JOB});
+let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${JOB}, seen);
-  seen = Atomics.load(ctrl, ${JOB});
-  const a = ctrl.subarray(${ARGS}, ${ARGS + 13});
-  gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-  Atomics.store(ctrl, ${DONE}, seen);
-  Atomics.notify(ctrl, ${DONE});
+  const job = Atomics.load(ctrl, ${JOB});
+  seen = job;
+  if (job <= 0) continue;
+  Atomics.add(ctrl, ${ACTIVE}, 1);
+  if (Atomics.load(ctrl, ${JOB}) === job) {
+    args.set(ctrl.subarray(${ARGS}, ${ARGS + JOB_ARGS}));
+    for (;;) {
+      const index = Atomics.add(ctrl, ${NEXT}, 1);
+      if (index >= args[13]) break;
+      runChunk(gemm, args, index, work);
+      Atomics.add(ctrl, ${WORKER_CHUNKS}, 1);
+    }
+  }
+  Atomics.sub(ctrl, ${ACTIVE}, 1);
+  Atomics.notify(ctrl, ${ACTIVE});
 }
 `;
 
@@ -146,7 +183,8 @@ function workerReady(s: WasmState): boolean {
       const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
       const wt = proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule | undefined;
       if (wt === undefined) throw new Error('worker_threads unavailable');
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory } });
+      runChunk = new Function(`${RUN_CHUNK}; return runChunk;`)() as RunChunk;
+      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes } });
       worker.unref(); // an idle kernel thread must not keep the process alive
       const fail = () => {
         workerStatus = 'failed';
@@ -232,7 +270,12 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
   };
 }
 
-/** Splits C in two along its longer side; the worker takes the second half, this thread the first. */
+/**
+ * Cuts C into chunks along its longer side and computes them on this thread and the worker, each
+ * claiming the next chunk from a shared counter. Claiming (rather than a fixed half each) keeps the
+ * product going at one-thread speed when the other core is busy with someone else's work: this thread
+ * then simply takes more chunks.
+ */
 function runTwoThreads(
   s: WasmState,
   m: number, n: number, k: number,
@@ -241,34 +284,38 @@ function runTwoThreads(
   cPtr: number, acc: number,
 ): void {
   const ctrl = s.ctrl!;
-  let job: number[];
-  if (m >= n) {
-    const m0 = align(m >> 1, gemmParams.mr);
-    job = [m - m0, n, k, aPtr + 8 * m0 * aRs, aRs, aCs, bPtr, bRs, bCs, cPtr + 8 * m0 * n, n, acc, WORK_BASE + gemmWorkBytes];
-    post(ctrl, job);
-    s.gemm(m0, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, n, acc, WORK_BASE);
-  } else {
-    const n0 = align(n >> 1, gemmParams.nr);
-    job = [m, n - n0, k, aPtr, aRs, aCs, bPtr + 8 * n0 * bCs, bRs, bCs, cPtr + 8 * n0, n, acc, WORK_BASE + gemmWorkBytes];
-    post(ctrl, job);
-    s.gemm(m, n0, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, n, acc, WORK_BASE);
+  const alongM = m >= n;
+  const long = alongM ? m : n;
+  const tile = alongM ? gemmParams.mr : gemmParams.nr;
+  // Up to 8 chunks, none thinner than 32 rows/columns: balance against re-packing the other operand.
+  const size = align(Math.max(32, Math.ceil(long / 8)), tile);
+  const chunks = Math.ceil(long / size);
+  const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks];
+  for (let i = 0; i < JOB_ARGS; i++) ctrl[ARGS + i] = args[i]!;
+  Atomics.store(ctrl, NEXT, 0);
+  const job = (jobSeq = (jobSeq % 0x3fffffff) + 1);
+  Atomics.store(ctrl, JOB, job);
+  Atomics.notify(ctrl, JOB);
+  for (;;) {
+    const index = Atomics.add(ctrl, NEXT, 1);
+    if (index >= chunks) break;
+    runChunk!(s.gemm, args, index, WORK_BASE);
   }
-  // Wait for the worker's half. A worker that has died would never answer: give up loudly rather than hang.
+  // Close the job to late arrivals, then wait for the worker to leave it (at most one chunk's time).
+  Atomics.store(ctrl, JOB, -job);
   const started = Date.now();
-  while (Atomics.load(ctrl, DONE) !== jobSeq) {
-    Atomics.wait(ctrl, DONE, jobSeq - 1, 50);
-    if (workerStatus === 'failed' || Date.now() - started > 120_000) {
+  for (let active = Atomics.load(ctrl, ACTIVE); active !== 0; active = Atomics.load(ctrl, ACTIVE)) {
+    Atomics.wait(ctrl, ACTIVE, active, 50);
+    if (Date.now() - started > 120_000) {
       workerStatus = 'failed';
       throw new Error('matmul: the wasm kernel worker thread stopped answering');
     }
   }
 }
 
-function post(ctrl: Int32Array, args: number[]): void {
-  for (let i = 0; i < args.length; i++) ctrl[ARGS + i] = args[i]!;
-  jobSeq++;
-  Atomics.store(ctrl, JOB, jobSeq);
-  Atomics.notify(ctrl, JOB);
+/** How many chunks the worker thread has computed so far (tests use it to see that it takes part). */
+export function wasmWorkerChunks(): number {
+  return state?.ctrl ? Atomics.load(state.ctrl, WORKER_CHUNKS) : 0;
 }
 
 /** Whether a second thread is running (started lazily by the first large product). */
