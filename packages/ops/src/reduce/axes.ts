@@ -37,3 +37,22 @@ export function forEachRow(shape: Shape, strides: readonly number[], visit: (bas
     }
   }
 }
+
+/**
+ * Copies values `g` laid out in the keepDims shape of a reduction back along the reduced axes, into a
+ * fresh contiguous array of `shape` (`strides` from reducedStrides): the backward of sum and mean.
+ */
+export function expandReduced(g: Float64Array, shape: Shape, strides: readonly number[]): Float64Array {
+  let size = 1;
+  for (const d of shape) size *= d;
+  const o = new Float64Array(size);
+  if (g.length === 1) return o.fill(g[0]!);
+  const nd = shape.length;
+  const inner = shape[nd - 1]!;
+  const step = strides[nd - 1]!;
+  forEachRow(shape, strides, (base, oo) => {
+    if (step === 0) o.fill(g[oo]!, base, base + inner);
+    else for (let j = 0; j < inner; j++) o[base + j] = g[oo + j]!;
+  });
+  return o;
+}

@@ -1,5 +1,5 @@
 import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
-import { broadcastTo } from '../shape/broadcastTo.js';
+import { expandReduced, reducedStrides } from './axes.js';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** Sums over `axes` (sorted, distinct); returns values in the keepDims shape. */
@@ -44,6 +44,8 @@ export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly numb
   const kept = sumKernel(x, axes);
   const shape = keepDims ? kept.shape : x.shape.filter((_, i) => !axes.includes(i));
   const y = fromData(kept.data, shape);
-  // d(sum)/dx = 1 everywhere: the upstream gradient is copied back along the summed axes.
-  return record('sum', [x], y, (dy) => [broadcastTo(fromData(dy.data, kept.shape), x.shape)]);
+  // d(sum)/dx = 1 everywhere: the upstream gradient is copied back along the summed axes. Written out
+  // contiguously rather than returned as a stride-0 broadcast view: every consumer reads .data, which
+  // would copy the view through a generic strided walk anyway.
+  return record('sum', [x], y, (dy) => [fromData(expandReduced(dy.data, x.shape, reducedStrides(x.shape, axes).strides), x.shape)]);
 });
