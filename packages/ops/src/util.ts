@@ -1,4 +1,4 @@
-import { Tensor, fromData, type Shape } from '@tensorgrad/core';
+import { Tensor, ValueError, fromData, type Shape } from '@tensorgrad/core';
 
 /** Anything an op accepts where a tensor goes: a plain number becomes a 0-d tensor. */
 export type TensorLike = Tensor | number;
@@ -6,7 +6,7 @@ export type TensorLike = Tensor | number;
 export function asTensor(x: TensorLike, op: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return fromData(new Float64Array([x]), []);
-  throw new TypeError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+  throw new ValueError(op, `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** A fresh contiguous tensor of `shape` holding `data`. */

@@ -1,11 +1,11 @@
 // Per-op behaviour the cross-package tables do not pin down: ties and kinks, numerical stability, NumPy
 // semantics of the shape ops, and the typed errors (op name and shapes in the message).
 import { describe, expect, it } from 'vitest';
-import { ShapeError, Tensor, ValueError, arange, tensor } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, arange, noGrad, randn, tensor } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
 import {
   abs, concat, div, exp, expandDims, gather, log, logSoftmax, max, maximum, mean, min, minimum, mul, norm, pow, relu, reshape,
-  sigmoid, slice, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose,
+  sigmoid, slice, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose, vjp,
 } from '@tensorgrad/ops';
 
 function leaf(values: number[] | number[][] | number): Tensor {
@@ -94,6 +94,30 @@ describe('numerical stability', () => {
       const naive = div(exp(x), sum(exp(x), axis, true));
       softmax(x, axis).data.forEach((v, i) => expect(v).toBeCloseTo(naive.data[i]!, 14));
       log(naive).data.forEach((v, i) => expect(logSoftmax(x, axis).data[i]).toBeCloseTo(v, 14));
+    }
+  });
+
+  it('fused softmax / logSoftmax match their composites (the oracle) in value and gradient, along every axis', () => {
+    const composite = {
+      softmax: (x: Tensor, axis: number) => {
+        const e = exp(sub(x, noGrad(() => max(x, axis, true))));
+        return div(e, sum(e, axis, true));
+      },
+      logSoftmax: (x: Tensor, axis: number) => {
+        const z = sub(x, noGrad(() => max(x, axis, true)));
+        return sub(z, log(sum(exp(z), axis, true)));
+      },
+    };
+    const x = randn([2, 3, 4], { seed: 7 });
+    const cotangent = randn([2, 3, 4], { seed: 8 });
+    for (const axis of [0, 1, 2, -1]) {
+      for (const [name, fused] of [['softmax', softmax], ['logSoftmax', logSoftmax]] as const) {
+        const [y, pullback] = vjp((t) => fused(t, axis), x);
+        const [yRef, pullbackRef] = vjp((t) => composite[name](t, axis), x);
+        y.data.forEach((v, i) => expect(v).toBeCloseTo(yRef.data[i]!, 14));
+        const g = pullback(cotangent)[0]!.data;
+        pullbackRef(cotangent)[0]!.data.forEach((v, i) => expect(g[i]).toBeCloseTo(v, 13));
+      }
     }
   });
 
@@ -232,7 +256,8 @@ describe('binary ops and numbers', () => {
     expect(mul(tensor([1, 2]), 2).toArray()).toEqual([2, 4]);
   });
 
-  it('a non-number, non-tensor operand is a TypeError naming the op', () => {
+  it('a non-number, non-tensor operand is a ValueError naming the op', () => {
+    expect(() => ops.add(tensor([1]), 'x' as unknown as number)).toThrow(ValueError);
     expect(() => ops.add(tensor([1]), 'x' as unknown as number)).toThrow(/^add: expected a Tensor or a number/);
   });
 

@@ -1,21 +1,53 @@
-import { defineOp, noGrad, normalizeAxis, type Tensor } from '@tensorgrad/core';
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
-import { sub } from '../binary/sub.js';
-import { exp } from '../unary/exp.js';
-import { log } from '../unary/log.js';
-import { max } from '../reduce/max.js';
-import { sum } from '../reduce/sum.js';
+import { lanes } from './axis.js';
 
 /**
- * x - log Σ e^x along `axis` (the last by default), as log-sum-exp with the max subtracted first:
- * z = x - max, logSoftmax = z - log Σ e^z. Every e^z is at most 1 and the largest is exactly 1, so
- * nothing overflows and the log never sees 0, even for logits like 1e308. The max is taken without
- * gradient: the shift cancels exactly. A composite of sub, exp, sum and log.
+ * x - log Σ e^x along `axis` (the last by default), as log-sum-exp with each lane's max m subtracted
+ * first: logSoftmax = (x - m) - log Σ e^(x - m). Every e^(x - m) is at most 1 and the largest is exactly
+ * 1, so nothing overflows and the log never sees 0, even for logits like 1e300. NaN propagates.
+ *
+ * Fused rather than composed from max, sub, exp, sum and log (that composite is the test oracle): one
+ * output array forward and one backward.
  */
 export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis = -1): Tensor => {
   const x = asTensor(a, 'logSoftmax');
-  axis = normalizeAxis(axis, x.ndim, 'logSoftmax'); // so that a bad axis names this op
-  const shift = noGrad(() => max(x, axis, true));
-  const z = sub(x, shift);
-  return sub(z, log(sum(exp(z), axis, true)));
+  const { outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');
+  const xd = x.data;
+  const out = new Float64Array(xd.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const v = xd[base + k * inner]!;
+        if (v > m || v !== v) m = v;
+      }
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Math.exp(xd[base + k * inner]! - m);
+      const logS = Math.log(s);
+      for (let k = 0; k < n; k++) out[base + k * inner] = xd[base + k * inner]! - m - logS;
+    }
+  }
+  const y = fromData(out, x.shape);
+  // dx = dy - softmax(x) Σ_k dy_k along the axis, with softmax(x) = e^y recomputed from the output.
+  return record(
+    'logSoftmax',
+    [x],
+    y,
+    (dy) => {
+      const g = dy.data;
+      const dx = new Float64Array(g.length);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * n * inner + i;
+          let total = 0;
+          for (let k = 0; k < n; k++) total += g[base + k * inner]!;
+          for (let k = 0; k < n; k++) dx[base + k * inner] = g[base + k * inner]! - Math.exp(out[base + k * inner]!) * total;
+        }
+      }
+      return [fromData(dx, x.shape)];
+    },
+    [y],
+  );
 });
