@@ -54,12 +54,16 @@ async function measure(fn: () => void): Promise<Measured> {
       },
     });
   });
-  // ArrayBuffer backing stores are freed by a background sweeper after a GC: collect, let it finish.
-  for (let i = 0; i < 3; i++) {
+  // ArrayBuffer backing stores are freed by a background sweeper after a GC: collect until the figure
+  // stops moving, so that garbage from earlier work is not freed (and subtracted) during `fn`.
+  let before = -1;
+  for (let i = 0; i < 50; i++) {
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = process.memoryUsage().arrayBuffers;
+    if (now === before) break;
+    before = now;
   }
-  const before = process.memoryUsage().arrayBuffers;
   try {
     fn();
   } finally {
