@@ -22,7 +22,7 @@ function isLarge({ D, H }: NetConfig): boolean {
 }
 
 function budgetFor(config: NetConfig, quick: boolean): Budget {
-  if (isLarge(config)) return { maxTime: 0.5, minSamples: 2 };
+  if (isLarge(config)) return { maxTime: 2, minSamples: 2 };
   return quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 2, minSamples: 5 };
 }
 
@@ -30,15 +30,16 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   report.notes.push(`tfjs peers: ${await initTfjs()}, float32`);
   const configs = options.quick ? stepConfigs.filter((c) => !isLarge(c)) : stepConfigs;
   const kernels = availableKernels();
+  const firstLosses = new Map<string, [string, number][]>();
   for (const config of configs) {
     const batch = makeMinibatch(config);
     const label = configLabel(config);
     const cases: Case[] = [];
-    const firstLoss: string[] = [];
+    const firstLoss: [string, number][] = [];
     for (const kernel of kernels) {
       useKernel(kernel);
       const net = tensorgradStep(config, batch);
-      firstLoss.push(`tensorgrad ${kernel} ${net.step().toFixed(5)}`);
+      firstLoss.push([`tensorgrad ${kernel}`, net.step()]);
       cases.push({
         name: `tensorgrad ${kernel}`,
         fn: () => {
@@ -51,11 +52,12 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
     for (const backend of ['cpu', 'wasm'] as TfBackend[]) {
       const net = tfjsStep(backend, config, batch);
       peers.push(net);
-      firstLoss.push(`tfjs-${backend} ${net.step().toFixed(5)}`);
+      firstLoss.push([`tfjs-${backend}`, net.step()]);
       cases.push({ name: `tfjs-${backend}`, fn: () => net.step() });
     }
     // The same minibatch and initial weights everywhere: the first losses agree (to float32 precision).
-    console.log(`\ntraining step ${label}: first-step loss ${firstLoss.join(', ')}`);
+    firstLosses.set(label, firstLoss);
+    console.log(`\ntraining step ${label}: first-step loss ${firstLoss.map(([engine, loss]) => `${engine} ${loss.toFixed(5)}`).join(', ')}`);
     const timings = await runSuite(`training-step-${config.N}x${config.D}x${config.H}x${config.C}`, `training step ${label}`, cases, budgetFor(config, options.quick));
     for (const net of peers) net.dispose();
     for (const kernel of kernels) {
@@ -69,6 +71,26 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   }
 
   console.log('\ntraining step: numpy peer (python3 child, float64, one thread)');
+  try {
+    await numpyPeer(configs, options, report, firstLosses);
+  } finally {
+    report.notes.push(...agreement(firstLosses));
+  }
+}
+
+/** One note per config: every engine's loss after its first step from the shared start (they should agree). */
+function agreement(firstLosses: Map<string, [string, number][]>): string[] {
+  return [...firstLosses].map(([label, losses]) => {
+    const values = losses.map(([, loss]) => loss);
+    const spread = Math.max(...values) - Math.min(...values);
+    const agree = spread <= 1e-4 * Math.max(1, Math.abs(values[0]!));
+    return agree
+      ? `first-step loss at ${label}: ${values[0]!.toFixed(5)} in all ${losses.length} engines (spread ${spread.toExponential(1)})`
+      : `first-step loss at ${label} DISAGREES: ${losses.map(([engine, loss]) => `${engine} ${loss.toFixed(6)}`).join(', ')}`;
+  });
+}
+
+async function numpyPeer(configs: readonly NetConfig[], options: BenchOptions, report: Report, firstLosses: Map<string, [string, number][]>): Promise<void> {
   const numpy = runNumpyPeer(configs, options.quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 2, minSamples: 5 });
   if ('skipped' in numpy) {
     report.notes.push(`NumPy peer skipped: ${numpy.skipped}`);
@@ -80,5 +102,6 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   for (const timing of numpy.timings) {
     console.log(`  ${configLabel(timing.config).padEnd(22)} first-step loss ${timing.firstLoss.toFixed(5)}  ${(timing.mean * 1e3).toFixed(2)} ms/step  ±${timing.rme.toFixed(1)}%  (${timing.samples} samples)`);
     report.steps.push({ config: timing.config, engine: 'numpy', timing });
+    firstLosses.get(configLabel(timing.config))?.push(['numpy', timing.firstLoss]);
   }
 }

@@ -17,8 +17,8 @@ const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'nu
 /**
  * Times the NumPy float64 step in a python3 child, pinned to one thread. Some machines here set
  * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (older OpenBLAS builds misbehave without them); they slow a
- * current NumPy, so this child alone runs without both, and the report says so. Returns null (with the
- * reason) when python3 or NumPy is missing.
+ * current NumPy, so this child alone runs without both, and the report says so. Returns `{ skipped }`
+ * with the reason when python3 or NumPy is missing.
  */
 export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget): NumpyRun | { skipped: string } {
   const env: NodeJS.ProcessEnv = { ...process.env };

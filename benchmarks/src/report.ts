@@ -34,9 +34,9 @@ export interface JacobianRow {
 export interface OverheadRow {
   config: NetConfig;
   kernel: string;
-  /** Mean seconds per step (benchmark.js). */
+  /** Mean wall seconds per step over every call the case made (benchmark.js's samples are in `timing`). */
   step: number;
-  /** Mean seconds per step inside the gemm kernel, and gemm calls per step. */
+  /** Mean seconds per step inside the gemm kernel over the same calls, and gemm calls per step. */
   gemm: number;
   callsPerStep: number;
   timing: CaseTiming;

@@ -114,7 +114,7 @@ function overheadSection(report: Report): string {
   return [
     '## Engine overhead: share of a training step outside the matmul kernels',
     '',
-    'Each kernel wrapped in a GemmKernel that times its calls; step time from benchmark.js.',
+    'Each kernel wrapped in a GemmKernel that times its calls; step and gemm time are means over the same calls.',
     '',
     table(['(N, D, H, C)', 'kernel', 'step', 'in gemm', 'gemm calls/step', 'outside gemm'], rows, [false, false, true, true, true, true]),
   ].join('\n');
