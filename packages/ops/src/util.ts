@@ -41,3 +41,53 @@ export function scatterStrided(dst: Float64Array, offset: number, strides: reado
     }
   }
 }
+
+/**
+ * The values of a strided tensor in row-major order, in a fresh array. A 2-d view (a transposed
+ * matrix, typically) is copied in 32 x 32 tiles, so that both the reads and the writes stay in cache;
+ * other ranks walk rows with an odometer.
+ */
+export function contiguousValues(t: Tensor): Float64Array {
+  const out = new Float64Array(t.size);
+  const nd = t.nd;
+  const data = nd.data;
+  const shape = t.shape;
+  const strides = nd.stride;
+  if (out.length === 0) return out;
+  if (shape.length === 2) {
+    const [rows, cols] = shape as [number, number];
+    const [rs, cs] = strides as [number, number];
+    const TILE = 32;
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(i0 + TILE, rows);
+      for (let j0 = 0; j0 < cols; j0 += TILE) {
+        const j1 = Math.min(j0 + TILE, cols);
+        for (let i = i0; i < i1; i++) {
+          const src = nd.offset + i * rs;
+          const dst = i * cols;
+          for (let j = j0; j < j1; j++) out[dst + j] = data[src + j * cs]!;
+        }
+      }
+    }
+    return out;
+  }
+  if (shape.length === 0) {
+    out[0] = data[nd.offset]!;
+    return out;
+  }
+  const rank = shape.length;
+  const inner = shape[rank - 1]!;
+  const step = strides[rank - 1]!;
+  const index = new Array<number>(rank).fill(0);
+  let src = nd.offset;
+  for (let base = 0; base < out.length; base += inner) {
+    for (let j = 0; j < inner; j++) out[base + j] = data[src + j * step]!;
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      src += strides[axis]!;
+      if (++index[axis]! < shape[axis]!) break;
+      src -= strides[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
