@@ -8,7 +8,7 @@ import { availableKernels, useKernel } from './src/kernels.js';
 import { configLabel, makeMinibatch, tensorgradStep, type NetConfig } from './src/net.js';
 import { runNumpyPeer } from './src/numpy-peer.js';
 import type { Report } from './src/report.js';
-import { initTfjs, tfjsStep, type TfBackend } from './src/tfjs-peer.js';
+import { initTfjs, tfjsStep } from './src/tfjs-peer.js';
 
 export const stepConfigs: readonly NetConfig[] = [
   { N: 200, D: 3072, H: 100, C: 10 },
@@ -27,7 +27,8 @@ function budgetFor(config: NetConfig, quick: boolean): Budget {
 }
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
-  report.notes.push(`tfjs peers: ${await initTfjs()}, float32`);
+  const tfjs = await initTfjs();
+  report.notes.push(`tfjs peers: ${tfjs.description}`);
   const configs = options.quick ? stepConfigs.filter((c) => !isLarge(c)) : stepConfigs;
   const kernels = availableKernels();
   const firstLosses = new Map<string, [string, number][]>();
@@ -49,7 +50,7 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
       });
     }
     const peers: ReturnType<typeof tfjsStep>[] = [];
-    for (const backend of ['cpu', 'wasm'] as TfBackend[]) {
+    for (const backend of tfjs.backends) {
       const net = tfjsStep(backend, config, batch);
       peers.push(net);
       firstLoss.push([`tfjs-${backend}`, net.step()]);
