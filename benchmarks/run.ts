@@ -1,7 +1,8 @@
 /**
- * `pnpm bench [--quick] [--only=suite,...]`: runs the benny suites one after another (one per file in
- * benchmarks/), then prints a summary with the ratios against the peers measured in the same run, and
- * writes it to results/summary.md (plus results/summary.json and benny's JSON and chart per suite).
+ * `pnpm bench [--quick] [--only=suite,...] [--readme]`: runs the benny suites one after another (one per
+ * file in benchmarks/), then prints a summary with the ratios against the peers measured in the same run,
+ * and writes it to results/summary.md (plus results/summary.json and benny's JSON and chart per suite).
+ * `--readme` also puts the summary into benchmarks/README.md, between its summary markers.
  */
 import { gemmKernel } from '@tensorgrad/ops';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,22 +36,38 @@ function cpuModel(): string {
   return os.cpus()[0]?.model ?? 'unknown';
 }
 
-function parseArgs(argv: string[]): { options: BenchOptions; only: string[] } {
+function parseArgs(argv: string[]): { options: BenchOptions; only: string[]; readme: boolean } {
   const options: BenchOptions = { quick: false };
   let only = Object.keys(suites);
+  let readme = false;
   for (const arg of argv) {
     if (arg === '--') continue;
     if (arg === '--quick') options.quick = true;
+    else if (arg === '--readme') readme = true;
     else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',');
-    else throw new Error(`pnpm bench: unknown argument '${arg}' (use --quick, --only=${Object.keys(suites).join(',')})`);
+    else throw new Error(`pnpm bench: unknown argument '${arg}' (use --quick, --readme, --only=${Object.keys(suites).join(',')})`);
   }
   const unknown = only.filter((name) => !(name in suites));
   if (unknown.length > 0) throw new Error(`pnpm bench: unknown suite(s) ${unknown.join(', ')} (known: ${Object.keys(suites).join(', ')})`);
-  return { options, only };
+  return { options, only, readme };
+}
+
+/** Replaces what sits between the summary markers of README.md, headings moved two levels down. */
+function updateReadme(summary: string): string {
+  const readme = path.join(resultsDir, '..', 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- summary:start -->';
+  const end = '<!-- summary:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`pnpm bench --readme: ${readme} has no ${start} ... ${end} markers`);
+  const body = summary.replace(/^#/gm, '###');
+  writeFileSync(readme, `${text.slice(0, i + start.length)}\n${body}${text.slice(j)}`);
+  return readme;
 }
 
 async function main(): Promise<void> {
-  const { options, only } = parseArgs(process.argv.slice(2));
+  const { options, only, readme } = parseArgs(process.argv.slice(2));
   const defaultKernel = gemmKernel().name;
   const start = performance.now();
   const report: Report = {
@@ -79,7 +96,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(resultsDir, 'summary.md'), summary);
   writeFileSync(path.join(resultsDir, 'summary.json'), JSON.stringify(report, null, 2));
   console.log(`\n${summary}`);
-  console.log(`(written to ${path.join(resultsDir, 'summary.md')})`);
+  console.log(`(written to ${path.join(resultsDir, 'summary.md')}; benny's JSON and charts beside it)`);
+  if (readme) console.log(`(and to ${updateReadme(summary)})`);
 }
 
 await main();
