@@ -1,16 +1,18 @@
 import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
 import { expandReduced, reducedStrides } from './axes.js';
 import { asTensor, type TensorLike } from '../util.js';
+import { pairwiseSum } from './pairwise.js';
 
-/** Sums over `axes` (sorted, distinct); returns values in the keepDims shape. */
+/**
+ * Sums over `axes` (sorted, distinct); returns values in the keepDims shape. Runs along the last axis
+ * are summed pairwise (see pairwise.ts); sums across rows accumulate row by row.
+ */
 export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
   const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const data = x.data;
   const o = new Float64Array(sizeOf(keptShape));
   if (axes.length === x.ndim) {
-    let s = 0;
-    for (let i = 0; i < data.length; i++) s += data[i]!;
-    o[0] = s;
+    o[0] = pairwiseSum(data, 0, data.length);
     return fromData(o, keptShape);
   }
   // Walk the input in order; each element lands at its output offset (stride 0 along reduced axes).
@@ -22,11 +24,8 @@ export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
   const index = new Array<number>(nd).fill(0);
   let oo = 0;
   for (let base = 0; base < data.length; base += inner) {
-    if (oi === 0) {
-      let s = 0;
-      for (let j = 0; j < inner; j++) s += data[base + j]!;
-      o[oo] += s;
-    } else for (let j = 0; j < inner; j++) o[oo + j] += data[base + j]!;
+    if (oi === 0) o[oo] += pairwiseSum(data, base, inner);
+    else for (let j = 0; j < inner; j++) o[oo + j] += data[base + j]!;
     for (let axis = nd - 2; axis >= 0; axis--) {
       oo += os[axis]!;
       if (++index[axis]! < x.shape[axis]!) break;
