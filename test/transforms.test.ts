@@ -23,7 +23,7 @@ describe('grad', () => {
   });
 
   it('accepts numbers for differentiated arguments and passes other arguments through', () => {
-    const f = (x: Tensor, scale: number, label: string) => (label === 'double' ? mul(mul(x, x), 2 * scale) : mul(x, x));
+    const f = (x: Tensor | number, scale: number, label: string) => (label === 'double' ? mul(mul(x, x), 2 * scale) : mul(x, x));
     expect(grad(f)(3, 1, 'double').item()).toBe(12);
   });
 

@@ -68,16 +68,16 @@ type Fn = (...args: any[]) => Tensor;
  * `grad(f, [0, 1])(x, y)` is [df/dx, df/dy]. Arguments not differentiated pass through unchanged
  * (labels, options). Pure: no `.grad` of any tensor is changed, including tensors `f` closes over.
  */
-export function grad(f: Fn, argnums?: number): (...args: any[]) => Tensor;
-export function grad(f: Fn, argnums: readonly number[]): (...args: any[]) => Tensor[];
+export function grad<A extends any[]>(f: (...args: A) => Tensor, argnums?: number): (...args: A) => Tensor;
+export function grad<A extends any[]>(f: (...args: A) => Tensor, argnums: readonly number[]): (...args: A) => Tensor[];
 export function grad(f: Fn, argnums: number | readonly number[] = 0): (...args: any[]) => Tensor | Tensor[] {
   const g = valueAndGrad(f, argnums as readonly number[]);
   return (...args) => g(...args)[1];
 }
 
 /** Like `grad`, but returns `[value, gradient]` (the value detached from the graph). */
-export function valueAndGrad(f: Fn, argnums?: number): (...args: any[]) => [Tensor, Tensor];
-export function valueAndGrad(f: Fn, argnums: readonly number[]): (...args: any[]) => [Tensor, Tensor[]];
+export function valueAndGrad<A extends any[]>(f: (...args: A) => Tensor, argnums?: number): (...args: A) => [Tensor, Tensor];
+export function valueAndGrad<A extends any[]>(f: (...args: A) => Tensor, argnums: readonly number[]): (...args: A) => [Tensor, Tensor[]];
 export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (...args: any[]) => [Tensor, Tensor | Tensor[]] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   return (...args) => {
