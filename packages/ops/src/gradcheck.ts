@@ -35,8 +35,11 @@ export interface GradcheckWorst {
 }
 
 export interface GradcheckResult {
+  /** Every compared entry or direction within atol + rtol·|numeric|. */
   ok: boolean;
+  /** Largest |analytic - numeric|. */
   maxAbsError: number;
+  /** Largest |analytic - numeric| / max(|analytic|, |numeric|) (0 where both are 0). */
   maxRelError: number;
   /** The check closest to failing (largest error relative to its tolerance); null if nothing was checked. */
   worst: GradcheckWorst | null;
