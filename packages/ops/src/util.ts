@@ -1,4 +1,4 @@
-import { Tensor, ValueError, fromData, type Shape } from '@tensorgrad/core';
+import { Tensor, ValueError, fromData } from '@tensorgrad/core';
 
 /** Anything an op accepts where a tensor goes: a plain number becomes a 0-d tensor. */
 export type TensorLike = Tensor | number;
@@ -7,11 +7,6 @@ export function asTensor(x: TensorLike, op: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return fromData(new Float64Array([x]), []);
   throw new ValueError(op, `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
-}
-
-/** A fresh contiguous tensor of `shape` holding `data`. */
-export function out(data: Float64Array, shape: Shape): Tensor {
-  return fromData(data, shape);
 }
 
 /**
