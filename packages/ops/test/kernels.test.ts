@@ -6,7 +6,7 @@ import { createWasmGemm, wasmAvailable, wasmThreadsActive, wasmWorkerChunks } fr
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
-const two = createWasmGemm({ name: 'wasm-test-2t', minWork: 0, threadMinWork: 0 });
+const two = createWasmGemm({ name: 'wasm-test-2t', minWork: 0, threadMinWork: 0, adaptive: false });
 
 const rng = new Random(20261123);
 

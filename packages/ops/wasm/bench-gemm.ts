@@ -12,7 +12,7 @@ import type { GemmKernel } from '../src/kernels/backend.js';
 const quick = process.argv.includes('--quick');
 const reps = quick ? 3 : 9;
 const one = createWasmGemm({ name: 'wasm-st', threadMinWork: Infinity });
-const two = createWasmGemm({ name: 'wasm-2t', threadMinWork: 0 });
+const two = createWasmGemm({ name: 'wasm-2t', threadMinWork: 0, adaptive: false });
 const auto = createWasmGemm({ name: 'wasm' });
 
 function rand(len: number): Float64Array {

@@ -120,8 +120,10 @@
   (func $kernel (param $kc i32) (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $beta i32) (param $tmp i32)
     (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128) (local $b0 v128) (local $b1 v128) (local $a v128) (local $n i32) (local $row i32) (local $i i32) (local $j i32) (local $t i32)
     (local.set $n (local.get $kc))
-    (block $kd (loop $kl
-        (br_if $kd (i32.eqz (local.get $n)))
+    (if (i32.gt_s (local.get $n) (i32.const 0))
+      (then
+        (local.set $n (i32.add (local.get $bp) (i32.mul (local.get $n) (i32.const 32))))
+        (loop $kl
         (local.set $b0 (v128.load offset=0 align=8 (local.get $bp)))
         (local.set $b1 (v128.load offset=16 align=8 (local.get $bp)))
         (local.set $a (v128.load64_splat offset=0 (local.get $ap)))
@@ -138,8 +140,7 @@
         (local.set $c3_1 (f64x2.add (local.get $c3_1) (f64x2.mul (local.get $a) (local.get $b1))))
         (local.set $ap (i32.add (local.get $ap) (i32.const 32)))
         (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $kl)))
+        (br_if $kl (i32.ne (local.get $bp) (local.get $n))))))
     (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 4)))
       (then
         (local.set $row (local.get $c))
