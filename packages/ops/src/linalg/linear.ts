@@ -1,5 +1,6 @@
 import { ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { gemmKernel } from '../kernels/backend.js';
+import { asTensor } from '../util.js';
 
 /** How an operand is read: storage, offset, row stride, column stride. */
 interface Operand {
@@ -29,12 +30,14 @@ function asRows(x: Tensor, inFeatures: number): Operand {
  * reading dyᵀ and x through strides.
  */
 export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => {
+  x = asTensor(x, 'linear');
+  weight = asTensor(weight, 'linear');
   if (weight.ndim !== 2) throw new ShapeError('linear', `weight must be [out, in], got ${formatShape(weight.shape)}`);
   const [outF, inF] = weight.shape as [number, number];
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
     throw new ShapeError('linear', `input ${formatShape(x.shape)} does not end in weight's in-features ${inF} (weight ${formatShape(weight.shape)})`);
   }
-  const b = bias ?? null;
+  const b = bias === undefined || bias === null ? null : asTensor(bias, 'linear');
   if (b !== null && (b.ndim !== 1 || b.shape[0] !== outF)) {
     throw new ShapeError('linear', `bias must be [${outF}] for weight ${formatShape(weight.shape)}, got ${formatShape(b.shape)}`);
   }

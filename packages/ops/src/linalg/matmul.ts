@@ -4,6 +4,7 @@ import { broadcastStrides, unbroadcast } from '../broadcast.js';
 import { reshape } from '../shape/reshape.js';
 import { transpose } from '../shape/transpose.js';
 import { view } from '../shape/view.js';
+import { asTensor } from '../util.js';
 
 /** Batched product of >= 2-d tensors whose batch dims broadcast; operands read through their strides. */
 function batchedProduct(a: Tensor, b: Tensor): Tensor {
@@ -72,6 +73,8 @@ function batchStrides(x: Tensor, batch: readonly number[]): number[] {
  * batched [..., m, k]·[..., k, n] with broadcast batch dims.
  */
 export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
+  a = asTensor(a, 'matmul');
+  b = asTensor(b, 'matmul');
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError('matmul', `operands must have at least one dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }

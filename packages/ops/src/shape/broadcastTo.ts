@@ -1,9 +1,12 @@
-import { Tensor, ShapeError, broadcastShapes, defineOp, formatShape, record, shapesEqual } from '@tensorgrad/core';
+import { Tensor, ShapeError, broadcastShapes, checkShape, defineOp, formatShape, record, shapesEqual } from '@tensorgrad/core';
 import { unbroadcast } from '../broadcast.js';
 import { view } from './view.js';
+import { asTensor } from '../util.js';
 
 /** Broadcasts `x` to `shape` as a view: broadcast axes get stride 0, so no values are copied. */
 export const broadcastTo = defineOp('broadcastTo', (x: Tensor, shape: readonly number[]): Tensor => {
+  x = asTensor(x, 'broadcastTo');
+  checkShape(shape, 'broadcastTo');
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!shapesEqual(target, shape)) {
     throw new ShapeError('broadcastTo', `cannot broadcast shape ${formatShape(x.shape)} to ${formatShape(shape)}`);

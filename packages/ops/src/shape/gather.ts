@@ -16,6 +16,9 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis 
   const at = normalizeAxis(axis, x.ndim, 'gather');
   const reduced = x.shape.filter((_, i) => i !== at);
   const kept = x.shape.map((d, i) => (i === at ? 1 : d));
+  if (!(indices instanceof Tensor) && (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number')) {
+    throw new ValueError('gather', `indices must be a Tensor, an array or a typed array, got ${indices === null ? 'null' : typeof indices}`);
+  }
   const idx = indices instanceof Tensor ? indices.data : indices;
   const idxShape = indices instanceof Tensor ? indices.shape : [idx.length];
   let shape: readonly number[];

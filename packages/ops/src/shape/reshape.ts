@@ -1,8 +1,10 @@
 import { Tensor, ShapeError, checkShape, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
 import { view } from './view.js';
+import { asTensor } from '../util.js';
 
 /** Resolves one -1 in a requested shape from the element count. */
 function resolveShape(x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new ShapeError('reshape', `shape must be an array of dimensions, got ${String(shape)}`);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
   const known = checkShape(shape.filter((d) => d !== -1), 'reshape');
@@ -16,6 +18,7 @@ function resolveShape(x: Tensor, shape: readonly number[]): number[] {
 
 /** Same values in a new shape (one dimension may be -1). A view when `x` is contiguous, else a copy. */
 export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[]): Tensor => {
+  x = asTensor(x, 'reshape');
   const target = resolveShape(x, shape);
   const y = x.isContiguous ? view(x, target, contiguousStrides(target)) : fromData(x.data, target);
   return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)]);

@@ -1,5 +1,6 @@
 import { Tensor, ShapeError, defineOp, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
 import { view } from './view.js';
+import { asTensor } from '../util.js';
 import { contiguousValues } from '../util.js';
 
 /**
@@ -7,6 +8,8 @@ import { contiguousValues } from '../util.js';
  * read a transposed operand through its strides.
  */
 export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly number[]): Tensor => {
+  x = asTensor(x, 'transpose');
+  if (axes !== undefined && !Array.isArray(axes)) throw new ShapeError('transpose', `axes must be a list (a permutation), got ${String(axes)}`);
   const nd = x.ndim;
   let perm: number[];
   if (axes === undefined) {
