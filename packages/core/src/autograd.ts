@@ -1,6 +1,6 @@
 import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError } from './errors.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { Tensor, fromData, ownsStorage } from './tensor.js';
+import { Tensor, describeTensor, fromData, ownsStorage } from './tensor.js';
 
 /**
  * A backward rule: a vector-Jacobian product. Given the gradient of the output (shaped like the output),
@@ -226,7 +226,7 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
       if (tensor.version !== version) {
         throw new InPlaceError(
           node.op,
-          `a tensor${tensor.name ? ` '${tensor.name}'` : ''} of shape ${formatShape(tensor.shape)} saved for backward was modified in place (version ${version} at forward, ${tensor.version} now)`,
+          `${describeTensor(tensor)} saved for backward was modified in place (version ${version} at forward, ${tensor.version} now)`,
         );
       }
     }

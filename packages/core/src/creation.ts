@@ -16,6 +16,30 @@ export interface RandomOptions extends TensorOptions {
 
 export type NestedArray = number | readonly NestedArray[];
 
+/**
+ * A zeroed Float64Array for `shape`. A shape too large for memory (or beyond the longest typed array)
+ * is a ShapeError naming the op, not a bare RangeError from the allocator.
+ */
+function allocate(shape: readonly number[], op: string): Float64Array {
+  const size = sizeOf(shape);
+  try {
+    return new Float64Array(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ShapeError(op, `cannot allocate ${size} float64 values (${formatBytes(size * 8)}) for shape ${formatShape(shape)}`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  while (bytes >= 1024 && u < units.length - 1) {
+    bytes /= 1024;
+    u++;
+  }
+  return `${bytes.toPrecision(3)} ${units[u]}`;
+}
+
 function make(data: Float64Array, shape: readonly number[], options: TensorOptions = {}): Tensor {
   return new Tensor(ndarray(data, shape.slice()), { requiresGrad: options.requiresGrad, name: options.name });
 }
@@ -102,12 +126,12 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const s = checkShape(shape, 'full');
   if (typeof value !== 'number') throw new ValueError('full', `the fill value must be a number, got ${describeValue(value)}`);
-  return make(new Float64Array(sizeOf(s)).fill(value), s, options);
+  return make(allocate(s, 'full').fill(value), s, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
   const s = checkShape(shape, 'zeros');
-  return make(new Float64Array(sizeOf(s)), s, options);
+  return make(allocate(s, 'zeros'), s, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
@@ -132,7 +156,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
     throw new ValueError('arange', `start ${start}, stop ${stop} and step ${step} must be finite, with a non-zero step`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = new Float64Array(n);
+  const data = allocate([n], 'arange');
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return make(data, [n], options);
 }
@@ -140,7 +164,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 /** `num` evenly spaced values from `start` to `stop`, both included (NumPy's linspace). */
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ValueError('linspace', `num must be a non-negative integer, got ${num}`);
-  const data = new Float64Array(num);
+  const data = allocate([num], 'linspace');
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;
   if (num > 1) data[num - 1] = stop;
@@ -150,7 +174,7 @@ export function linspace(start: number, stop: number, num = 50, options: TensorO
 /** The n x m identity (m defaults to n). */
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
   const s = checkShape([n, m], 'eye');
-  const data = new Float64Array(n * m);
+  const data = allocate(s, 'eye');
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return make(data, s, options);
 }
@@ -161,7 +185,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
   const rng = randomFor(options.seed, 'rand');
   const low = options.low ?? 0;
   const high = options.high ?? 1;
-  const data = new Float64Array(sizeOf(s));
+  const data = allocate(s, 'rand');
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * rng.uniform();
   return make(data, s, options);
 }
@@ -172,7 +196,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
   const rng = randomFor(options.seed, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
-  const data = new Float64Array(sizeOf(s));
+  const data = allocate(s, 'randn');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
   return make(data, s, options);
 }

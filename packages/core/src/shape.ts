@@ -69,6 +69,9 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 /** Normalizes `axis` (undefined = all axes, a number, or a list) into a sorted list of distinct axes. */
 export function normalizeAxes(axis: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new ShapeError(op, `axis must be a number, a list of numbers or null, got ${typeof axis === 'object' ? (axis as object).constructor?.name ?? 'an object' : typeof axis}`);
+  }
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(a, ndim, op));
   if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${list.join(', ')}]`);

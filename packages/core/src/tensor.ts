@@ -1,6 +1,5 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
-import ops from 'ndarray-ops';
 import { GraphError, ShapeError, ValueError } from './errors.js';
 import { checkShape, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
@@ -32,6 +31,11 @@ export class Tensor {
   _version: VersionCounter;
   /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
   _retainGrad = false;
+  /**
+   * @internal The tensor whose storage this view shares (PyTorch's `_base`), so that an InPlaceError
+   * about an unnamed view (a transposed weight saved by matmul) can name the parameter it looks into.
+   */
+  _base: Tensor | null = null;
   private _requiresGrad: boolean;
   readonly #nd: NdFloat64;
   readonly #shape: readonly number[];
@@ -129,7 +133,9 @@ export class Tensor {
 
   /** The same values (and storage) cut off from the graph: no gradient flows through it. */
   detach(): Tensor {
-    return new Tensor(this.nd, { name: this.name }, this._version);
+    const out = new Tensor(this.nd, { name: this.name }, this._version);
+    out._base = this._base ?? this;
+    return out;
   }
 
   /** Keep `.grad` on this intermediate (non-leaf) tensor during backward, as PyTorch's retain_grad(). */
@@ -167,15 +173,22 @@ export class Tensor {
     }
     const nd = this.nd;
     if (ownsStorage(nd)) {
-      write(nd.data);
+      // Bumped even when `write` throws half-way: the storage may already have changed, and a backward
+      // that saved it must not silently use half-written values.
+      try {
+        write(nd.data);
+      } finally {
+        this._version.value++;
+      }
     } else {
-      // A strided view: write into a row-major copy, then scatter it back through the view.
+      // A strided view: write into a row-major copy, then scatter it back through the view (nothing
+      // reaches the storage if `write` throws).
       const copy = contiguousCopy(nd);
       write(copy);
+      this._version.value++;
       if (nd.shape.length === 0) nd.data[nd.offset] = copy[0]!;
-      else ops.assign(nd, ndarray(copy, this.shape.slice()));
+      else scatter(nd, copy);
     }
-    this._version.value++;
     return this;
   }
 }
@@ -196,6 +209,33 @@ export function ownsStorage(nd: NdFloat64): boolean {
   return nd.offset === 0 && nd.data.length === sizeOf(nd.shape) && isContiguousView(nd);
 }
 
+/**
+ * Visits every element of a strided view in row-major order: `visit(position in the storage, row-major
+ * index)`. Plain loops with an odometer over the outer axes, instead of ndarray-ops, whose kernels are
+ * compiled with `new Function` (refused under a Content-Security-Policy without 'unsafe-eval').
+ */
+function forEachStrided(nd: NdFloat64, inner: (storage: number, flat: number, n: number, step: number) => void): void {
+  const shape = nd.shape;
+  const stride = nd.stride;
+  const last = shape.length - 1;
+  const n = shape[last]!;
+  const step = stride[last]!;
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  const index = new Array<number>(last).fill(0);
+  let position = nd.offset;
+  for (let flat = 0; flat < size; flat += n) {
+    inner(position, flat, n, step);
+    for (let axis = last - 1; axis >= 0; axis--) {
+      position += stride[axis]!;
+      if (++index[axis]! < shape[axis]!) break;
+      position -= stride[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+}
+
+/** The values of a strided view, row-major, in a fresh array. */
 function contiguousCopy(nd: NdFloat64): Float64Array {
   const out = new Float64Array(sizeOf(nd.shape));
   if (out.length === 0) return out;
@@ -203,12 +243,26 @@ function contiguousCopy(nd: NdFloat64): Float64Array {
     out[0] = nd.data[nd.offset]!;
     return out;
   }
-  ops.assign(ndarray(out, nd.shape.slice()), nd);
+  const data = nd.data;
+  forEachStrided(nd, (position, flat, n, step) => {
+    for (let j = 0; j < n; j++) out[flat + j] = data[position + j * step]!;
+  });
   return out;
+}
+
+/** Writes row-major `values` through a strided view (the inverse of contiguousCopy). */
+function scatter(nd: NdFloat64, values: Float64Array): void {
+  const data = nd.data;
+  forEachStrided(nd, (position, flat, n, step) => {
+    for (let j = 0; j < n; j++) data[position + j * step] = values[flat + j]!;
+  });
 }
 
 /** Wraps row-major values as a tensor of the given shape, without copying. */
 export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
+  if (!(data instanceof Float64Array)) {
+    throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : typeof data === 'object' ? (data as object).constructor.name : typeof data}`);
+  }
   checkShape(shape, 'fromData');
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
@@ -243,5 +297,15 @@ export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
 
 /** A tensor over the same storage as `x` with another shape / strides / offset: no copy, shared version counter. */
 export function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number = x.nd.offset): Tensor {
-  return new Tensor(ndarray(x.nd.data, shape.slice(), strides.slice(), offset), {}, x._version);
+  const out = new Tensor(ndarray(x.nd.data, shape.slice(), strides.slice(), offset), {}, x._version);
+  out._base = x._base ?? x;
+  return out;
+}
+
+/** Names a tensor in an error message: its own name, else the named tensor it is a view of. */
+export function describeTensor(t: Tensor): string {
+  const own = `a tensor${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
+  const base = t._base;
+  if (t.name || base === null) return own;
+  return `${own} (a view of ${base.name ? `'${base.name}'` : 'a tensor'} of shape ${formatShape(base.shape)})`;
 }
