@@ -8,6 +8,7 @@
 //    before it), which also sees WebAssembly memory and any other ArrayBuffer.
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Tensor, fromData } from '@tensorgrad/core';
 import { l2, matmul, relu } from '@tensorgrad/ops';
@@ -16,6 +17,10 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 const MiB = 1024 * 1024;
+// process.memoryUsage() is per process: under vitest's default 'forks' pool each test file has its own.
+// In a worker thread other files' allocations would show up too, so the observed figure is then only
+// reported, not asserted.
+const ownProcess = isMainThread;
 const BYTES = Float64Array.BYTES_PER_ELEMENT;
 
 interface Measured {
@@ -111,8 +116,10 @@ describe('Jacobian-free backward, measured in ArrayBuffer bytes', () => {
     console.info(`l2(W x), W ${n}x${n}: inputs ${mib(inputBytes)}, backward counted ${mib(m.counted)}, observed ${mib(m.observed)}`);
     expect(m.counted).toBeGreaterThanOrEqual(n * n * BYTES); // dW itself is allocated and counted
     expect(m.counted).toBeLessThanOrEqual(1.1 * inputBytes);
-    expect(m.observed).toBeGreaterThanOrEqual(n * n * BYTES); // the live dW shows in ArrayBuffer memory too
-    expect(m.observed).toBeLessThanOrEqual(1.1 * inputBytes);
+    if (ownProcess) {
+      expect(m.observed).toBeGreaterThanOrEqual(n * n * BYTES); // the live dW shows in ArrayBuffer memory too
+      expect(m.observed).toBeLessThanOrEqual(1.1 * inputBytes);
+    }
   });
 
   it('relu over a 100x4096 minibatch (3.1 MiB): backward allocates one mask-product, <= 1.5x the input (its Jacobian would be 409,600² x 8 B ≈ 1.2 TiB)', async () => {
@@ -129,6 +136,6 @@ describe('Jacobian-free backward, measured in ArrayBuffer bytes', () => {
     console.info(`relu [100, 4096]: input ${mib(inputBytes)}, backward counted ${mib(m.counted)}, observed ${mib(m.observed)}`);
     expect(m.counted).toBeGreaterThanOrEqual(inputBytes); // dx itself
     expect(m.counted).toBeLessThanOrEqual(1.5 * inputBytes);
-    expect(m.observed).toBeLessThanOrEqual(1.5 * inputBytes);
+    if (ownProcess) expect(m.observed).toBeLessThanOrEqual(1.5 * inputBytes);
   });
 });
