@@ -38,6 +38,10 @@ export interface BackwardOptions {
 }
 
 let gradEnabled = true;
+
+function checkCallback(fn: unknown, op: string): void {
+  if (typeof fn !== 'function') throw new ValueError(op, `expected a function to run, got ${fn === null ? 'null' : typeof fn}`);
+}
 let anomalyMode = false;
 
 export function isGradEnabled(): boolean {
@@ -49,6 +53,7 @@ export function isGradEnabled(): boolean {
  * `fn` must be synchronous: the mode is restored when it returns, not when a promise it returns settles.
  */
 export function noGrad<T>(fn: () => T): T {
+  checkCallback(fn, 'noGrad');
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -60,6 +65,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Runs `fn` with grad recording on, even inside noGrad. */
 export function enableGrad<T>(fn: () => T): T {
+  checkCallback(fn, 'enableGrad');
   const previous = gradEnabled;
   gradEnabled = true;
   try {
@@ -74,6 +80,7 @@ export function enableGrad<T>(fn: () => T): T {
  * naming the op, its input shapes, and which input already held a non-finite value.
  */
 export function detectAnomaly<T>(fn: () => T): T {
+  checkCallback(fn, 'detectAnomaly');
   const previous = anomalyMode;
   anomalyMode = true;
   try {
@@ -120,7 +127,7 @@ export function registeredOps(): string[] {
  * so that an in-place write to one of them between forward and backward is caught.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
-  if (anomalyMode) checkFinite(op, 'output', out, inputs.map((tensor, i) => ({ label: describe(tensor, i), tensor })));
+  if (anomalyMode) checkFinite(op, 'output', out, inputs.map((tensor, i) => ({ label: describe(tensor, i), tensor })), 'every input was finite, so this op produced it');
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
   if (out._node !== null || inputs.includes(out)) {
     // Recording onto an input (or onto another op's result) would overwrite its graph or make a cycle.
@@ -131,13 +138,16 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
   return out;
 }
 
-/** Anomaly mode: throws naming the op and which source (an input, or the upstream gradient) already held a non-finite value. */
-function checkFinite(op: string, what: string, result: Tensor, sources: readonly { label: string; tensor: Tensor }[]): void {
+/**
+ * Anomaly mode: throws naming the op, the shapes it was given, and which source (an input, or the
+ * upstream gradient) already held a non-finite value — or that all were finite, so this op made it.
+ */
+function checkFinite(op: string, what: string, result: Tensor, sources: readonly { label: string; tensor: Tensor }[], produced: string): void {
   const bad = firstNonFinite(result);
   if (bad < 0) return;
-  const shapes = sources.map((s) => formatShape(s.tensor.shape)).join(', ');
+  const shapes = sources.map((s) => `${s.label.startsWith('the upstream') ? 'upstream gradient ' : ''}${formatShape(s.tensor.shape)}`).join(', ');
   const culprit = sources.find((s) => firstNonFinite(s.tensor) >= 0);
-  const cause = culprit ? `${culprit.label} already held ${culprit.tensor.data[firstNonFinite(culprit.tensor)]}` : 'every input was finite, so this op produced it';
+  const cause = culprit ? `${culprit.label} already held ${culprit.tensor.data[firstNonFinite(culprit.tensor)]}` : produced;
   throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes}); ${cause}`);
 }
 
@@ -257,7 +267,13 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
         if (anomalyMode) {
-          checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, [{ label: 'the upstream gradient', tensor: g }]);
+          checkFinite(
+            node.op,
+            `backward's gradient for ${describe(input, i)}`,
+            gi,
+            [{ label: 'the upstream gradient', tensor: g }, ...node.inputs.map((tensor, k) => ({ label: describe(tensor, k), tensor }))],
+            "the upstream gradient and the op's inputs were finite, so this op's backward produced it",
+          );
         }
         const existing = grads.get(input);
         // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
