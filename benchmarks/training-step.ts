@@ -3,7 +3,7 @@
  * every gemm kernel of tensorgrad, side by side with tfjs's cpu and wasm backends in the same benny suite,
  * and NumPy (float64, one thread, hand-written backward) in a python3 child right after.
  */
-import { runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
+import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
 import { configLabel, makeMinibatch, tensorgradStep, type NetConfig } from './src/net.js';
 import { runNumpyPeer } from './src/numpy-peer.js';
@@ -101,7 +101,7 @@ async function numpyPeer(configs: readonly NetConfig[], options: BenchOptions, r
   report.notes.push(`NumPy peer: ${numpy.description}`);
   console.log(`  ${numpy.description}`);
   for (const timing of numpy.timings) {
-    console.log(`  ${configLabel(timing.config).padEnd(22)} first-step loss ${timing.firstLoss.toFixed(5)}  ${(timing.mean * 1e3).toFixed(2)} ms/step  ±${timing.rme.toFixed(1)}%  (${timing.samples} samples)`);
+    console.log(`  ${configLabel(timing.config).padEnd(22)} first-step loss ${timing.firstLoss.toFixed(5)}  median ${formatSeconds(timing.median)}/step  mean ${formatSeconds(timing.mean)} ±${timing.rme.toFixed(1)}%  (${timing.samples} samples)`);
     report.steps.push({ config: timing.config, engine: 'numpy', timing });
     firstLosses.get(configLabel(timing.config))?.push(['numpy', timing.firstLoss]);
   }

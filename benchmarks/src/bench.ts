@@ -25,8 +25,9 @@ export interface Case {
 
 export interface CaseTiming {
   name: string;
-  /** Seconds per call: the mean over benchmark.js's samples. */
+  /** Seconds per call: the mean over benchmark.js's samples (what benny's ops and chart use). */
   mean: number;
+  /** Seconds per call: the median sample (what the summary uses: robust to bursts of other load). */
   median: number;
   /** Relative margin of error of the mean, in percent (benchmark.js's rme). */
   rme: number;
@@ -66,7 +67,8 @@ export async function runSuite(file: string, title: string, cases: readonly Case
       title,
       ...entries,
       b.cycle((result: CaseResult) => {
-        console.log(`  ${result.name.padEnd(44)} ${formatSeconds(result.details.mean).padStart(10)}/call  ±${result.details.relativeMarginOfError.toFixed(1)}%  (${result.samples} samples)`);
+        const { median, mean, relativeMarginOfError } = result.details;
+        console.log(`  ${result.name.padEnd(40)} median ${formatSeconds(median).padStart(9)}/call  mean ${formatSeconds(mean).padStart(9)} ±${relativeMarginOfError.toFixed(1)}%  (${result.samples} samples)`);
         return false;
       }),
       b.save({ file, folder: resultsDir, format: 'json', details: true }),

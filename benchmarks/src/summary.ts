@@ -4,7 +4,7 @@ import type { Report, StepRow } from './report.js';
 
 const sameConfig = (a: NetConfig, b: NetConfig): boolean => a.N === b.N && a.D === b.D && a.H === b.H && a.C === b.C;
 
-const samplesPerSecond = (row: StepRow): number => row.config.N / row.timing.mean;
+const samplesPerSecond = (row: StepRow): number => row.config.N / row.timing.median;
 
 const gflops = (m: number, k: number, n: number, seconds: number): number => (2 * m * k * n) / seconds / 1e9;
 
@@ -46,7 +46,7 @@ function stepSection(report: Report): string {
   return [
     '## Training step: forward + backward + SGD update (samples/s, higher is better)',
     '',
-    'Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run.',
+    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run.',
     '',
     table(['(N, D, H, C)', 'engine', 'samples/s', '±%', 'runs', '× tfjs cpu', '× tfjs wasm', '× NumPy'], rows, [false, false, true, true, true, true, true, true]),
   ].join('\n');
@@ -60,7 +60,7 @@ function matmulSection(report: Report): string {
     const { m, k, n } = here[0]!;
     const rate = (kernel: string): number | undefined => {
       const r = here.find((x) => x.kernel === kernel);
-      return r === undefined ? undefined : gflops(m, k, n, r.timing.mean);
+      return r === undefined ? undefined : gflops(m, k, n, r.timing.median);
     };
     const naive = rate('naive');
     const cell = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(2));
@@ -76,7 +76,7 @@ function matmulSection(report: Report): string {
     ];
   });
   return [
-    '## Matmul (GFLOP/s = 2·m·k·n / time, higher is better)',
+    '## Matmul (GFLOP/s = 2·m·k·n / median time, higher is better)',
     '',
     'Through `matmul` (allocation of the result included); `naive` is the i-j-p triple loop on contiguous arrays.',
     '',
@@ -88,8 +88,8 @@ function jacobianSection(report: Report): string {
   const find = (label: string | undefined) => report.jacobian.find((r) => r.label === label);
   const rows = report.jacobian.map((row) => {
     const base = find(row.baseline);
-    const time = row.timing === undefined ? 'not run' : formatSeconds(row.timing.mean);
-    const timeRatio = row.timing !== undefined && base?.timing !== undefined ? formatRatio(row.timing.mean / base.timing.mean) : '–';
+    const time = row.timing === undefined ? 'not run' : formatSeconds(row.timing.median);
+    const timeRatio = row.timing !== undefined && base?.timing !== undefined ? formatRatio(row.timing.median / base.timing.median) : '–';
     const bytesRatio = base !== undefined ? formatRatio(row.bytes / base.bytes) : '–';
     return [row.label, time, formatBytes(row.bytes), timeRatio, bytesRatio];
   });
@@ -98,7 +98,7 @@ function jacobianSection(report: Report): string {
     '',
     'Bytes: what the method allocates (the gradient for the mask rule; the float64 Jacobian otherwise). Ratios are against the mask rule on the same input.',
     '',
-    table(['method', 'time', 'bytes', 'time × mask', 'bytes × mask'], rows, [false, true, true, true, true]),
+    table(['method', 'median time', 'bytes', 'time × mask', 'bytes × mask'], rows, [false, true, true, true, true]),
   ].join('\n');
 }
 
@@ -131,7 +131,7 @@ function targetsSection(report: Report): string {
   };
   const matmul512 = (kernel: string): number | undefined => {
     const row = report.matmul.find((r) => r.label === 'n=512' && r.kernel === kernel);
-    return row === undefined ? undefined : gflops(row.m, row.k, row.n, row.timing.mean);
+    return row === undefined ? undefined : gflops(row.m, row.k, row.n, row.timing.median);
   };
   type Check = [string, (kernel: string) => number | undefined, number, (x: number) => string];
   const per = (value: (k: string) => number | undefined, peer: () => number | undefined) => (k: string) => {
