@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
 import { gemmKernel, gemmKernelNames, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { createWasmGemm, wasmAvailable, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
+import { createWasmGemm, wasmAvailable, wasmFma, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
+import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
@@ -145,6 +146,51 @@ describe('gemm kernels against the textbook sum (1e-12 relative)', () => {
     one.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, y, 0, false);
     expect([...y]).toEqual([...x]);
   });
+});
+
+/**
+ * Each generated module on its own (the kernel in use picks one: fused multiply-add where relaxed SIMD
+ * is available, else plain SIMD over shared memory, else over a plain memory), driven by hand: operands
+ * copied in at fixed addresses, every layout through strides.
+ */
+function rawModule(base64: string, shared: boolean): GemmKernel {
+  // The project's lib has no WebAssembly typings (ES2022, no DOM): a minimal view of the API.
+  const W = (globalThis as unknown as { WebAssembly: {
+    Memory: new (d: object) => { buffer: ArrayBufferLike; grow(pages: number): number };
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  } }).WebAssembly;
+  const memory = new W.Memory({ initial: 64, maximum: 32768, shared });
+  const instance = new W.Instance(new W.Module(Buffer.from(base64, 'base64')), { env: { memory } });
+  const gemm = instance.exports.gemm as (...args: number[]) => void;
+  const work = 0, base = 4 << 20;
+  return {
+    name: 'raw',
+    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
+      const need = base + 8 * (a.length + b.length + m * n) + 64;
+      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+      const f = new Float64Array(memory.buffer);
+      const aAt = base / 8, bAt = aAt + a.length, cAt = bAt + b.length;
+      f.set(a, aAt);
+      f.set(b, bAt);
+      f.set(c.subarray(cOff, cOff + m * n), cAt);
+      gemm(m, n, k, 8 * (aAt + aOff), aRs, aCs, 8 * (bAt + bOff), bRs, bCs, 8 * cAt, n, accumulate ? 1 : 0, work);
+      c.set(f.subarray(cAt, cAt + m * n), cOff);
+    },
+  };
+}
+
+describe.runIf(wasmAvailable)('each generated WebAssembly module against the textbook sum', () => {
+  const modules: [string, string, boolean][] = [['plain SIMD, shared memory', gemmWasmShared, true], ['plain SIMD, plain memory', gemmWasmPlain, false]];
+  if (wasmFma) modules.push(['fused multiply-add (relaxed SIMD)', gemmWasmFmaShared, true]);
+  for (const [label, base64, shared] of modules) {
+    it(label, () => {
+      const kernel = rawModule(base64, shared);
+      let worst = 0;
+      for (const c of cases()) if (c.k > 0) worst = Math.max(worst, check(kernel, c));
+      expect(worst).toBeLessThan(1e-12);
+    });
+  }
 });
 
 describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {

@@ -52,7 +52,7 @@ function run(kernel: GemmKernel, m: number, n: number, k: number, layout: Layout
 }
 
 const gf = (m: number, n: number, k: number, ms: number) => ((2 * m * n * k) / ms / 1e6).toFixed(1);
-const rows: string[][] = [['product', 'naive', 'ts', 'wasm 1t', 'wasm 2t', 'wasm (auto)']];
+const rows: string[][] = [['product', 'naive', 'ts', 'wasm-st', 'wasm 2t', 'wasm']];
 function measure(label: string, m: number, n: number, k: number, layout: Layout, withNaive: boolean): void {
   const a = rand(m * k), b = rand(k * n), c = new Float64Array(m * n);
   const r = [label];

@@ -249,7 +249,7 @@ export interface WasmGemmOptions {
 }
 
 /** Multiply-adds above which two threads beat one here (measured: wasm/bench-gemm.ts). */
-export const DEFAULT_THREAD_MIN_WORK = 128 * 128 * 128;
+export const DEFAULT_THREAD_MIN_WORK = 1 << 23;
 const DEFAULT_MIN_WORK = 8 * 8 * 8;
 
 /** Range [lo, hi) of storage indices an m×k operand with these strides touches from `off`. */
@@ -327,8 +327,10 @@ function runTwoThreads(
   const alongM = m >= n;
   const long = alongM ? m : n;
   const tile = alongM ? tileParams.mr : tileParams.nr;
-  // Up to 8 chunks, none thinner than 32 rows/columns: balance against re-packing the other operand.
-  const size = align(Math.max(32, Math.ceil(long / 8)), tile);
+  // About one chunk per 4M multiply-adds, 2 to 8 of them, none thinner than 32 rows/columns: finer
+  // chunks balance better when a core is busy, coarser ones re-pack the other operand less often.
+  const target = Math.min(8, Math.max(2, Math.round((m * n * k) / (4 << 20))));
+  const size = align(Math.max(32, Math.ceil(long / target)), tile);
   const chunks = Math.ceil(long / size);
   const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks];
   for (let i = 0; i < JOB_ARGS; i++) ctrl[ARGS + i] = args[i]!;
@@ -336,10 +338,12 @@ function runTwoThreads(
   const job = (jobSeq = (jobSeq % 0x3fffffff) + 1);
   Atomics.store(ctrl, JOB, job);
   Atomics.notify(ctrl, JOB);
+  let mine = 0;
   for (;;) {
     const index = Atomics.add(ctrl, NEXT, 1);
     if (index >= chunks) break;
     runChunk!(s.gemm, args, index, WORK_BASE);
+    mine++;
   }
   // Close the job to late arrivals, then wait for the worker to leave it (at most one chunk's time).
   Atomics.store(ctrl, JOB, -job);
@@ -352,13 +356,15 @@ function runTwoThreads(
       throw new Error('matmul: the wasm kernel worker thread stopped answering');
     }
   }
-  const end = now();
-  noteWait(end - waitFrom, end - began);
+  // This thread's own pace, times all the chunks, is what one thread would have taken.
+  if (mine > 0 && mine < chunks) noteSpeedup(((waitFrom - began) / mine) * chunks, now() - began);
 }
 
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
-// and this thread idles until it is scheduled again: two threads then lose to one. Two such calls in a
-// row switch threads off for the next BACKOFF_CALLS large products, after which they are tried again.
+// and this thread idles until it is scheduled again: two threads then lose to one. Each threaded call
+// compares its time with what this thread alone would have taken (its own pace per chunk, times the
+// chunks); two calls in a row without a 15% gain switch threads off for the next BACKOFF_CALLS large
+// products, after which they are tried again.
 const BACKOFF_CALLS = 64;
 let backoff = 0;
 let strikes = 0;
@@ -370,8 +376,8 @@ function threadsWorthTrying(): boolean {
   return false;
 }
 
-function noteWait(waited: number, total: number): void {
-  if (waited > 0.3 * total) {
+function noteSpeedup(oneThread: number, actual: number): void {
+  if (actual > 0.87 * oneThread) {
     if (++strikes >= 2) {
       backoff = BACKOFF_CALLS;
       strikes = 0;
