@@ -170,13 +170,18 @@ function microKernel(kc: number, ai: number, bi: number, c: Float64Array, ci: nu
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
   let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  for (let p = 0; p < kc; p++, ai += MR, bi += NR) {
-    const a0 = A[ai]!, a1 = A[ai + 1]!, a2 = A[ai + 2]!, a3 = A[ai + 3]!;
+  // One A value live at a time (loaded per row) keeps fewer values in registers than loading all four.
+  const end = ai + kc * MR;
+  for (; ai < end; ai += MR, bi += NR) {
     const b0 = B[bi]!, b1 = B[bi + 1]!, b2 = B[bi + 2]!, b3 = B[bi + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    let a = A[ai]!;
+    c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
+    a = A[ai + 1]!;
+    c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
+    a = A[ai + 2]!;
+    c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
+    a = A[ai + 3]!;
+    c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
   }
   if (mr === MR && nr === NR) {
     let r = ci;
