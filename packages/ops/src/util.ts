@@ -6,7 +6,8 @@ export type TensorLike = Tensor | number;
 export function asTensor(x: TensorLike, op: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return fromData(new Float64Array([x]), []);
-  throw new ValueError(op, `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+  const got = x === null ? 'null' : Array.isArray(x) ? 'an Array (wrap nested arrays with tensor(...))' : typeof x;
+  throw new ValueError(op, `expected a Tensor or a number, got ${got}`);
 }
 
 /**
