@@ -195,7 +195,7 @@ function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefi
   // A number, or flat values read in row-major order into the output's shape.
   const values = typeof seed === 'number' ? [seed] : Array.from(seed);
   if (values.length !== root.size) {
-    throw new ShapeError('backward', `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} elements)`);
+    throw new ShapeError('backward', `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);
   }
   if (values.some((v) => typeof v !== 'number')) throw new ValueError('backward', 'the seed gradient holds a non-numeric value');
   return fromData(Float64Array.from(values), root.shape);
