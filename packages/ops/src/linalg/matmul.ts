@@ -61,6 +61,17 @@ function foldsIntoRows(batch: readonly number[], aStrides: readonly number[], bS
   return true;
 }
 
+/** Whether the last two axes are stored column-major (as a transposed view of a row-major matrix). */
+function columnMajor(x: Tensor): boolean {
+  const st = x.nd.stride;
+  return x.shape[x.ndim - 2]! > 1 && x.shape[x.ndim - 1]! > 1 && st[x.ndim - 2] === 1 && st[x.ndim - 1] !== 1;
+}
+
+/** reshape, except that a gradient already of the right shape is kept as it is (reshape would copy a view). */
+function toShape(g: Tensor, shape: readonly number[]): Tensor {
+  return g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i]) ? g : reshape(g, shape);
+}
+
 function batchStrides(x: Tensor, batch: readonly number[]): number[] {
   const own = x.shape.slice(0, -2);
   const zeroed = broadcastStrides(own, batch); // 0 where broadcast, contiguous strides elsewhere
@@ -97,9 +108,20 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
     y,
     (dy) => {
       const dC = fromData(dy.data, full.shape);
-      // dA = dC · B^T and dB = A^T · dC: transposes are stride views, summed back over broadcast batch dims.
-      const da = a.requiresGrad ? reshape(unbroadcast(matmul(dC, transpose(b2)), a2.shape), a.shape) : null;
-      const db = b.requiresGrad ? reshape(unbroadcast(matmul(transpose(a2), dC), b2.shape), b.shape) : null;
+      // dA = dC·Bᵀ and dB = Aᵀ·dC, transposes as stride views, summed back over broadcast batch dims.
+      // An operand stored column-major (typically Wᵀ, a transposed view of a weight) gets its gradient
+      // in the same layout, computed as (dB)ᵀ = dCᵀ·A: the weight then receives a contiguous gradient
+      // instead of a transposed view that every later reader would have to copy.
+      let da: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (a.requiresGrad) {
+        const g = columnMajor(a2) ? transpose(matmul(b2, transpose(dC))) : matmul(dC, transpose(b2));
+        da = toShape(unbroadcast(g, a2.shape), a.shape);
+      }
+      if (b.requiresGrad) {
+        const g = columnMajor(b2) ? transpose(matmul(transpose(dC), a2)) : matmul(transpose(a2), dC);
+        db = toShape(unbroadcast(g, b2.shape), b.shape);
+      }
       return [da, db];
     },
     [a, b],
