@@ -115,6 +115,18 @@ for (const name of gemmKernelNames()) {
       checkGrads(r([3, 10, 9]), r([9]));
     });
 
+    it('a transposed (column-major) operand: same gradient as through a contiguous copy', () => {
+      setGemmKernel(name);
+      const x = r([13, 20]), W = r([11, 20]), R = r([13, 11]);
+      const Wt = tensor(transpose(W).toArray(), { requiresGrad: true }); // the same values, row-major
+      sum(mul(matmul(x, transpose(W)), R)).backward(); // Wᵀ read column-major: gradient via (dWᵀ)ᵀ = dCᵀ·x
+      const viaView = x.grad!.data.slice();
+      x.zeroGrad();
+      sum(mul(matmul(x, Wt), R)).backward();
+      close(W.grad!.data, transpose(Wt.grad!).data);
+      close(viaView, x.grad!.data);
+    });
+
     it('gradients through transposed operands', () => {
       setGemmKernel(name);
       const res = gradcheck((a, b) => matmul(transpose(a), transpose(b)), [r([20, 12]), r([15, 20])], { maxEntries: 400 });
