@@ -1,8 +1,8 @@
-import ndarray from 'ndarray';
 import { ShapeError, ValueError } from './errors.js';
 import { checkShape, formatShape, sizeOf } from './shape.js';
 import { randomFor } from './random.js';
 import { Tensor, type TensorOptions } from './tensor.js';
+import { stridedView } from './view.js';
 
 export interface CreationOptions extends TensorOptions {
   /** The shape to give a flat array or typed array of values. */
@@ -41,7 +41,7 @@ function formatBytes(bytes: number): string {
 }
 
 function make(data: Float64Array, shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return new Tensor(ndarray(data, shape.slice()), { requiresGrad: options.requiresGrad, name: options.name });
+  return new Tensor(stridedView(data, shape), { requiresGrad: options.requiresGrad, name: options.name });
 }
 
 /** The shape of a nested array, read along its first entries (`fill` then checks every other entry). */

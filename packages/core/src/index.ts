@@ -1,3 +1,4 @@
+export { StridedView, stridedView } from './view.js';
 export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, type NdFloat64, type TensorOptions, type VersionCounter } from './tensor.js';
 export {
   tensor,

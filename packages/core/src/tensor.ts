@@ -1,8 +1,8 @@
-import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import { GraphError, ShapeError, ValueError } from './errors.js';
 import { checkShape, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
+import { stridedView } from './view.js';
 import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
 
 export type NdFloat64 = NdArray<Float64Array>;
@@ -267,7 +267,7 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }
-  return new Tensor(ndarray(data, shape.slice()), options);
+  return new Tensor(stridedView(data, shape), options);
 }
 
 /**
@@ -292,12 +292,12 @@ export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
       index[axis] = 0;
     }
   }
-  return new Tensor(ndarray(out, shape), options);
+  return new Tensor(stridedView(out, shape), options);
 }
 
 /** A tensor over the same storage as `x` with another shape / strides / offset: no copy, shared version counter. */
 export function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number = x.nd.offset): Tensor {
-  const out = new Tensor(ndarray(x.nd.data, shape.slice(), strides.slice(), offset), {}, x._version);
+  const out = new Tensor(stridedView(x.nd.data, shape, strides, offset), {}, x._version);
   out._base = x._base ?? x;
   return out;
 }
