@@ -10,10 +10,11 @@ import { tsGemm } from './gemm-ts.js';
  * the storage it views, never transposed) and the product back out. At n = 512 the copies take about
  * 3% of the product (see KERNELS.md). Memory grows to the largest call seen and is then reused.
  *
- * With two threads, one worker_thread instantiates the same module over the same shared memory and
- * computes half of C (split along m or n, whichever is larger); each thread packs its own blocks into
- * its own scratch area. Workers are unref'd, block in Atomics.wait between jobs, and if anything about
- * them fails the kernel silently stays on one thread.
+ * With two threads, one worker_thread instantiates the same module over the same shared memory, and
+ * both threads claim chunks of C from a shared counter; each packs its own blocks into its own scratch
+ * area. The worker is unref'd and blocks in Atomics.wait between jobs; if it cannot start, the kernel
+ * stays on one thread. Needs process.getBuiltinModule (Node >= 20.16) for worker_threads and for the
+ * V8 flag that enables relaxed SIMD on Node 20; without it: plain SIMD, one thread.
  */
 
 // Minimal typings of the WebAssembly JS API: the project's lib is ES2022 without DOM.
