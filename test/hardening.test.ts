@@ -324,13 +324,13 @@ describe('loadStateDict checks every key before writing any', () => {
   it('missing, unexpected, wrongly shaped (last key) and non-tensor values leave every parameter unchanged', () => {
     const net = model();
     const params = net.parameters();
-    // Gradients and an optimizer's state must survive too.
+    // Parameters that have been stepped, and hold a gradient that must survive too.
     const opt = new SGD(params, { lr: 0.1, momentum: 0.9 });
     ops.sum(net.forward(tensor([[1, -1]]))).backward();
     opt.step();
+    ops.sum(net.forward(tensor([[2, 1]]))).backward();
     const state = model().stateDict();
     const before = snapshot(...params);
-    const optBefore = snapshot(...params);
 
     const missing = { ...state };
     delete missing['2.bias'];
@@ -348,11 +348,50 @@ describe('loadStateDict checks every key before writing any', () => {
     refuses(() => net.loadStateDict(null as never), ValueError, 'loadStateDict', 'got null');
 
     expectUnchanged(before);
-    expectUnchanged(optBefore);
-    // The optimizer's momentum buffers survived: the next step is the same as a fresh copy's would be.
     net.loadStateDict(state);
     for (const [name, p] of net.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(state[name]!.data));
     expect(params.every((p, i) => p.version === before[i]!.version + 1)).toBe(true);
+  });
+});
+
+describe('refusals in the middle of training change nothing: a twin that never saw them stays identical', () => {
+  it('SGD with momentum and Adam: bad loads, bad inputs, bad labels and bad backwards between steps', () => {
+    const x = tensor([[1, -1], [0.5, 2], [-1, 0]]);
+    const labels = [0, 1, 1];
+    for (const makeOptimizer of [(p: Tensor[]) => new SGD(p, { lr: 0.1, momentum: 0.9 }), (p: Tensor[]) => new Adam(p, { lr: 0.01 })]) {
+      const nets = [0, 1].map(() => new Sequential(new Linear(2, 3, { seed: 1 }), new ReLU(), new Linear(3, 2, { seed: 2 })));
+      const opts = nets.map((n) => makeOptimizer(n.parameters()));
+      const step = (i: number): void => {
+        opts[i]!.zeroGrad();
+        softmaxCrossEntropy(nets[i]!.forward(x), labels).backward();
+        opts[i]!.step();
+      };
+      step(0);
+      step(1);
+      const [net] = nets as [Sequential];
+      // Leave a gradient in place so the refusals below could corrupt it.
+      softmaxCrossEntropy(net.forward(x), labels).backward();
+      softmaxCrossEntropy(nets[1]!.forward(x), labels).backward();
+      const before = snapshot(...net.parameters());
+      const state = net.stateDict();
+      refuses(() => net.loadStateDict({ ...state, '2.bias': ones([3]) }), ShapeError, 'loadStateDict');
+      refuses(() => net.forward(tensor([[1, 2, 3]])), ShapeError, 'Linear');
+      refuses(() => softmaxCrossEntropy(net.forward(x), [0, 1, 2]), ValueError, 'softmaxCrossEntropy');
+      refuses(() => net.forward(x).backward(), GraphError, 'backward');
+      const released = ops.sum(net.forward(x));
+      released.backward();
+      refuses(() => released.backward(), GraphError, 'backward');
+      // That successful backward did accumulate (as it should); the twin does the same.
+      ops.sum(nets[1]!.forward(x)).backward();
+      expect(before.every((s) => s.tensor.version === s.version)).toBe(true);
+      // Same gradients, then the same step (momentum / Adam moments included): identical parameters.
+      opts[0]!.step();
+      opts[1]!.step();
+      step(0);
+      step(1);
+      const [a, b] = nets.map((n) => n.parameters().map((p) => Array.from(p.data)));
+      expect(a).toEqual(b);
+    }
   });
 });
 
