@@ -48,6 +48,7 @@ const NEXT = 1; // next chunk to claim (Atomics.add)
 const ACTIVE = 2; // threads other than the main one currently inside a job
 const READY = 3; // 1 once the worker has instantiated the module
 const WORKER_CHUNKS = 18; // chunks the worker has computed (for tests)
+const COPIED = 19; // chunks whose operand storage has been copied in (the worker waits for its chunk's)
 const ARGS = 4; // JOB_ARGS job arguments (see runChunk)
 const JOB_ARGS = 14;
 
@@ -199,6 +200,7 @@ for (;;) {
     for (;;) {
       const index = Atomics.add(ctrl, ${NEXT}, 1);
       if (index >= args[13]) break;
+      while (Atomics.load(ctrl, ${COPIED}) <= index);
       runChunk(gemm, args, index, work);
       Atomics.add(ctrl, ${WORKER_CHUNKS}, 1);
     }
@@ -294,20 +296,63 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         return;
       }
       const f64 = s.f64;
-      f64.set(a.subarray(aLo, aHi), aBase / 8);
-      f64.set(b.subarray(bLo, bHi), bBase / 8);
       if (accumulate) f64.set(c.subarray(cOff, cOff + m * n), cBase / 8);
       const aPtr = aBase + 8 * (aOff - aLo);
       const bPtr = bBase + 8 * (bOff - bLo);
       const acc = accumulate ? 1 : 0;
       if (m * n * k >= threadMinWork && Math.max(m, n) >= 2 * tileParams.mr && (!adaptive || threadsWorthTrying()) && workerReady(s)) {
-        runTwoThreads(s, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc);
+        // The operand cut into chunks is copied chunk by chunk after the job is posted, so the worker
+        // starts on chunk 0 while the rest is still being copied.
+        const alongM = m >= n;
+        if (alongM) f64.set(b.subarray(bLo, bHi), bBase / 8);
+        else f64.set(a.subarray(aLo, aHi), aBase / 8);
+        const split: Split = alongM
+          ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k }
+          : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k };
+        runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc);
       } else {
+        f64.set(a.subarray(aLo, aHi), aBase / 8);
+        f64.set(b.subarray(bLo, bHi), bBase / 8);
         s.gemm(m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, n, acc, WORK_BASE);
       }
       c.set(f64.subarray(cBase / 8, cBase / 8 + m * n), cOff);
     },
   };
+}
+
+/**
+ * The operand that is cut into chunks (A's rows when splitting along m, B's columns along n): element
+ * (d, q) of it, d along the split, is src[off + d*ds + q*os] for q < len, stored at base + 8*(index - lo).
+ */
+interface Split {
+  src: Float64Array;
+  off: number;
+  lo: number;
+  hi: number;
+  base: number;
+  ds: number;
+  os: number;
+  len: number;
+}
+
+/**
+ * Whether each chunk of the split operand has storage of its own, so that chunks can be copied one by
+ * one: contiguous runs along the other axis (a row-major operand) or along the split (a transposed one).
+ */
+function chunkable(sp: Split, extent: number): boolean {
+  return sp.ds > 0 && sp.os > 0 && ((sp.os === 1 && sp.ds >= sp.len) || (sp.ds === 1 && sp.os >= extent));
+}
+
+/** Copies the storage of chunk [d0, d1) of a chunkable split operand. */
+function copyChunk(f64: Float64Array, sp: Split, d0: number, d1: number): void {
+  const { src, off, lo, base, ds, os, len } = sp;
+  const at = base / 8 - lo;
+  if (os === 1) {
+    const from = off + d0 * ds;
+    f64.set(src.subarray(from, off + (d1 - 1) * ds + len), at + from);
+  } else {
+    for (let q = 0, from = off + d0; q < len; q++, from += os) f64.set(src.subarray(from, from + d1 - d0), at + from);
+  }
 }
 
 /**
@@ -318,6 +363,8 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
  */
 function runTwoThreads(
   s: WasmState,
+  alongM: boolean,
+  split: Split,
   m: number, n: number, k: number,
   aPtr: number, aRs: number, aCs: number,
   bPtr: number, bRs: number, bCs: number,
@@ -325,7 +372,6 @@ function runTwoThreads(
 ): void {
   const began = now();
   const ctrl = s.ctrl!;
-  const alongM = m >= n;
   const long = alongM ? m : n;
   const tile = alongM ? tileParams.mr : tileParams.nr;
   // About one chunk per 4M multiply-adds, 2 to 8 of them, none thinner than 32 rows/columns: finer
@@ -333,12 +379,22 @@ function runTwoThreads(
   const target = Math.min(8, Math.max(2, Math.round((m * n * k) / (4 << 20))));
   const size = align(Math.max(32, Math.ceil(long / target)), tile);
   const chunks = Math.ceil(long / size);
+  const chunked = chunkable(split, long);
+  if (!chunked) s.f64.set(split.src.subarray(split.lo, split.hi), split.base / 8);
   const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks];
   for (let i = 0; i < JOB_ARGS; i++) ctrl[ARGS + i] = args[i]!;
   Atomics.store(ctrl, NEXT, 0);
+  Atomics.store(ctrl, COPIED, chunked ? 0 : chunks);
   const job = (jobSeq = (jobSeq % 0x3fffffff) + 1);
   Atomics.store(ctrl, JOB, job);
   Atomics.notify(ctrl, JOB);
+  if (chunked) {
+    for (let c = 0; c < chunks; c++) {
+      copyChunk(s.f64, split, c * size, Math.min(long, (c + 1) * size));
+      Atomics.store(ctrl, COPIED, c + 1);
+    }
+  }
+  const computeFrom = now();
   let mine = 0;
   for (;;) {
     const index = Atomics.add(ctrl, NEXT, 1);
@@ -357,8 +413,8 @@ function runTwoThreads(
       throw new Error('matmul: the wasm kernel worker thread stopped answering');
     }
   }
-  // This thread's own pace, times all the chunks, is what one thread would have taken.
-  if (mine > 0 && mine < chunks) noteSpeedup(((waitFrom - began) / mine) * chunks, now() - began);
+  // One thread would have copied, then computed every chunk at this thread's own pace.
+  if (mine > 0 && mine < chunks) noteSpeedup(computeFrom - began + ((waitFrom - computeFrom) / mine) * chunks, now() - began);
 }
 
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
