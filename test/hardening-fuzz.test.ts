@@ -64,3 +64,55 @@ describe('every registered op refuses junk with a TensorgradError naming it', ()
     expect(refused).toBeGreaterThan(0);
   });
 });
+
+describe("core's creation and utility functions refuse junk with a TensorgradError", () => {
+  const core: Record<string, (...args: unknown[]) => unknown> = {
+    tensor: (...a) => tg.tensor(...(a as [never])),
+    zeros: (...a) => tg.zeros(...(a as [never])),
+    ones: (...a) => tg.ones(...(a as [never])),
+    full: (...a) => tg.full(...(a as [never, never])),
+    zerosLike: (...a) => tg.zerosLike(...(a as [never])),
+    onesLike: (...a) => tg.onesLike(...(a as [never])),
+    arange: (...a) => tg.arange(...(a as [never])),
+    linspace: (...a) => tg.linspace(...(a as [never, never])),
+    eye: (...a) => tg.eye(...(a as [never])),
+    rand: (...a) => tg.rand(...(a as [never])),
+    randn: (...a) => tg.randn(...(a as [never])),
+    fromData: (...a) => tg.fromData(...(a as [never, never])),
+    fromNdarray: (...a) => tg.fromNdarray(...(a as [never])),
+    manualSeed: (...a) => tg.manualSeed(...(a as [never])),
+    broadcastShapes: (...a) => tg.broadcastShapes(...(a as [never])),
+    normalizeAxis: (...a) => tg.normalizeAxis(...(a as [never, never, never])),
+    normalizeAxes: (...a) => tg.normalizeAxes(...(a as [never, never, never])),
+  };
+  it.each(Object.keys(core))('%s', (name) => {
+    const failures: string[] = [];
+    const attempt = (args: unknown[]): void => {
+      try {
+        core[name]!(...args);
+      } catch (e) {
+        if (!(e instanceof TensorgradError)) failures.push(`${name}(${args.map(describeArg).join(', ')}) threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+      }
+    };
+    const pool = [...junkPool(), { seed: 1.5 }, { shape: [NaN] }, { low: 'a' }];
+    for (const a of pool) attempt([a]);
+    for (const a of pool) for (const b of pool) attempt([a, b]);
+    expect(failures.slice(0, 50)).toEqual([]);
+  });
+
+  it('tensor methods refuse junk the same way', () => {
+    const x = tensor([[1, 2, 3]], { requiresGrad: true });
+    const methods = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'matmul', 'pow', 'sum', 'mean', 'max', 'min', 'reshape', 'transpose', 'softmax', 'logSoftmax', 'expandDims', 'squeeze', 'gather', 'backward', 'item'];
+    const failures: string[] = [];
+    for (const m of methods) {
+      for (const a of junkPool()) {
+        try {
+          (x as unknown as Record<string, (...args: unknown[]) => unknown>)[m]!(a);
+        } catch (e) {
+          if (!(e instanceof TensorgradError)) failures.push(`x.${m}(${describeArg(a)}) threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

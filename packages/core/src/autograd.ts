@@ -177,7 +177,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefined): Tensor {
-  if (seed === undefined) {
+  if (seed === undefined || seed === null) {
     if (root.size !== 1) {
       throw new GraphError(
         'backward',
@@ -193,6 +193,9 @@ function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefi
     return seed;
   }
   // A number, or flat values read in row-major order into the output's shape.
+  if (typeof seed !== 'number' && (typeof seed !== 'object' || typeof (seed as ArrayLike<number>).length !== 'number')) {
+    throw new ValueError('backward', `a seed gradient is a Tensor, a number or an array of numbers, got ${typeof seed}`);
+  }
   const values = typeof seed === 'number' ? [seed] : Array.from(seed);
   if (values.length !== root.size) {
     throw new ShapeError('backward', `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from './errors.js';
 import { checkShape, formatShape, sizeOf } from './shape.js';
 import { randomFor } from './random.js';
-import { Tensor, type TensorOptions } from './tensor.js';
+import { Tensor, optionsOf, type TensorOptions } from './tensor.js';
 import { stridedView } from './view.js';
 
 export interface CreationOptions extends TensorOptions {
@@ -102,6 +102,7 @@ function reshaped(count: number, shape: readonly number[] | undefined, natural: 
  * tensor. Values are always copied into a fresh Float64Array.
  */
 export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options: CreationOptions = {}): Tensor {
+  options = optionsOf(options, 'tensor');
   if (values instanceof Tensor) return make(values.data.slice(), reshaped(values.size, options.shape, values.shape), options);
   if (typeof values === 'number') return make(new Float64Array([values]), reshaped(1, options.shape, []), options);
   if (Array.isArray(values)) {
@@ -124,30 +125,38 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'full');
   const s = checkShape(shape, 'full');
   if (typeof value !== 'number') throw new ValueError('full', `the fill value must be a number, got ${describeValue(value)}`);
   return make(allocate(s, 'full').fill(value), s, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'zeros');
   const s = checkShape(shape, 'zeros');
   return make(allocate(s, 'zeros'), s, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'ones');
   return full(checkShape(shape, 'ones'), 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'zerosLike');
+  if (!(t instanceof Tensor)) throw new ValueError('zerosLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   return zeros(t.shape, options);
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'onesLike');
+  if (!(t instanceof Tensor)) throw new ValueError('onesLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   return ones(t.shape, options);
 }
 
 /** Values from `start` (inclusive) to `stop` (exclusive) by `step`, as NumPy's arange; `arange(n)` is 0..n-1. */
 export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'arange');
   if (stop === undefined) {
     stop = start;
     start = 0;
@@ -163,6 +172,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 
 /** `num` evenly spaced values from `start` to `stop`, both included (NumPy's linspace). */
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'linspace');
   if (!Number.isInteger(num) || num < 0) throw new ValueError('linspace', `num must be a non-negative integer, got ${num}`);
   const data = allocate([num], 'linspace');
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
@@ -173,6 +183,7 @@ export function linspace(start: number, stop: number, num = 50, options: TensorO
 
 /** The n x m identity (m defaults to n). */
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  options = optionsOf(options, 'eye');
   const s = checkShape([n, m], 'eye');
   const data = allocate(s, 'eye');
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
@@ -181,10 +192,12 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
 
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  options = optionsOf(options, 'rand');
   const s = checkShape(shape, 'rand');
   const rng = randomFor(options.seed, 'rand');
   const low = options.low ?? 0;
   const high = options.high ?? 1;
+  if (!Number.isFinite(low) || !Number.isFinite(high)) throw new ValueError('rand', `low and high must be finite numbers, got ${String(low)} and ${String(high)}`);
   const data = allocate(s, 'rand');
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * rng.uniform();
   return make(data, s, options);
@@ -192,10 +205,12 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 
 /** Normal values with mean `mean` and standard deviation `std` (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  options = optionsOf(options, 'randn');
   const s = checkShape(shape, 'randn');
   const rng = randomFor(options.seed, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) throw new ValueError('randn', `mean must be finite and std finite and >= 0, got ${String(mean)} and ${String(std)}`);
   const data = allocate(s, 'randn');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
   return make(data, s, options);

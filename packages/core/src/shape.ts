@@ -43,6 +43,7 @@ export function checkShape(shape: unknown, op: string): number[] {
 
 /** NumPy broadcasting: align trailing dimensions; each pair must be equal or contain a 1. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  for (const shape of shapes) if (!Array.isArray(shape)) throw new ShapeError(op, `expected shapes (arrays of dimensions), got ${String(shape)}`);
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const shape of shapes) {

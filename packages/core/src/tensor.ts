@@ -258,12 +258,22 @@ function scatter(nd: NdFloat64, values: Float64Array): void {
   });
 }
 
+/** The options object of a creator: undefined means none; anything but an object is refused. */
+export function optionsOf<T extends object>(options: T | null | undefined, op: string): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(op, `options must be an object such as { requiresGrad: true }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
+
 /** Wraps row-major values as a tensor of the given shape, without copying. */
 export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
   if (!(data instanceof Float64Array)) {
     throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : typeof data === 'object' ? (data as object).constructor.name : typeof data}`);
   }
   checkShape(shape, 'fromData');
+  options = optionsOf(options, 'fromData');
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }
@@ -275,6 +285,10 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
  * offset, transposes, `.hi/.lo/.step` slices); any other data is converted element by element.
  */
 export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
+  if (nd === null || typeof nd !== 'object' || !Array.isArray(nd.shape) || nd.data === undefined) {
+    throw new ValueError('fromNdarray', `expected an ndarray (an object with data, shape, stride and offset), got ${nd === null ? 'null' : typeof nd}`);
+  }
+  options = optionsOf(options, 'fromNdarray');
   const shape = checkShape(nd.shape, 'fromNdarray');
   if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
   const out = new Float64Array(sizeOf(shape));
