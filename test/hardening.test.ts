@@ -446,6 +446,19 @@ describe('in-place writes: the version counter and PyTorch\'s rule, end to end',
     expect(layer.weight.grad!.shape).toEqual([1, 2]);
   });
 
+  it('with retainGraph, a step between two backward passes is caught on the second one', () => {
+    const layer = new Linear(3, 2, { seed: 4 });
+    const opt = new SGD(layer.parameters(), { lr: 0.1 });
+    const x = tensor([[1, 2, 3]]);
+    const loss = softmaxCrossEntropy(ops.relu(layer.forward(x)), [1]);
+    loss.backward(undefined, { retainGraph: true });
+    const grads = layer.parameters().map((p) => Array.from(p.grad!.data));
+    opt.step();
+    refuses(() => loss.backward(), InPlaceError, 'matmul', "(a view of 'weight' of shape [2, 3])", 'version 0 at forward, 1 now');
+    // The first pass's gradients are untouched by the refused second one.
+    expect(layer.parameters().map((p) => Array.from(p.grad!.data))).toEqual(grads);
+  });
+
   it('Adam steps and loadStateDict bump the version too; so does a write that throws half-way', () => {
     const w = tensor([1, 2], { requiresGrad: true, name: 'w' });
     const y = ops.mul(w, w);
