@@ -1,1 +1,16 @@
-export {};
+export { Module, Sequential, type StateDict } from './module.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { ReLU, Sigmoid, Tanh } from './layers/activation.js';
+export { softmaxCrossEntropy } from './losses/softmaxCrossEntropy.js';
+export { svmLoss, type SvmLossOptions } from './losses/svmLoss.js';
+export { mse } from './losses/mse.js';
+export { l2Regularization } from './losses/regularization.js';
+export { checkLabels, type Labels } from './losses/labels.js';
+export { accuracy, predictClasses } from './metrics.js';
+export { Optimizer } from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { spiral, type SpiralOptions, type Dataset } from './data/spiral.js';
+export { DataLoader, minibatches, type DataLoaderOptions, type Batch, type Targets } from './data/loader.js';
+export { encodeNpy, decodeNpy } from './io/npy.js';
+export { saveWeights, loadWeights, MANIFEST_FILE, type WeightsManifest } from './io/weights.js';

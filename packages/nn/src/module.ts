@@ -1,0 +1,192 @@
+import { ShapeError, Tensor, ValueError, formatShape, fromData, noGrad, shapesEqual } from '@tensorgrad/core';
+
+/** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
+export type StateDict = Record<string, Tensor>;
+
+/**
+ * Base class of every layer and model, after PyTorch's nn.Module.
+ *
+ * Parameters and submodules are found by walking the module's own properties, so a subclass only assigns
+ * them: a Tensor-valued property is a parameter, a Module-valued property (or an array of Modules) is a
+ * submodule. Properties whose name starts with `_` are skipped (keep caches and scratch tensors there).
+ * Names are dotted paths in declaration order (`fc1.weight`, `layers.0.bias`), as in PyTorch.
+ *
+ * Call a module with `module.forward(x)` or its alias `module.call(x)`.
+ */
+export abstract class Module {
+  /** Training mode (true) or evaluation mode (false); layers such as dropout read it. */
+  training = true;
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** The same as `forward`: reads like calling a PyTorch module. */
+  call(...inputs: Tensor[]): Tensor {
+    return this.forward(...inputs);
+  }
+
+  /** Direct submodules with their names, in declaration order. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (key.startsWith('_')) continue;
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Module)) {
+        value.forEach((m: Module, i) => out.push([`${key}.${i}`, m]));
+      }
+    }
+    return out;
+  }
+
+  /** Parameters held directly by this module (not by submodules). */
+  protected ownParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (!key.startsWith('_') && value instanceof Tensor) out.push([key, value]);
+    }
+    return out;
+  }
+
+  /** Every parameter with its dotted name; a tensor shared by two submodules is listed once, under its first name. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    // Iterative walk (own parameters first, then children in order), so the order matches PyTorch.
+    const stack: [string, Module][] = [['', this]];
+    const visitedModules = new Set<Module>();
+    while (stack.length > 0) {
+      const [prefix, module] = stack.pop()!;
+      if (visitedModules.has(module)) continue;
+      visitedModules.add(module);
+      for (const [name, p] of module.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([prefix + name, p]);
+      }
+      const children = module.namedChildren();
+      for (let i = children.length - 1; i >= 0; i--) stack.push([`${prefix}${children[i]![0]}.`, children[i]![1]]);
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** This module and every submodule, depth first. */
+  modules(): Module[] {
+    const out: Module[] = [];
+    const stack: Module[] = [this];
+    while (stack.length > 0) {
+      const m = stack.pop()!;
+      if (out.includes(m)) continue;
+      out.push(m);
+      const children = m.namedChildren();
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]![1]);
+    }
+    return out;
+  }
+
+  /** Forgets every parameter's accumulated gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Sets training mode on this module and every submodule; returns this. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (`train(false)`); returns this. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * A snapshot of every parameter: name -> a detached copy. Unlike PyTorch (which shares storage), the
+   * copies do not change when training goes on, so a state dict can be kept as a checkpoint.
+   */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [name, p] of this.namedParameters()) out[name] = fromData(p.data.slice(), p.shape);
+    return out;
+  }
+
+  /**
+   * Copies values into the parameters, in place (their version counters are bumped). Every key is
+   * checked first: a missing key, an unexpected key or a wrong shape throws an error naming the key,
+   * and then nothing has been written.
+   */
+  loadStateDict(state: StateDict): void {
+    const op = 'loadStateDict';
+    if (state === null || typeof state !== 'object') throw new ValueError(op, `expected an object of name -> Tensor, got ${state === null ? 'null' : typeof state}`);
+    const params = this.namedParameters();
+    const expected = new Set(params.map(([name]) => name));
+    const missing = params.map(([name]) => name).filter((name) => !Object.prototype.hasOwnProperty.call(state, name));
+    const unexpected = Object.keys(state).filter((name) => !expected.has(name));
+    if (missing.length > 0 || unexpected.length > 0) {
+      const parts: string[] = [];
+      if (missing.length > 0) parts.push(`missing key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')}`);
+      if (unexpected.length > 0) parts.push(`unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.map((k) => `'${k}'`).join(', ')}`);
+      throw new ValueError(op, `${parts.join('; ')} (the module expects ${[...expected].map((k) => `'${k}'`).join(', ')})`);
+    }
+    for (const [name, p] of params) {
+      const value = state[name];
+      if (!(value instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${value === null ? 'null' : typeof value}, not a Tensor`);
+      if (!shapesEqual(value.shape, p.shape)) {
+        throw new ShapeError(op, `key '${name}' has shape ${formatShape(value.shape)}, but the parameter has shape ${formatShape(p.shape)}`);
+      }
+    }
+    noGrad(() => {
+      for (const [name, p] of params) {
+        const source = state[name]!.data;
+        p.mutate((data) => data.set(source));
+      }
+    });
+  }
+
+  /** One line describing this module alone (PyTorch's extra_repr), e.g. `in=2, out=100, bias=true`. */
+  protected describe(): string {
+    return '';
+  }
+
+  toString(): string {
+    const children = this.namedChildren();
+    const head = `${this.constructor.name}(${this.describe()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}
+
+/** Applies its layers in order: `new Sequential(new Linear(2, 100), new ReLU(), new Linear(100, 3))`. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module)) throw new ValueError('Sequential', `layer ${i} is not a Module (got ${layer === null ? 'null' : typeof layer})`);
+    });
+    this.layers = layers;
+  }
+
+  /** Children are named by position, as in PyTorch: `0.weight`, `2.bias`. */
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((m, i) => [String(i), m]);
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  at(index: number): Module | undefined {
+    return this.layers.at(index);
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y);
+    return y;
+  }
+}

@@ -1,0 +1,47 @@
+import { Tensor, ValueError, formatShape } from '@tensorgrad/core';
+
+/** Throws a ValueError naming the optimizer unless `value` is a finite number >= `min` (and < `below`). */
+export function checkHyperparameter(optimizer: string, name: string, value: number, min: number, below = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value >= below) {
+    const range = below === Infinity ? `>= ${min}` : `in [${min}, ${below})`;
+    throw new ValueError(optimizer, `${name} must be a finite number ${range}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Base class of the optimizers: holds the parameter list and clears gradients. `step()` updates every
+ * parameter that has a gradient, in place (through `mutate`, which bumps its version counter) and under
+ * noGrad, so an update never becomes part of a graph.
+ */
+export abstract class Optimizer {
+  readonly params: readonly Tensor[];
+
+  protected constructor(name: string, params: Iterable<Tensor>) {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(name, `params must be an iterable of Tensors (e.g. model.parameters()), got ${params === null ? 'null' : typeof params}`);
+    }
+    const list: Tensor[] = [];
+    const seen = new Set<Tensor>();
+    let index = 0;
+    for (const p of params) {
+      if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${index} is not a Tensor`);
+      const label = `parameter ${index}${p.name ? ` '${p.name}'` : ''} of shape ${formatShape(p.shape)}`;
+      if (!p.requiresGrad) throw new ValueError(name, `${label} does not require grad: create it with { requiresGrad: true }`);
+      if (!p.isLeaf) throw new ValueError(name, `${label} is not a leaf (it was computed by an op): an optimizer updates leaves only`);
+      // The same tensor listed twice would be updated twice per step.
+      if (!seen.has(p)) list.push(p);
+      seen.add(p);
+      index++;
+    }
+    if (list.length === 0) throw new ValueError(name, 'got an empty parameter list');
+    this.params = list;
+  }
+
+  /** Forgets every parameter's accumulated gradient (call it before each backward). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  abstract step(): void;
+}

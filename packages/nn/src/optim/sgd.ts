@@ -1,0 +1,65 @@
+import { noGrad, type Tensor } from '@tensorgrad/core';
+import { Optimizer, checkHyperparameter } from './optimizer.js';
+
+export interface SGDOptions {
+  /** Learning rate (default 0.01). */
+  lr?: number;
+  /** Momentum factor μ (default 0: plain gradient descent). */
+  momentum?: number;
+  /** L2 penalty λ added to the gradient as λ·W (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent, with PyTorch's update rule:
+ *   g = dL/dW + λ W;  v = μ v + g;  W -= lr · v   (Nesterov: W -= lr · (g + μ v)).
+ * With μ = 0 this is the course's W -= learning_rate · dL/dW.
+ */
+export class SGD extends Optimizer {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+  private readonly velocity = new Map<Tensor, Float64Array>();
+
+  constructor(params: Iterable<Tensor>, options: SGDOptions = {}) {
+    super('SGD', params);
+    this.lr = checkHyperparameter('SGD', 'lr', options.lr ?? 0.01, 0);
+    this.momentum = checkHyperparameter('SGD', 'momentum', options.momentum ?? 0, 0);
+    this.weightDecay = checkHyperparameter('SGD', 'weightDecay', options.weightDecay ?? 0, 0);
+    this.nesterov = options.nesterov ?? false;
+  }
+
+  step(): void {
+    const { lr, momentum, weightDecay, nesterov } = this;
+    noGrad(() => {
+      for (const p of this.params) {
+        if (p.grad === null) continue;
+        const g = p.grad.data;
+        if (momentum === 0) {
+          p.mutate((w) => {
+            for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + weightDecay * w[i]!);
+          });
+          continue;
+        }
+        let v = this.velocity.get(p);
+        if (v === undefined) {
+          // Zeros make the first step v = g, which is PyTorch's first-step buffer.
+          v = new Float64Array(p.size);
+          this.velocity.set(p, v);
+        }
+        const buffer = v;
+        p.mutate((w) => {
+          for (let i = 0; i < w.length; i++) {
+            const gi = g[i]! + weightDecay * w[i]!;
+            const vi = momentum * buffer[i]! + gi;
+            buffer[i] = vi;
+            w[i]! -= lr * (nesterov ? gi + momentum * vi : vi);
+          }
+        });
+      }
+    });
+  }
+}
