@@ -1,5 +1,6 @@
 import { Random, Tensor, ValueError, formatShape, fromData, noGrad } from '@tensorgrad/core';
 import { vjp } from './transforms.js';
+import { checkFunction } from './util.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6, as PyTorch's gradcheck). */
@@ -60,15 +61,25 @@ export interface GradcheckResult {
  * Do not evaluate at a kink (relu at 0, max at a tie): the difference straddles it.
  */
 export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  if (options === null || typeof options !== 'object') throw new ValueError('gradcheck', `options must be an object, got ${String(options)}`);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
   const maxEntries = options.maxEntries ?? 100;
   const directions = options.directions ?? 8;
+  for (const [key, value] of Object.entries({ eps, atol, rtol, maxEntries, directions })) {
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value) || (key === 'eps' && value === 0)) {
+      throw new ValueError('gradcheck', `${key} must be a finite ${key === 'eps' ? 'positive' : 'non-negative'} number, got ${String(value)}`);
+    }
+  }
   const random = new Random(options.seed ?? 0);
+  checkFunction(f, 'gradcheck');
+  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) {
+    throw new ValueError('gradcheck', 'inputs must be a list of Tensors (f is called as f(...inputs))');
+  }
   const wrt = options.wrt ?? inputs.map((_, i) => i);
   for (const i of wrt) {
-    if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `input ${i} is not a Tensor`);
+    if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `wrt names input ${String(i)}, but there are ${inputs.length} inputs`);
   }
   // Private float64 copies: the check never touches the caller's tensors or their gradients.
   const base = inputs.map((t) => fromData(t.data.slice(), t.shape, { name: t.name }));

@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, ValueError, enableGrad, formatShape, fromData, type BackwardOptions } from '@tensorgrad/core';
-import { asTensor, type TensorLike } from './util.js';
+import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
 export type Cotangent = Tensor | number | ArrayLike<number>;
@@ -47,7 +47,9 @@ function pureGradients(output: Tensor, seed: Cotangent | undefined, wrt: readonl
 function differentiableLeaves(op: string, args: readonly unknown[], argnums: readonly number[]): unknown[] {
   const leaves = args.slice();
   for (const i of argnums) {
-    if (i < 0 || i >= args.length) throw new ValueError(op, `argnums ${i} is out of range for ${args.length} argument${args.length === 1 ? '' : 's'}`);
+    if (!Number.isInteger(i) || i < 0 || i >= args.length) {
+      throw new ValueError(op, `argnums ${String(i)} is not an argument index for ${args.length} argument${args.length === 1 ? '' : 's'}`);
+    }
     const leaf = asTensor(args[i] as TensorLike, op).detach();
     leaf.requiresGrad = true;
     leaves[i] = leaf;
@@ -79,6 +81,8 @@ export function grad(f: Fn, argnums: number | readonly number[] = 0): (...args: 
 export function valueAndGrad<A extends any[]>(f: (...args: A) => Tensor, argnums?: number): (...args: A) => [Tensor, Tensor];
 export function valueAndGrad<A extends any[]>(f: (...args: A) => Tensor, argnums: readonly number[]): (...args: A) => [Tensor, Tensor[]];
 export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (...args: any[]) => [Tensor, Tensor | Tensor[]] {
+  checkFunction(f, 'grad');
+  if (typeof argnums !== 'number' && !Array.isArray(argnums)) throw new ValueError('grad', `argnums must be a number or a list of numbers, got ${String(argnums)}`);
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   return (...args) => {
     const leaves = differentiableLeaves('grad', args, list);
@@ -94,6 +98,7 @@ export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (.
  * dyᵀ·J, never J itself. The pullback can be called any number of times.
  */
 export function vjp(f: (...inputs: Tensor[]) => Tensor, ...inputs: TensorLike[]): [Tensor, (cotangent: Cotangent) => Tensor[]] {
+  checkFunction(f, 'vjp');
   const all = inputs.map((_, i) => i);
   const leaves = differentiableLeaves('vjp', inputs, all) as Tensor[];
   const out = enableGrad(() => f(...leaves));

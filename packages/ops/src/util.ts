@@ -87,3 +87,15 @@ export function contiguousValues(t: Tensor): Float64Array {
   }
   return out;
 }
+
+/** keepDims must be a boolean (undefined means false): a truthy string or number is a caller's mix-up. */
+export function checkKeepDims(keepDims: unknown, op: string): boolean {
+  if (keepDims === undefined) return false;
+  if (typeof keepDims !== 'boolean') throw new ValueError(op, `keepDims must be true or false, got ${typeof keepDims === 'string' ? `'${keepDims}'` : String(keepDims)}`);
+  return keepDims;
+}
+
+/** A function argument of a transform (grad, vjp, gradcheck). */
+export function checkFunction(f: unknown, op: string): void {
+  if (typeof f !== 'function') throw new ValueError(op, `expected a function f, got ${f === null ? 'null' : typeof f}`);
+}

@@ -278,6 +278,29 @@ describe('binary ops and numbers', () => {
   });
 });
 
+describe('junk arguments give typed errors naming the op', () => {
+  it('keepDims must be a boolean', () => {
+    for (const [name, f] of [['sum', sum], ['mean', mean], ['max', max], ['min', min]] as const) {
+      expect(() => f(tensor([1, 2]), 0, 'yes' as unknown as boolean)).toThrow(ValueError);
+      expect(() => f(tensor([1, 2]), 0, 1 as unknown as boolean)).toThrow(new RegExp(`^${name}: keepDims must be true or false`));
+    }
+  });
+
+  it('transforms and gradcheck check f, inputs, argnums and options', () => {
+    const x = tensor([1, 2]);
+    expect(() => ops.grad(null as never)).toThrow(/^grad: expected a function f/);
+    expect(() => ops.grad((t: Tensor) => sum(t), 'a' as never)).toThrow(/^grad: argnums must be/);
+    expect(() => ops.grad((t: Tensor) => sum(t), 1.5)(x)).toThrow(/^grad: argnums 1.5 is not an argument index/);
+    expect(() => ops.vjp(3 as never, x)).toThrow(/^vjp: expected a function f/);
+    expect(() => ops.vjp((t) => t, 'x' as never)).toThrow(/^vjp: expected a Tensor or a number/);
+    expect(() => ops.gradcheck(null as never, [x])).toThrow(/^gradcheck: expected a function f/);
+    expect(() => ops.gradcheck((t) => sum(t), x as never)).toThrow(/^gradcheck: inputs must be a list of Tensors/);
+    expect(() => ops.gradcheck((t) => sum(t), [x], { eps: 0 })).toThrow(/^gradcheck: eps must be a finite positive number/);
+    expect(() => ops.gradcheck((t) => sum(t), [x], { wrt: [3] })).toThrow(/^gradcheck: wrt names input 3/);
+    expect(() => ops.gradcheck((t) => sum(t), [x], null as never)).toThrow(ValueError);
+  });
+});
+
 describe('methods', () => {
   it('every contract op is a chained Tensor method', () => {
     const names = [

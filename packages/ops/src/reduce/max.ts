@@ -1,5 +1,5 @@
 import { Tensor, ValueError, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
-import { asTensor, type TensorLike } from '../util.js';
+import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, reducedStrides } from './axes.js';
 
 /**
@@ -8,8 +8,9 @@ import { forEachRow, reducedStrides } from './axes.js';
  * split equally among them (each gets dy / count), as JAX and PyTorch's amax do: symmetric, and what
  * a centered finite difference sees when all the tied entries move together.
  */
-export const max = defineOp('max', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+export const max = defineOp('max', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor => {
   const x = asTensor(a, 'max');
+  keepDims = checkKeepDims(keepDims, 'max');
   const axes = normalizeAxes(axis, x.ndim, 'max');
   const { kept, strides } = reducedStrides(x.shape, axes);
   if (x.size === 0 && sizeOf(kept) > 0) {

@@ -1,11 +1,12 @@
 import { defineOp, normalizeAxes, type Tensor } from '@tensorgrad/core';
-import { asTensor, type TensorLike } from '../util.js';
+import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { div } from '../binary/div.js';
 import { sum } from './sum.js';
 
 /** Arithmetic mean over `axis` (all axes by default), as sum / count: its gradient is dy / count everywhere. */
-export const mean = defineOp('mean', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+export const mean = defineOp('mean', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor => {
   const x = asTensor(a, 'mean');
+  keepDims = checkKeepDims(keepDims, 'mean');
   const axes = normalizeAxes(axis, x.ndim, 'mean');
   let count = 1;
   for (const i of axes) count *= x.shape[i]!;

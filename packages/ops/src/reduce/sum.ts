@@ -1,6 +1,6 @@
 import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
 import { expandReduced, reducedStrides } from './axes.js';
-import { asTensor, type TensorLike } from '../util.js';
+import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { pairwiseSum } from './pairwise.js';
 
 /**
@@ -37,8 +37,9 @@ export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /** Sum over `axis` (all axes by default; a number or a list, negative allowed). */
-export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly number[] | null, keepDims = false): Tensor => {
+export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor => {
   const x = asTensor(a, 'sum');
+  keepDims = checkKeepDims(keepDims, 'sum');
   const axes = normalizeAxes(axis, x.ndim, 'sum');
   const kept = sumKernel(x, axes);
   const shape = keepDims ? kept.shape : x.shape.filter((_, i) => !axes.includes(i));
