@@ -1,13 +1,13 @@
+import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 /**
- * A float64 strided view with the fields and methods of a scijs `ndarray` (data, shape, stride, offset,
- * get/set/index, lo/hi/step/transpose/pick, order), so tensors interoperate with scijs code as before.
- *
- * Why not `ndarray()` itself: it compiles one view class per number of dimensions with `new Function`,
- * which a strict Content-Security-Policy (no 'unsafe-eval') refuses, so no tensor could be created in
- * such a page. This class is plain code; its methods follow ndarray 1.1's generated ones, including
- * their argument conventions (a non-number or negative argument to lo/hi/pick leaves that axis alone).
+ * The fallback view for pages under a strict Content-Security-Policy. Tensors are normally viewed through
+ * the `ndarray` package itself, but `ndarray()` compiles one view class per number of dimensions with
+ * `new Function`, which a CSP without 'unsafe-eval' refuses, so no tensor could be created there. This
+ * class has the same fields and methods (data, shape, stride, offset, get/set/index, lo/hi/step/transpose/
+ * pick, order) in plain code; its methods follow ndarray 1.1's generated ones, including their argument
+ * conventions (a non-number or negative argument to lo/hi/pick leaves that axis alone).
  */
 export class StridedView implements NdArray<Float64Array> {
   data: Float64Array;
@@ -129,11 +129,28 @@ export class StridedView implements NdArray<Float64Array> {
   }
 }
 
+/** Whether this runtime lets `ndarray` compile its view classes (false under a strict CSP). */
+const ndarrayCompiles: boolean = (() => {
+  try {
+    ndarray(new Float64Array(1), [1]);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /**
- * `ndarray(data, shape, stride?, offset?)` for float64 data, without runtime code generation. Defaults as
- * ndarray's: row-major strides, and an offset that puts index 0 of a negative-stride axis at its end.
+ * `ndarray(data, shape, stride?, offset?)` for float64 data: a real scijs ndarray, or the plain-code
+ * StridedView where code generation is refused. Defaults as ndarray's: row-major strides, and an offset
+ * that puts index 0 of a negative-stride axis at its end.
  */
-export function stridedView(data: Float64Array, shape: readonly number[], stride?: readonly number[], offset?: number): StridedView {
+export function stridedView(data: Float64Array, shape: readonly number[], stride?: readonly number[], offset?: number): NdArray<Float64Array> {
+  const view = plainStridedView(data, shape, stride, offset);
+  return ndarrayCompiles ? ndarray(view.data, view.shape, view.stride, view.offset) : view;
+}
+
+/** The same view as a StridedView, whatever the runtime allows. */
+export function plainStridedView(data: Float64Array, shape: readonly number[], stride?: readonly number[], offset?: number): StridedView {
   const d = shape.length;
   let strides: number[];
   if (stride === undefined) {

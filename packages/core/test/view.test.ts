@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
 import { fromData } from '@tensorgrad/core';
-import { StridedView, stridedView } from '../src/view.js';
+import { StridedView, plainStridedView as stridedView } from '../src/view.js';
 
 const data = Float64Array.from({ length: 24 }, (_, i) => i * 1.5);
 
@@ -69,9 +69,10 @@ describe('StridedView matches ndarray', () => {
     expect(copy[2 * 6 + 5]).toBe(-1);
   });
 
-  it('tensors are built on it: nd is a StridedView with ndarray\'s fields', () => {
+  it('tensors are viewed through the ndarray package itself where code generation is allowed', () => {
     const t = fromData(data.slice(0, 6), [2, 3]);
-    expect(t.nd).toBeInstanceOf(StridedView);
+    expect(t.nd).not.toBeInstanceOf(StridedView);
+    expect(t.nd.constructor).toBe(ndarray(new Float64Array(6), [2, 3]).constructor);
     expect(t.nd.get(1, 2)).toBe(7.5);
     expect(t.nd.pick(null, 1).get(1)).toBe(6);
   });
