@@ -1,11 +1,10 @@
 /**
- * Suite 4: why backward never builds a Jacobian. ReLU's backward rule (the op's own, from @tensorgrad/ops)
+ * Suite 4: why backward never builds a Jacobian. ReLU's backward rule (the op's own, from tensorgrad's ops)
  * multiplies the upstream gradient by the mask [x > 0]: O(n) time and one gradient's worth of bytes. The
  * Jacobian of ReLU over a 4096-vector is a 4096×4096 diagonal matrix — 128 MiB of float64 — and applying
  * it is a matrix-vector product; over a 100×4096 minibatch it would be 409,600² entries.
  */
-import { fromData, randn, type Tensor } from '@tensorgrad/core';
-import { matmul, relu } from '@tensorgrad/ops';
+import { fromData, matmul, randn, relu, type Tensor } from 'tensorgrad';
 import { formatBytes, runSuite, type BenchOptions, type Case } from './src/bench.js';
 import type { Report } from './src/report.js';
 

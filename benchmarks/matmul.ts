@@ -4,8 +4,7 @@
  * (N, D, H) = (200, 3072, 100): X·W, Xᵀ·dY and dY·Wᵀ, with the transposes as stride views (as backward
  * reads them).
  */
-import { randn, type Tensor } from '@tensorgrad/core';
-import { matmul, transpose } from '@tensorgrad/ops';
+import { matmul, randn, transpose, type Tensor } from 'tensorgrad';
 import { runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
 import type { MatmulRow, Report } from './src/report.js';

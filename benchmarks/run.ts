@@ -4,7 +4,7 @@
  * and writes it to results/summary.md (plus results/summary.json and benny's JSON and chart per suite).
  * `--readme` also puts the summary into benchmarks/README.md, between its summary markers.
  */
-import { gemmKernel } from '@tensorgrad/ops';
+import { gemmKernel } from 'tensorgrad';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-import { gemmKernel, gemmKernelNames, registerGemmKernel, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
+import { gemmKernel, gemmKernelNames, registerGemmKernel, setGemmKernel, type GemmKernel } from 'tensorgrad';
 
 /** Name under which the timing wrapper registers itself (never benchmarked as a kernel of its own). */
 const timedName = 'bench-timed';

@@ -1,5 +1,4 @@
-import { Random, fromData, noGrad, randn, record, zeros, type Tensor } from '@tensorgrad/core';
-import { add, matmul, relu, transpose } from '@tensorgrad/ops';
+import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy } from 'tensorgrad';
 
 /** The two-layer net of the lecture: N samples of D features, H hidden units, C classes. */
 export interface NetConfig {
@@ -41,67 +40,30 @@ export function makeMinibatch({ N, D, H, C }: NetConfig, seed = 1): Minibatch {
 export interface TrainingStep {
   /** One forward, backward and SGD update; returns the loss before the update. */
   step(): number;
-  /** The tensors SGD updates (for checks). */
-  parameters: Tensor[];
 }
 
 /**
- * Mean softmax cross-entropy over the rows of `scores`, as one recorded op (forward and backward in one
- * place). Only used until @tensorgrad/nn's softmaxCrossEntropy lands; then the step goes through nn.
- */
-function softmaxCrossEntropy(scores: Tensor, labels: Int32Array): Tensor {
-  const [n, c] = scores.shape as [number, number];
-  const s = scores.data;
-  const p = new Float64Array(n * c);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    // Shift by the row max so exp never overflows; softmax is unchanged by the shift.
-    let m = -Infinity;
-    for (let j = 0; j < c; j++) m = Math.max(m, s[i * c + j]!);
-    let z = 0;
-    for (let j = 0; j < c; j++) z += p[i * c + j] = Math.exp(s[i * c + j]! - m);
-    for (let j = 0; j < c; j++) p[i * c + j]! /= z;
-    loss -= s[i * c + labels[i]!]! - m - Math.log(z);
-  }
-  // d loss / d scores = (softmax - onehot) / n
-  return record('softmaxCrossEntropy', [scores], fromData(new Float64Array([loss / n]), []), (dy) => {
-    const g = dy.item() / n;
-    const d = new Float64Array(n * c);
-    for (let i = 0; i < n * c; i++) d[i] = p[i]! * g;
-    for (let i = 0; i < n; i++) d[i * c + labels[i]!]! -= g;
-    return [fromData(d, [n, c])];
-  });
-}
-
-/**
- * The training step through tensorgrad's public API. Weights are laid out as PyTorch's nn.Linear keeps
- * them ([out, in], y = x·Wᵀ + b), so the products are those of the nn layers.
+ * The training step through tensorgrad's public nn API, as a user writes it: Sequential(Linear, ReLU,
+ * Linear), softmaxCrossEntropy, SGD. The layers keep PyTorch's layout (weight [out, in], y = x·Wᵀ + b) and
+ * start from the shared initial weights, written in under noGrad.
  */
 export function tensorgradStep(config: NetConfig, batch: Minibatch): TrainingStep {
   const { N, D, H, C } = config;
   const x = fromData(batch.x, [N, D]);
-  // Copies: SGD updates the weights in place, and every engine must start from the same values.
-  const w1 = fromData(batch.w1.slice(), [H, D], { requiresGrad: true });
-  const b1 = zeros([H], { requiresGrad: true });
-  const w2 = fromData(batch.w2.slice(), [C, H], { requiresGrad: true });
-  const b2 = zeros([C], { requiresGrad: true });
-  const parameters = [w1, b1, w2, b2];
+  const first = new Linear(D, H);
+  const second = new Linear(H, C);
+  noGrad(() => {
+    first.weight.mutate((w) => w.set(batch.w1));
+    second.weight.mutate((w) => w.set(batch.w2));
+  });
+  const model = new Sequential(first, new ReLU(), second);
+  const optimizer = new SGD(model.parameters(), { lr: learningRate });
   return {
-    parameters,
     step() {
-      const hidden = relu(add(matmul(x, transpose(w1)), b1));
-      const scores = add(matmul(hidden, transpose(w2)), b2);
-      const loss = softmaxCrossEntropy(scores, batch.labels);
+      optimizer.zeroGrad();
+      const loss = softmaxCrossEntropy(model.forward(x), batch.labels);
       loss.backward();
-      noGrad(() => {
-        for (const p of parameters) {
-          const g = p.grad!.data;
-          p.mutate((w) => {
-            for (let i = 0; i < w.length; i++) w[i]! -= learningRate * g[i]!;
-          });
-          p.grad = null;
-        }
-      });
+      optimizer.step();
       return loss.item();
     },
   };

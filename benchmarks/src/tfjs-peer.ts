@@ -79,7 +79,6 @@ export function tfjsStep(backend: TfBackend, { N, D, H, C }: NetConfig, batch: M
     return tf.losses.softmaxCrossEntropy(y, scores) as tf.Scalar;
   };
   return {
-    parameters: [],
     step() {
       useBackend(backend);
       const value = optimizer.minimize(loss, true)!;
