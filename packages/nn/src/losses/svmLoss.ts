@@ -35,7 +35,7 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
         violations++;
       }
     }
-    coefficient[row + y[i]!] = -violations;
+    coefficient[row + y[i]!] = 0 - violations; // 0 - 0 is +0, where -0 would print as -0
   }
   const loss = fromData(new Float64Array([total / n]), []);
   return record(op, [scores], loss, (dy) => {

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ValueError, fromData, tensor, type Tensor } from '@tensorgrad/core';
+import { mul, sum } from '@tensorgrad/ops';
+import { Adam, Linear, SGD } from '@tensorgrad/nn';
+
+/** A parameter [1, -2] whose gradient is set by hand. */
+function param(): Tensor {
+  return tensor([1, -2], { requiresGrad: true, name: 'w' });
+}
+
+function setGrad(p: Tensor, g: number[]): void {
+  p.grad = fromData(Float64Array.from(g), p.shape);
+}
+
+describe('SGD', () => {
+  it("is the course's W -= lr · dW without momentum", () => {
+    const w = param();
+    const opt = new SGD([w], { lr: 0.1 });
+    setGrad(w, [0.5, -1]);
+    opt.step();
+    expect(Array.from(w.data)).toEqual([1 - 0.05, -2 + 0.1]);
+  });
+
+  it('with momentum 0.9 and weight decay 0.01 follows hand-computed updates', () => {
+    const w = param();
+    const opt = new SGD([w], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    // Step 1: g = 0.5 + 0.01·1 = 0.51, v = 0.51, w = 1 - 0.051 = 0.949; g = -1 - 0.02 = -1.02, w = -2 + 0.102.
+    setGrad(w, [0.5, -1]);
+    opt.step();
+    expect(w.data[0]).toBeCloseTo(0.949, 15);
+    expect(w.data[1]).toBeCloseTo(-1.898, 15);
+    // Step 2: g = 0.25 + 0.00949 = 0.25949, v = 0.9·0.51 + 0.25949 = 0.71849, w = 0.949 - 0.071849 = 0.877151.
+    setGrad(w, [0.25, 2]);
+    opt.step();
+    expect(w.data[0]).toBeCloseTo(0.877151, 15);
+    expect(w.data[1]).toBeCloseTo(-2.004302, 15);
+  });
+
+  it('with Nesterov momentum steps along g + μv', () => {
+    const w = param();
+    const opt = new SGD([w], { lr: 0.1, momentum: 0.5, nesterov: true });
+    setGrad(w, [1, 1]);
+    opt.step(); // v = 1, step = 1 + 0.5 = 1.5
+    setGrad(w, [1, 1]);
+    opt.step(); // v = 1.5, step = 1 + 0.75 = 1.75
+    expect(w.data[0]).toBeCloseTo(1 - 0.15 - 0.175, 15);
+  });
+
+  it('updates in place: same storage, version bumped, no graph, leaves stay leaves; params without grad are skipped', () => {
+    const w = param();
+    const frozen = tensor([3], { requiresGrad: true });
+    const storage = w.nd.data;
+    const opt = new SGD([w, frozen], { lr: 1 });
+    sum(mul(w, w)).backward();
+    opt.step();
+    expect(w.nd.data).toBe(storage);
+    expect(w.version).toBe(1);
+    expect(frozen.version).toBe(0);
+    expect(w.isLeaf).toBe(true);
+    expect(w.requiresGrad).toBe(true);
+    expect(Array.from(w.data)).toEqual([1 - 2, -2 + 4]);
+    opt.zeroGrad();
+    expect(w.grad).toBeNull();
+  });
+
+  it('refuses bad hyper-parameters and parameters, naming the optimizer', () => {
+    expect(() => new SGD([param()], { lr: -1 })).toThrow(ValueError);
+    expect(() => new SGD([param()], { lr: -1 })).toThrow('SGD: lr must be a finite number >= 0, got -1');
+    expect(() => new SGD([param()], { momentum: NaN })).toThrow(/^SGD: momentum/);
+    expect(() => new SGD([param()], { weightDecay: -0.1 })).toThrow(/^SGD: weightDecay/);
+    expect(() => new SGD([tensor([1, 2])])).toThrow("SGD: parameter 0 of shape [2] does not require grad");
+    const w = param();
+    expect(() => new SGD([mul(w, 2)])).toThrow(/SGD: parameter 0 of shape \[2\] is not a leaf/);
+    expect(() => new SGD([])).toThrow('SGD: got an empty parameter list');
+    expect(() => new SGD(null as never)).toThrow(ValueError);
+    // A tensor listed twice is updated once.
+    const opt = new SGD([w, w], { lr: 1 });
+    expect(opt.params).toHaveLength(1);
+  });
+});
+
+describe('Adam', () => {
+  it('follows hand-computed updates (PyTorch arithmetic)', () => {
+    const w = param();
+    const opt = new Adam([w], { lr: 0.1 });
+    // Step 1: m̂ = g, v̂ = g², so each weight moves by lr·g/(|g| + eps) ≈ lr·sign(g).
+    setGrad(w, [0.5, -1]);
+    opt.step();
+    expect(w.data[0]).toBeCloseTo(0.9000000019999999, 15);
+    expect(w.data[1]).toBeCloseTo(-1.900000001, 15);
+    // Step 2 (values from the textbook formulas, m̂ = m/(1-β1²), v̂ = v/(1-β2²)).
+    setGrad(w, [0.25, 2]);
+    opt.step();
+    expect(w.data[0]).toBeCloseTo(0.8067820404774622, 14);
+    expect(w.data[1]).toBeCloseTo(-1.9366103534720749, 14);
+    expect(w.version).toBe(2);
+  });
+
+  it('minimizes a quadratic', () => {
+    const w = tensor([3, -4], { requiresGrad: true });
+    const opt = new Adam([w], { lr: 0.1 });
+    for (let i = 0; i < 500; i++) {
+      opt.zeroGrad();
+      sum(mul(w, w)).backward();
+      opt.step();
+    }
+    expect(Math.abs(w.data[0]!)).toBeLessThan(1e-2);
+    expect(Math.abs(w.data[1]!)).toBeLessThan(1e-2);
+  });
+
+  it('refuses bad hyper-parameters, naming the optimizer', () => {
+    const layer = new Linear(2, 2, { seed: 1 });
+    expect(() => new Adam(layer.parameters(), { lr: -0.001 })).toThrow('Adam: lr must be a finite number >= 0, got -0.001');
+    expect(() => new Adam(layer.parameters(), { betas: [0.9, 1] })).toThrow('Adam: betas[1] must be a finite number in [0, 1), got 1');
+    expect(() => new Adam(layer.parameters(), { betas: [0.9] as never })).toThrow(/Adam: betas must be a pair/);
+    expect(() => new Adam(layer.parameters(), { eps: -1 })).toThrow(/^Adam: eps/);
+  });
+});
