@@ -1,12 +1,15 @@
 import { ValueError, type Tensor } from '@tensorgrad/core';
-import { instance, type Viz } from '@viz-js/viz';
+import type { Viz } from '@viz-js/viz';
 import { toDot, type DotOptions } from './dot.js';
 
 let graphviz: Promise<Viz> | null = null;
 
-/** Graphviz compiled to WebAssembly, shipped inside the npm package: started once, nothing downloaded. */
+/**
+ * Graphviz compiled to WebAssembly, shipped inside the npm package: loaded on first use (so that toDot and
+ * explainBackward do not pay for it), started once, nothing downloaded.
+ */
 function viz(): Promise<Viz> {
-  graphviz ??= instance();
+  graphviz ??= import('@viz-js/viz').then((module) => module.instance());
   return graphviz;
 }
 
