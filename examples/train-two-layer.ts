@@ -284,7 +284,7 @@ export function parseOptions(argv: string[]): (TrainOptions & { out: string }) |
       },
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!);
+    throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
   const text = (name: string): string | undefined => values[name] as string | undefined;
