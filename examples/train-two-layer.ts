@@ -7,7 +7,7 @@
 //   pnpm train --batch 32 --lr 0.3   # minibatch SGD instead of full-batch GD
 import { realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TensorgradError, fromData, noGrad, type Tensor } from '@tensorgrad/core';
@@ -348,7 +348,10 @@ async function main(argv: string[]): Promise<number> {
   await writeFile(lossPath, lossCurveSvg(result.losses, result.accuracies, `Training loss (hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${batchText})`));
   await writeFile(boundaryPath, decisionBoundarySvg(result.model, result.data, `Decision boundary: ${(result.trainAccuracy * 100).toFixed(2)}% training accuracy`));
 
-  const show = (p: string): string => relative(process.cwd(), p) || p;
+  const show = (p: string): string => {
+    const r = relative(process.cwd(), p);
+    return r === '' || r.startsWith('..') || isAbsolute(r) ? resolve(p) : r;
+  };
   console.log(`final loss      ${result.finalLoss.toFixed(6)} (data ${result.finalDataLoss.toFixed(6)} + reg ${(result.finalLoss - result.finalDataLoss).toFixed(6)})`);
   console.log(`train accuracy  ${(result.trainAccuracy * 100).toFixed(2)}% (${result.correct}/${n})`);
   console.log(`time            ${result.seconds.toFixed(2)} s (${((result.seconds * 1000) / options.steps).toFixed(3)} ms/step)`);
