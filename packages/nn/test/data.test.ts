@@ -88,5 +88,6 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(x, [1, 2, 3])).toThrow(ShapeError);
     expect(() => new DataLoader(x, [1, 2, 3])).toThrow('DataLoader: x has 10 rows (shape [10, 2]) but y has 3');
     expect(() => new DataLoader(x, y, { batchSize: 0 })).toThrow(ValueError);
+    expect(() => new DataLoader(x, [0, 1, 2, 0, 1, 2.5, 0, 1, 2, 0])).toThrow('DataLoader: label 2.5 at index 5 is not an integer; pass real-valued targets as a Tensor');
   });
 });

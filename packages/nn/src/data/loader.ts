@@ -53,6 +53,15 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
     const n = x.shape[0]!;
     const yLength = y instanceof Tensor ? (y.ndim === 0 ? -1 : y.shape[0]!) : y.length;
     if (yLength !== n) throw new ShapeError(op, `x has ${n} rows (shape ${formatShape(x.shape)}) but y has ${yLength < 0 ? 'no rows' : `${yLength}`}`);
+    if (!(y instanceof Tensor)) {
+      // Array targets are class labels, stored as Int32Array: a fraction would be truncated silently.
+      for (let i = 0; i < n; i++) {
+        const v = y[i];
+        if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+          throw new ValueError(op, `label ${String(v)} at index ${i} is not an integer; pass real-valued targets as a Tensor`);
+        }
+      }
+    }
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(op, `batchSize must be a positive integer, got ${batchSize}`);
     this.batchSize = batchSize;
