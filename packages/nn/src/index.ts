@@ -1,7 +1,8 @@
 export { Module, Sequential, type StateDict } from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Sigmoid, Tanh } from './layers/activation.js';
-export { softmaxCrossEntropy } from './losses/softmaxCrossEntropy.js';
+export { softmaxCrossEntropy, type LossOptions } from './losses/softmaxCrossEntropy.js';
+export { type Reduction } from './losses/reduction.js';
 export { svmLoss, type SvmLossOptions } from './losses/svmLoss.js';
 export { mse } from './losses/mse.js';
 export { l2Regularization } from './losses/regularization.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, ValueError, fromData, randn, tensor } from '@tensorgrad/core';
 import { gather, gradcheck, logSoftmax, maximum, mean, neg, softmax, sub, sum } from '@tensorgrad/ops';
-import { accuracy, l2Regularization, mse, predictClasses, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
+import { accuracy, l2Regularization, mse, predictClasses, softmaxCrossEntropy, svmLoss, type Reduction } from '@tensorgrad/nn';
 
 function expectGradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): void {
   const result = gradcheck(f, inputs);
@@ -146,6 +146,32 @@ describe('l2Regularization', () => {
     expectGradcheck((a, b) => l2Regularization([a, b], 1e-1), [randn([3, 2], { seed: 7 }), randn([4], { seed: 8 })]);
     expect(() => l2Regularization([W], -1)).toThrow(ValueError);
     expect(() => l2Regularization([], 1)).toThrow('l2Regularization: got no tensors to regularize');
+  });
+});
+
+describe("reduction: 'mean' (default), 'sum' or 'none'", () => {
+  const cases = [
+    ['softmaxCrossEntropy', (z: Tensor, reduction?: Reduction) => softmaxCrossEntropy(z, [2, 0, 1, 2], { reduction })],
+    ['svmLoss', (z: Tensor, reduction?: Reduction) => svmLoss(z, [2, 0, 1, 2], { reduction })],
+    ['mse', (z: Tensor, reduction?: Reduction) => mse(z, tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]), { reduction })],
+  ] as const;
+  for (const [name, loss] of cases) {
+    it(`${name}: none gives the per-sample losses, whose sum and mean are the other two; all pass a gradient check`, () => {
+      const z = randn([4, 3], { seed: 21 });
+      const none = loss(z, 'none');
+      expect(none.shape).toEqual(name === 'mse' ? [4, 3] : [4]);
+      const total = none.data.reduce((a, b) => a + b, 0);
+      expect(loss(z, 'sum').item()).toBeCloseTo(total, 14);
+      expect(loss(z).item()).toBeCloseTo(total / none.size, 14);
+      expect(loss(z, 'mean').item()).toBe(loss(z).item());
+      for (const reduction of ['mean', 'sum', 'none'] as const) expectGradcheck((v) => loss(v, reduction), [z]);
+      expect(() => loss(z, 'avg' as never)).toThrow(`${name}: reduction must be 'mean', 'sum' or 'none', got "avg"`);
+    });
+  }
+  it("softmaxCrossEntropy with 'none' gives the cat, car and frog rows their own losses", () => {
+    const rows = softmaxCrossEntropy(tensor(scores), labels, { reduction: 'none' }).data;
+    expect(rows[0]).toBeCloseTo(2.0404, 4);
+    expect(Array.from(svmLoss(tensor(scores), labels, { reduction: 'none' }).data).map((v) => Number(v.toFixed(12)))).toEqual([2.9, 0, 12.9]);
   });
 });
 

@@ -1,32 +1,35 @@
 import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
+import { checkReduction, perSampleGradient, reduce } from './reduction.js';
+import type { LossOptions } from './softmaxCrossEntropy.js';
 
 /**
  * Mean squared error over every element: L = (1/n) Σ (input - target)². The shapes must match exactly:
  * a silently broadcast target is a classic regression bug ([N] against [N, 1] gives an [N, N] loss).
+ * `{ reduction: 'sum' }` drops the 1/n; `'none'` returns the squared errors, shaped like the input.
  */
-export const mse = defineOp('mse', (input: Tensor, target: Tensor): Tensor => {
+export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
   const op = 'mse';
   if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new ValueError(op, 'input and target must be Tensors');
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(op, `input ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
   }
+  const reduction = checkReduction(op, options.reduction);
   const n = input.size;
   if (n === 0) throw new ShapeError(op, `input of shape ${formatShape(input.shape)} is empty: the mean is undefined`);
   const a = input.data;
   const b = target.data;
   const diff = new Float64Array(n);
-  let total = 0;
+  const squares = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const d = a[i]! - b[i]!;
     diff[i] = d;
-    total += d * d;
+    squares[i] = d * d;
   }
-  const loss = fromData(new Float64Array([total / n]), []);
-  return record(op, [input, target], loss, (dy) => {
-    // dL/dinput = 2 (input - target) / n; the target gets the negative.
-    const g = (2 * dy.item()) / n;
+  return record(op, [input, target], reduce(squares, reduction, input.shape), (dy) => {
+    // dL/dinput = 2 (input - target) · g (g = dy/n for the mean); the target gets the negative.
+    const g = perSampleGradient(dy, reduction, n);
     const dInput = new Float64Array(n);
-    for (let i = 0; i < n; i++) dInput[i] = diff[i]! * g;
+    for (let i = 0; i < n; i++) dInput[i] = 2 * diff[i]! * g[i]!;
     const dTarget = target.requiresGrad ? fromData(dInput.map((v) => -v), target.shape) : null;
     return [fromData(dInput, input.shape), dTarget];
   });

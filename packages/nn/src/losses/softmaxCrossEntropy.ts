@@ -1,18 +1,26 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
+import { checkReduction, perSampleGradient, reduce, type Reduction } from './reduction.js';
+
+export interface LossOptions {
+  /** 'mean' over the batch (default), 'sum', or 'none' for one loss per row. */
+  reduction?: Reduction;
+}
 
 /**
  * Softmax cross-entropy, mean over the batch: L = (1/N) Σ_i [log Σ_j e^{z_ij} - z_{i,y_i}], for logits z
  * of shape [N, C] and integer labels y. One fused kernel: the forward keeps the softmax p, and the
- * backward is dL/dz = (p - onehot(y)) / N, with no log or exp graph to walk.
+ * backward is dL/dz = (p - onehot(y)) / N, with no log or exp graph to walk. `{ reduction: 'sum' }` drops
+ * the 1/N; `'none'` returns the N per-row losses.
  */
-export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tensor, labels: Labels): Tensor => {
+export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tensor, labels: Labels, options: LossOptions = {}): Tensor => {
   const op = 'softmaxCrossEntropy';
   const [n, c] = checkScores(op, logits);
   const y = checkLabels(op, labels, n, c);
+  const reduction = checkReduction(op, options.reduction);
   const z = logits.data;
   const p = new Float64Array(n * c);
-  let total = 0;
+  const rows = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
     // Subtracting the row max keeps every exponent <= 0: no overflow, and the result is unchanged.
@@ -24,17 +32,20 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
       p[row + j] = e;
       s += e;
     }
-    total += max + Math.log(s) - z[row + y[i]!]!;
+    rows[i] = max + Math.log(s) - z[row + y[i]!]!;
     const inv = 1 / s;
     for (let j = 0; j < c; j++) p[row + j]! *= inv;
   }
-  const loss = fromData(new Float64Array([total / n]), []);
-  return record(op, [logits], loss, (dy) => {
-    // d/dz_ij = (p_ij - [j = y_i]) / N, times the upstream scalar.
-    const g = dy.item() / n;
+  return record(op, [logits], reduce(rows, reduction, [n]), (dy) => {
+    // d/dz_ij = (p_ij - [j = y_i]) · g_i, with g_i = dy/N for the mean.
+    const g = perSampleGradient(dy, reduction, n);
     const dz = new Float64Array(n * c);
-    for (let k = 0; k < dz.length; k++) dz[k] = p[k]! * g;
-    for (let i = 0; i < n; i++) dz[i * c + y[i]!]! -= g;
+    for (let i = 0; i < n; i++) {
+      const row = i * c;
+      const gi = g[i]!;
+      for (let j = 0; j < c; j++) dz[row + j] = p[row + j]! * gi;
+      dz[row + y[i]!]! -= gi;
+    }
     return [fromData(dz, logits.shape)];
   });
 });

@@ -1,7 +1,9 @@
 import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
+import { checkReduction, perSampleGradient, reduce } from './reduction.js';
+import type { LossOptions } from './softmaxCrossEntropy.js';
 
-export interface SvmLossOptions {
+export interface SvmLossOptions extends LossOptions {
   /** The margin Δ the correct class must win by (the course uses 1). */
   margin?: number;
 }
@@ -15,12 +17,13 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
   const op = 'svmLoss';
   const [n, c] = checkScores(op, scores);
   const y = checkLabels(op, labels, n, c);
+  const reduction = checkReduction(op, options.reduction);
   const margin = options.margin ?? 1;
   if (!Number.isFinite(margin) || margin < 0) throw new ValueError(op, `margin must be a finite non-negative number, got ${margin}`);
   const s = scores.data;
   // Local gradient of each row's loss w.r.t. its scores: +1 for every violating class, -count for the label.
   const coefficient = new Float64Array(n * c);
-  let total = 0;
+  const rows = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
     const correct = s[row + y[i]!]!;
@@ -30,18 +33,20 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
       const m = s[row + j]! - correct + margin;
       // At the kink (m = 0) the hinge is flat: gradient 0, as max(0, m) routes nothing to a tie.
       if (m > 0) {
-        total += m;
+        rows[i]! += m;
         coefficient[row + j] = 1;
         violations++;
       }
     }
     coefficient[row + y[i]!] = 0 - violations; // 0 - 0 is +0, where -0 would print as -0
   }
-  const loss = fromData(new Float64Array([total / n]), []);
-  return record(op, [scores], loss, (dy) => {
-    const g = dy.item() / n;
+  return record(op, [scores], reduce(rows, reduction, [n]), (dy) => {
+    const g = perSampleGradient(dy, reduction, n);
     const ds = new Float64Array(n * c);
-    for (let k = 0; k < ds.length; k++) ds[k] = coefficient[k]! * g;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      for (let k = i * c; k < (i + 1) * c; k++) ds[k] = coefficient[k]! * gi;
+    }
     return [fromData(ds, scores.shape)];
   });
 });

@@ -1,0 +1,28 @@
+import { ValueError, fromData, type Shape, type Tensor } from '@tensorgrad/core';
+
+/** How a loss combines its per-sample values: their mean (the default), their sum, or none (one value each). */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export function checkReduction(op: string, reduction: unknown): Reduction {
+  const r = reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new ValueError(op, `reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  return r;
+}
+
+/** The loss tensor: a 0-d mean or sum of `values`, or `values` themselves shaped `shape`. */
+export function reduce(values: Float64Array, reduction: Reduction, shape: Shape): Tensor {
+  if (reduction === 'none') return fromData(values, shape);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return fromData(new Float64Array([reduction === 'mean' ? total / values.length : total]), []);
+}
+
+/**
+ * The upstream gradient each per-sample value receives: dy/n for a mean, dy for a sum, dy[i] for none.
+ * Returned as an array of length n (one entry per value).
+ */
+export function perSampleGradient(dy: Tensor, reduction: Reduction, n: number): Float64Array {
+  if (reduction === 'none') return dy.data;
+  const g = reduction === 'mean' ? dy.item() / n : dy.item();
+  return new Float64Array(n).fill(g);
+}
