@@ -22,7 +22,7 @@ function isLarge({ D, H }: NetConfig): boolean {
 }
 
 function budgetFor(config: NetConfig, quick: boolean): Budget {
-  if (isLarge(config)) return { maxTime: 2, minSamples: 2 };
+  if (isLarge(config)) return { maxTime: 2, minSamples: 3 };
   return quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 2, minSamples: 5 };
 }
 
