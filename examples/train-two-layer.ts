@@ -126,8 +126,8 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Loss (left axis) and batch accuracy (right axis, dashed) per step. */
-export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, title: string): string {
+/** Loss (left axis) and batch accuracy (right axis, dashed) per step; `noisy` adds a smoothed loss line. */
+export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, title: string, noisy = false): string {
   const width = 720;
   const height = 420;
   const m = { left: 64, right: 64, top: 40, bottom: 52 };
@@ -147,15 +147,29 @@ export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, tit
   const pa = (a: number): number => m.top + h - h * a;
   // At most ~1000 vertices per line: every k-th step, plus the last one.
   const every = Math.max(1, Math.ceil(steps / 1000));
+  // Minibatch losses are noisy: draw them faintly, with a moving average (EMA over ~50 steps) on top;
+  // the accuracy line is averaged the same way. Bias-corrected (as in Adam) so the start does not lag.
+  const smooth = (values: Float64Array): Float64Array => {
+    const out = new Float64Array(values.length);
+    let ema = 0;
+    for (let s = 0; s < values.length; s++) {
+      ema = 0.98 * ema + 0.02 * values[s]!;
+      out[s] = ema / (1 - 0.98 ** (s + 1));
+    }
+    return out;
+  };
+  const smoothed = smooth(losses);
+  const shownAccuracy = noisy ? smooth(accuracies) : accuracies;
   const lossPoints: string[] = [];
+  const smoothPoints: string[] = [];
   const accuracyPoints: string[] = [];
-  for (let s = 0; s < steps; s += every) {
+  const sampled: number[] = [];
+  for (let s = 0; s < steps; s += every) sampled.push(s);
+  if (steps > 0 && sampled[sampled.length - 1] !== steps - 1) sampled.push(steps - 1);
+  for (const s of sampled) {
     lossPoints.push(`${fmt(px(s))},${fmt(py(losses[s]!))}`);
-    accuracyPoints.push(`${fmt(px(s))},${fmt(pa(accuracies[s]!))}`);
-  }
-  if ((steps - 1) % every !== 0 && steps > 0) {
-    lossPoints.push(`${fmt(px(steps - 1))},${fmt(py(losses[steps - 1]!))}`);
-    accuracyPoints.push(`${fmt(px(steps - 1))},${fmt(pa(accuracies[steps - 1]!))}`);
+    smoothPoints.push(`${fmt(px(s))},${fmt(py(smoothed[s]!))}`);
+    accuracyPoints.push(`${fmt(px(s))},${fmt(pa(shownAccuracy[s]!))}`);
   }
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -174,10 +188,15 @@ export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, tit
   parts.push(
     `<rect x="${m.left}" y="${m.top}" width="${w}" height="${h}" fill="none" stroke="#444"/>`,
     `<polyline fill="none" stroke="#188038" stroke-width="1.5" stroke-dasharray="5 3" points="${accuracyPoints.join(' ')}"/>`,
-    `<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="${lossPoints.join(' ')}"/>`,
+    ...(noisy
+      ? [
+          `<polyline fill="none" stroke="#9cc0f5" stroke-width="1" points="${lossPoints.join(' ')}"/>`,
+          `<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="${smoothPoints.join(' ')}"/>`,
+        ]
+      : [`<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="${lossPoints.join(' ')}"/>`]),
     `<text x="${m.left + w / 2}" y="${height - 12}" text-anchor="middle">step</text>`,
     `<text transform="translate(18 ${m.top + h / 2}) rotate(-90)" text-anchor="middle" fill="#1a73e8">loss</text>`,
-    `<text transform="translate(${width - 14} ${m.top + h / 2}) rotate(90)" text-anchor="middle" fill="#188038">batch accuracy</text>`,
+    `<text transform="translate(${width - 14} ${m.top + h / 2}) rotate(90)" text-anchor="middle" fill="#188038">${noisy ? 'batch accuracy (moving average)' : 'accuracy'}</text>`,
     '</svg>',
   );
   return parts.join('\n') + '\n';
@@ -345,7 +364,7 @@ async function main(argv: string[]): Promise<number> {
   const metadata = { model: 'Linear(2, hidden) -> ReLU -> Linear(hidden, 3)', ...options, finalLoss: result.finalLoss, trainAccuracy: result.trainAccuracy };
   const written = await saveWeights(result.model, weightsDir, { metadata });
   await mkdir(options.out, { recursive: true });
-  await writeFile(lossPath, lossCurveSvg(result.losses, result.accuracies, `Training loss (hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${batchText})`));
+  await writeFile(lossPath, lossCurveSvg(result.losses, result.accuracies, `Training loss (hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${batchText})`, options.batch !== 0 && options.batch < n));
   await writeFile(boundaryPath, decisionBoundarySvg(result.model, result.data, `Decision boundary: ${(result.trainAccuracy * 100).toFixed(2)}% training accuracy`));
 
   const show = (p: string): string => {

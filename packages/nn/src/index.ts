@@ -1,6 +1,7 @@
 export { Module, Sequential, type StateDict } from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Sigmoid, Tanh } from './layers/activation.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { softmaxCrossEntropy, type LossOptions } from './losses/softmaxCrossEntropy.js';
 export { type Reduction } from './losses/reduction.js';
 export { svmLoss, type SvmLossOptions } from './losses/svmLoss.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, ValueError, randn, tensor, zeros } from '@tensorgrad/core';
 import { gradcheck, sum } from '@tensorgrad/ops';
-import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from '@tensorgrad/nn';
+import { Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from '@tensorgrad/nn';
 
 function expectGradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): void {
   const result = gradcheck(f, inputs);
@@ -96,6 +96,28 @@ describe('activations', () => {
 
   it('have gradients matching centered differences (away from the ReLU kink)', () => {
     for (const layer of [new ReLU(), new Sigmoid(), new Tanh()]) expectGradcheck((v) => layer.forward(v), [x]);
+  });
+});
+
+describe('Dropout', () => {
+  it('in training zeroes about p of the entries and scales the rest by 1/(1-p); in eval it is the identity', () => {
+    const x = randn([100, 100], { seed: 1, requiresGrad: true });
+    const layer = new Dropout(0.25, { seed: 2 });
+    const y = layer.forward(x);
+    let zeros = 0;
+    y.data.forEach((v, i) => {
+      if (v === 0) zeros++;
+      else expect(v).toBeCloseTo(x.data[i]! / 0.75, 14);
+    });
+    // 10,000 Bernoulli(0.25) draws: 2500 ± 3 standard deviations (43 each).
+    expect(Math.abs(zeros - 2500)).toBeLessThan(130);
+    sum(y).backward();
+    x.grad!.data.forEach((g, i) => expect(g).toBe(y.data[i] === 0 ? 0 : 1 / 0.75));
+    expect(new Dropout(0.25, { seed: 2 }).forward(x).data).toEqual(y.data);
+    layer.eval();
+    expect(layer.forward(x)).toBe(x);
+    expect(() => new Dropout(1)).toThrow('Dropout: p must be a probability in [0, 1), got 1');
+    expect(String(new Sequential(new Dropout(0.1)))).toBe('Sequential(\n  (0): Dropout(p=0.1)\n)');
   });
 });
 
