@@ -49,6 +49,8 @@ const ACTIVE = 2; // threads other than the main one currently inside a job
 const READY = 3; // 1 once the worker has instantiated the module
 const WORKER_CHUNKS = 18; // chunks the worker has computed (for tests)
 const COPIED = 19; // chunks whose operand storage has been copied in (the worker waits for its chunk's)
+/** JOB value meaning "a job is coming": wakes the worker early, to spin until the job is posted. */
+const PENDING = 0x7fffffff;
 const ARGS = 4; // JOB_ARGS job arguments (see runChunk)
 const JOB_ARGS = 14;
 
@@ -191,9 +193,14 @@ Atomics.store(ctrl, ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${JOB}, seen);
-  const job = Atomics.load(ctrl, ${JOB});
+  let job = Atomics.load(ctrl, ${JOB});
+  if (job === ${PENDING}) {
+    // Woken ahead of a job (waking a sleeping core takes a fraction of a millisecond): spin for it.
+    const until = Date.now() + 20;
+    while ((job = Atomics.load(ctrl, ${JOB})) === ${PENDING} && Date.now() < until);
+  }
   seen = job;
-  if (job <= 0) continue;
+  if (job <= 0 || job === ${PENDING}) continue;
   Atomics.add(ctrl, ${ACTIVE}, 1);
   if (Atomics.load(ctrl, ${JOB}) === job) {
     args.set(ctrl.subarray(${ARGS}, ${ARGS + JOB_ARGS}));
@@ -303,6 +310,9 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       if (m * n * k >= threadMinWork && Math.max(m, n) >= 2 * tileParams.mr && (!adaptive || threadsWorthTrying()) && workerReady(s)) {
         // The operand cut into chunks is copied chunk by chunk after the job is posted, so the worker
         // starts on chunk 0 while the rest is still being copied.
+        // Wake the worker now: it comes up while this thread copies.
+        Atomics.store(s.ctrl!, JOB, PENDING);
+        Atomics.notify(s.ctrl!, JOB);
         const alongM = m >= n;
         if (alongM) f64.set(b.subarray(bLo, bHi), bBase / 8);
         else f64.set(a.subarray(aLo, aHi), aBase / 8);
@@ -420,7 +430,7 @@ function runTwoThreads(
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
 // and this thread idles until it is scheduled again: two threads then lose to one. Each threaded call
 // compares its time with what this thread alone would have taken (its own pace per chunk, times the
-// chunks); two calls in a row without a 15% gain switch threads off for the next BACKOFF_CALLS large
+// chunks); three calls in a row without a 5% gain switch threads off for the next BACKOFF_CALLS large
 // products, after which they are tried again.
 const BACKOFF_CALLS = 64;
 let backoff = 0;
@@ -434,8 +444,8 @@ function threadsWorthTrying(): boolean {
 }
 
 function noteSpeedup(oneThread: number, actual: number): void {
-  if (actual > 0.87 * oneThread) {
-    if (++strikes >= 2) {
+  if (actual > 0.95 * oneThread) {
+    if (++strikes >= 3) {
       backoff = BACKOFF_CALLS;
       strikes = 0;
     }
