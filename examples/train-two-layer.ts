@@ -362,10 +362,18 @@ async function main(argv: string[]): Promise<number> {
   const lossPath = join(options.out, 'loss.svg');
   const boundaryPath = join(options.out, 'decision-boundary.svg');
   const metadata = { model: 'Linear(2, hidden) -> ReLU -> Linear(hidden, 3)', ...options, finalLoss: result.finalLoss, trainAccuracy: result.trainAccuracy };
-  const written = await saveWeights(result.model, weightsDir, { metadata });
-  await mkdir(options.out, { recursive: true });
-  await writeFile(lossPath, lossCurveSvg(result.losses, result.accuracies, `Training loss (hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${batchText})`, options.batch !== 0 && options.batch < n));
-  await writeFile(boundaryPath, decisionBoundarySvg(result.model, result.data, `Decision boundary: ${(result.trainAccuracy * 100).toFixed(2)}% training accuracy`));
+  let written: string[];
+  try {
+    written = await saveWeights(result.model, weightsDir, { metadata });
+    await mkdir(options.out, { recursive: true });
+    await writeFile(lossPath, lossCurveSvg(result.losses, result.accuracies, `Training loss (hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${batchText})`, options.batch !== 0 && options.batch < n));
+    await writeFile(boundaryPath, decisionBoundarySvg(result.model, result.data, `Decision boundary: ${(result.trainAccuracy * 100).toFixed(2)}% training accuracy`));
+  } catch (error) {
+    // A bad --out (a file, no permission): say so plainly.
+    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    process.stderr.write(`error: cannot write the results under --out ${options.out}: ${(error as Error).message}\n`);
+    return 1;
+  }
 
   const show = (p: string): string => {
     const r = relative(process.cwd(), p);
