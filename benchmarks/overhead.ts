@@ -3,14 +3,72 @@
  * recording, the backward walk, elementwise ops, the loss, SGD, allocation). Each kernel is wrapped in a
  * GemmKernel that adds up the time spent inside it, over the same calls whose wall time the case adds up
  * (benchmark.js drives the calls; its own per-step figure is kept in the JSON).
+ *
+ * Then a profile of where the rest goes, for the default kernel: each layer's forward, the loss, each op's
+ * backward (timed between the engine's onStep reports), the gradient hand-off to the leaves, SGD's update.
  */
+import { gemmKernel, softmaxCrossEntropy, type Module } from 'tensorgrad';
 import { runSuite, type BenchOptions, type Case } from './src/bench.js';
-import { TimedKernel, availableKernels } from './src/kernels.js';
-import { configLabel, makeMinibatch, tensorgradStep } from './src/net.js';
-import type { Report } from './src/report.js';
+import { TimedKernel, availableKernels, useKernel } from './src/kernels.js';
+import { buildNet, configLabel, makeMinibatch, tensorgradStep, type Minibatch, type NetConfig } from './src/net.js';
+import type { PhaseRow, Report } from './src/report.js';
 import { stepConfigs } from './training-step.js';
 
+/**
+ * Times the phases of `steps` training steps (after a warm-up) with the kernel `kernel` wrapped for timing.
+ * Backward phases are the intervals between the engine's onStep reports, one per op in the order the engine
+ * runs them; what follows the last report is the hand-off of gradients to the leaves' .grad.
+ */
+function profile(config: NetConfig, batch: Minibatch, kernel: string, steps: number, warmup: number): PhaseRow[] {
+  const { x, model, optimizer } = buildNet(config, batch);
+  const timed = TimedKernel.around(kernel);
+  timed.activate();
+  const totals = new Map<string, { seconds: number; gemm: number }>();
+  let mark = 0;
+  let gemmMark = 0;
+  let record = false;
+  /** Ends the current phase (a null phase only starts the clock). */
+  const lap = (phase: string | null): void => {
+    const now = performance.now();
+    if (record && phase !== null) {
+      const entry = totals.get(phase) ?? { seconds: 0, gemm: 0 };
+      entry.seconds += (now - mark) / 1e3;
+      entry.gemm += timed.seconds - gemmMark;
+      totals.set(phase, entry);
+    }
+    mark = now;
+    gemmMark = timed.seconds;
+  };
+  const layers: readonly Module[] = model.layers;
+  for (let s = 0; s < warmup + steps; s++) {
+    record = s >= warmup;
+    lap(null);
+    optimizer.zeroGrad();
+    lap('zeroGrad');
+    let h = x;
+    layers.forEach((layer, i) => {
+      h = layer.forward(h);
+      lap(`forward ${i}: ${layer.constructor.name}`);
+    });
+    const loss = softmaxCrossEntropy(h, batch.labels);
+    lap('forward: softmaxCrossEntropy');
+    const count = new Map<string, number>();
+    loss.backward(undefined, {
+      onStep: ({ op }) => {
+        const k = (count.get(op) ?? 0) + 1;
+        count.set(op, k);
+        lap(`backward: ${op}${k > 1 ? ` #${k}` : ''}`);
+      },
+    });
+    lap('backward: gradients to leaves');
+    optimizer.step();
+    lap('SGD step');
+  }
+  return [...totals].map(([phase, { seconds, gemm }]) => ({ config, kernel, phase, seconds: seconds / steps, gemm: gemm / steps }));
+}
+
 export async function run(options: BenchOptions, report: Report): Promise<void> {
+  const defaultKernel = gemmKernel().name;
   const configs = options.quick ? stepConfigs.slice(0, 1) : stepConfigs;
   for (const config of configs) {
     const large = config.D * config.H > 4e6;
@@ -48,5 +106,12 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
         timing,
       });
     }
+    if (!large) {
+      const rows = profile(config, batch, defaultKernel, options.quick ? 10 : 40, 3);
+      report.phases.push(...rows);
+      const total = rows.reduce((sum, r) => sum + r.seconds, 0);
+      console.log(`  profile with ${defaultKernel}: ${(total * 1e3).toFixed(2)} ms/step, ${rows.length} phases (see the summary)`);
+    }
   }
+  useKernel(defaultKernel);
 }

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     matmul: [],
     jacobian: [],
     overhead: [],
+    phases: [],
   };
   console.log(`pnpm bench${options.quick ? ' --quick' : ''}: suites ${only.join(', ')}; results in ${path.relative(process.cwd(), resultsDir) || '.'}/`);
   mkdirSync(resultsDir, { recursive: true });

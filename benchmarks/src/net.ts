@@ -1,4 +1,4 @@
-import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy } from 'tensorgrad';
+import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy, type Tensor } from 'tensorgrad';
 
 /** The two-layer net of the lecture: N samples of D features, H hidden units, C classes. */
 export interface NetConfig {
@@ -42,14 +42,20 @@ export interface TrainingStep {
   step(): number;
 }
 
+/** The model, its input and its optimizer, built from the shared start. */
+export interface Net {
+  x: Tensor;
+  model: Sequential;
+  optimizer: SGD;
+}
+
 /**
- * The training step through tensorgrad's public nn API, as a user writes it: Sequential(Linear, ReLU,
- * Linear), softmaxCrossEntropy, SGD. The layers keep PyTorch's layout (weight [out, in], y = x·Wᵀ + b) and
- * start from the shared initial weights, written in under noGrad.
+ * The two-layer net through tensorgrad's public nn API, as a user writes it: Sequential(Linear, ReLU,
+ * Linear) and SGD. The layers keep PyTorch's layout (weight [out, in], y = x·Wᵀ + b) and start from the
+ * shared initial weights, written in under noGrad.
  */
-export function tensorgradStep(config: NetConfig, batch: Minibatch): TrainingStep {
+export function buildNet(config: NetConfig, batch: Minibatch): Net {
   const { N, D, H, C } = config;
-  const x = fromData(batch.x, [N, D]);
   const first = new Linear(D, H);
   const second = new Linear(H, C);
   noGrad(() => {
@@ -57,7 +63,12 @@ export function tensorgradStep(config: NetConfig, batch: Minibatch): TrainingSte
     second.weight.mutate((w) => w.set(batch.w2));
   });
   const model = new Sequential(first, new ReLU(), second);
-  const optimizer = new SGD(model.parameters(), { lr: learningRate });
+  return { x: fromData(batch.x, [N, D]), model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
+}
+
+/** The training step: zeroGrad, forward, softmaxCrossEntropy, backward, SGD update. */
+export function tensorgradStep(config: NetConfig, batch: Minibatch): TrainingStep {
+  const { x, model, optimizer } = buildNet(config, batch);
   return {
     step() {
       optimizer.zeroGrad();

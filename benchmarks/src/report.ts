@@ -42,6 +42,15 @@ export interface OverheadRow {
   timing: CaseTiming;
 }
 
+/** One phase of a profiled training step: mean seconds per step, and the part of it inside gemm. */
+export interface PhaseRow {
+  config: NetConfig;
+  kernel: string;
+  phase: string;
+  seconds: number;
+  gemm: number;
+}
+
 /** Everything one `pnpm bench` run measured, filled in by the suites and printed by summary.ts. */
 export interface Report {
   quick: boolean;
@@ -54,4 +63,5 @@ export interface Report {
   matmul: MatmulRow[];
   jacobian: JacobianRow[];
   overhead: OverheadRow[];
+  phases: PhaseRow[];
 }

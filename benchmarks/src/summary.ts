@@ -120,6 +120,29 @@ function overheadSection(report: Report): string {
   ].join('\n');
 }
 
+function phaseSection(report: Report): string {
+  const configs: NetConfig[] = [];
+  for (const row of report.phases) if (!configs.some((c) => sameConfig(c, row.config))) configs.push(row.config);
+  const parts: string[] = [];
+  for (const config of configs) {
+    const rows = report.phases.filter((r) => sameConfig(r.config, config));
+    const total = rows.reduce((sum, r) => sum + r.seconds, 0);
+    const gemm = rows.reduce((sum, r) => sum + r.gemm, 0);
+    const cells = rows.map((r) => [r.phase, formatSeconds(r.seconds), r.gemm > 0 ? formatSeconds(r.gemm) : '', `${((100 * r.seconds) / total).toFixed(1)}%`]);
+    cells.push(['total', formatSeconds(total), formatSeconds(gemm), '100%']);
+    parts.push(`${configLabel(config)}, kernel ${rows[0]!.kernel}:`, '', table(['phase', 'per step', 'in gemm', 'share'], cells, [false, true, true, true]), '');
+  }
+  return [
+    '## Where a step goes (profile, default kernel)',
+    '',
+    "Mean over the profiled steps. Forward phases time each layer and the loss; backward phases are the intervals between the engine's onStep reports (one per op, in the order the engine runs them; they include adding gradients at branches).",
+    '',
+    ...parts,
+  ]
+    .join('\n')
+    .trimEnd();
+}
+
 /** The targets of issues 5 and 6, per kernel, from this run's figures. */
 function targetsSection(report: Report): string {
   const kernels = [...new Set(report.steps.filter((r) => r.engine === 'tensorgrad').map((r) => r.kernel!))];
@@ -174,6 +197,7 @@ export function renderSummary(report: Report): string {
   if (report.matmul.length > 0) sections.push('', matmulSection(report));
   if (report.jacobian.length > 0) sections.push('', jacobianSection(report));
   if (report.overhead.length > 0) sections.push('', overheadSection(report));
+  if (report.phases.length > 0) sections.push('', phaseSection(report));
   const targets = targetsSection(report);
   if (targets !== '') sections.push('', targets);
   return sections.join('\n') + '\n';
