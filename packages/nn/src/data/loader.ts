@@ -1,4 +1,5 @@
 import { Random, ShapeError, Tensor, ValueError, formatShape, fromData } from '@tensorgrad/core';
+import { checkOptions, checkSeed } from '../options.js';
 
 export interface DataLoaderOptions {
   /** Rows per batch (default 32). The last batch may be smaller unless `dropLast`. */
@@ -49,6 +50,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
 
   constructor(x: Tensor, y: T, options: DataLoaderOptions = {}) {
     const op = 'DataLoader';
+    options = checkOptions(op, options, '{ batchSize: 32, seed: 0 }');
     if (!(x instanceof Tensor) || x.ndim === 0) throw new ShapeError(op, 'x must be a Tensor with a leading batch axis');
     const n = x.shape[0]!;
     const yLength = y instanceof Tensor ? (y.ndim === 0 ? -1 : y.shape[0]!) : y.length;
@@ -72,7 +74,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
     this.xShape = x.shape;
     this.targets = y;
     this.targetData = y instanceof Tensor ? y.data : null;
-    this.rng = new Random(options.seed);
+    this.rng = new Random(checkSeed(op, options.seed));
   }
 
   /** Number of rows. */

@@ -1,4 +1,5 @@
 import { Random, ValueError, fromData, type Tensor } from '@tensorgrad/core';
+import { checkOptions, checkSeed } from '../options.js';
 
 export interface SpiralOptions {
   /** Points per class, N (default 100). */
@@ -26,13 +27,14 @@ export interface Dataset {
  */
 export function spiral(options: SpiralOptions = {}): Dataset {
   const op = 'spiral';
+  options = checkOptions(op, options, '{ seed: 0 }');
   const n = options.pointsPerClass ?? 100;
   const k = options.classes ?? 3;
   const noise = options.noise ?? 0.2;
   if (!Number.isInteger(n) || n < 2) throw new ValueError(op, `pointsPerClass must be an integer >= 2, got ${n}`);
   if (!Number.isInteger(k) || k < 1) throw new ValueError(op, `classes must be a positive integer, got ${k}`);
   if (!Number.isFinite(noise) || noise < 0) throw new ValueError(op, `noise must be a finite non-negative number, got ${noise}`);
-  const rng = new Random(options.seed);
+  const rng = new Random(checkSeed(op, options.seed));
   const x = new Float64Array(n * k * 2);
   const y = new Int32Array(n * k);
   // NumPy's linspace: start + i·step, with the last point set to stop exactly.

@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, formatShape, randn, zeros, type Tensor } from '@tensorgrad/core';
 import { linear } from '@tensorgrad/ops';
 import { Module } from '../module.js';
+import { checkOptions, checkSeed } from '../options.js';
 
 export interface LinearOptions {
   /** Add a learned bias (default true). */
@@ -22,13 +23,14 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    const { bias, seed } = checkOptions('Linear', options, '{ bias: false, seed: 1 }');
     for (const [name, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new ValueError('Linear', `${name} must be a positive integer, got ${n}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = randn([outFeatures, inFeatures], { seed: options.seed, std: Math.sqrt(2 / inFeatures), requiresGrad: true, name: 'weight' });
-    this.bias = options.bias === false ? null : zeros([outFeatures], { requiresGrad: true, name: 'bias' });
+    this.weight = randn([outFeatures, inFeatures], { seed: checkSeed('Linear', seed), std: Math.sqrt(2 / inFeatures), requiresGrad: true, name: 'weight' });
+    this.bias = bias === false ? null : zeros([outFeatures], { requiresGrad: true, name: 'bias' });
   }
 
   forward(x: Tensor): Tensor {

@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
-import { checkReduction, perSampleGradient, reduce } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
 
 /**
@@ -13,7 +13,7 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(op, `input ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
   }
-  const reduction = checkReduction(op, options.reduction);
+  const reduction = checkReduction(op, lossOptions(op, options).reduction);
   const n = input.size;
   if (n === 0) throw new ShapeError(op, `input of shape ${formatShape(input.shape)} is empty: the mean is undefined`);
   const a = input.data;

@@ -1,4 +1,5 @@
 import { ValueError, fromData, type Shape, type Tensor } from '@tensorgrad/core';
+import { checkOptions } from '../options.js';
 
 /** How a loss combines its per-sample values: their mean (the default), their sum, or none (one value each). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -25,4 +26,9 @@ export function perSampleGradient(dy: Tensor, reduction: Reduction, n: number): 
   if (reduction === 'none') return dy.data;
   const g = reduction === 'mean' ? dy.item() / n : dy.item();
   return new Float64Array(n).fill(g);
+}
+
+/** The options object of a loss (undefined or null: the defaults). */
+export function lossOptions<T extends object>(op: string, options: T | null | undefined): Partial<T> {
+  return checkOptions(op, options, "{ reduction: 'sum' }");
 }

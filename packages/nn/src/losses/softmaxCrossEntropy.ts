@@ -1,6 +1,6 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
-import { checkReduction, perSampleGradient, reduce, type Reduction } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, reduce, type Reduction } from './reduction.js';
 
 export interface LossOptions {
   /** 'mean' over the batch (default), 'sum', or 'none' for one loss per row. */
@@ -17,7 +17,7 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
   const op = 'softmaxCrossEntropy';
   const [n, c] = checkScores(op, logits);
   const y = checkLabels(op, labels, n, c);
-  const reduction = checkReduction(op, options.reduction);
+  const reduction = checkReduction(op, lossOptions(op, options).reduction);
   const z = logits.data;
   const p = new Float64Array(n * c);
   const rows = new Float64Array(n);

@@ -1,6 +1,6 @@
 import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
-import { checkReduction, perSampleGradient, reduce } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
 
 export interface SvmLossOptions extends LossOptions {
@@ -17,8 +17,8 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
   const op = 'svmLoss';
   const [n, c] = checkScores(op, scores);
   const y = checkLabels(op, labels, n, c);
-  const reduction = checkReduction(op, options.reduction);
-  const margin = options.margin ?? 1;
+  const { reduction: requested, margin = 1 } = lossOptions(op, options);
+  const reduction = checkReduction(op, requested);
   if (!Number.isFinite(margin) || margin < 0) throw new ValueError(op, `margin must be a finite non-negative number, got ${margin}`);
   const s = scores.data;
   // Local gradient of each row's loss w.r.t. its scores: +1 for every violating class, -count for the label.

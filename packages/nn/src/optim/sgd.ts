@@ -1,5 +1,6 @@
 import { noGrad, type Tensor } from '@tensorgrad/core';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 export interface SGDOptions {
   /** Learning rate (default 0.01). */
@@ -26,6 +27,7 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions = {}) {
     super('SGD', params);
+    options = checkOptions('SGD', options, '{ lr: 0.1, momentum: 0.9 }');
     this.lr = checkHyperparameter('SGD', 'lr', options.lr ?? 0.01, 0);
     this.momentum = checkHyperparameter('SGD', 'momentum', options.momentum ?? 0, 0);
     this.weightDecay = checkHyperparameter('SGD', 'weightDecay', options.weightDecay ?? 0, 0);
