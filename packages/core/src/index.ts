@@ -42,5 +42,5 @@ export {
   normalizeAxis,
   normalizeAxes,
 } from './shape.js';
-export { Random, manualSeed } from './random.js';
+export { Random, manualSeed, randomFor } from './random.js';
 export { formatTensor } from './format.js';

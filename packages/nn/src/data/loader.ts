@@ -1,4 +1,4 @@
-import { Random, ShapeError, Tensor, ValueError, formatShape, fromData } from '@tensorgrad/core';
+import { Random, randomFor, ShapeError, Tensor, ValueError, formatShape, fromData } from '@tensorgrad/core';
 import { checkOptions, checkSeed } from '../options.js';
 
 export interface DataLoaderOptions {
@@ -74,7 +74,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
     this.xShape = x.shape;
     this.targets = y;
     this.targetData = y instanceof Tensor ? y.data : null;
-    this.rng = new Random(checkSeed(op, options.seed));
+    this.rng = randomFor(checkSeed(op, options.seed));
   }
 
   /** Number of rows. */
