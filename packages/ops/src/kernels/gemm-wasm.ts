@@ -430,8 +430,8 @@ function runTwoThreads(
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
 // and this thread idles until it is scheduled again: two threads then lose to one. Each threaded call
 // compares its time with what this thread alone would have taken (its own pace per chunk, times the
-// chunks); three calls in a row without a 5% gain switch threads off for the next BACKOFF_CALLS large
-// products, after which they are tried again.
+// chunks); three calls in a row without a 5% gain (or two that lose over 20%) switch threads off for
+// the next BACKOFF_CALLS large products, after which they are tried again.
 const BACKOFF_CALLS = 64;
 let backoff = 0;
 let strikes = 0;
@@ -445,7 +445,9 @@ function threadsWorthTrying(): boolean {
 
 function noteSpeedup(oneThread: number, actual: number): void {
   if (actual > 0.95 * oneThread) {
-    if (++strikes >= 3) {
+    // A clear loss (over 20%) counts double: two of them in a row are enough.
+    strikes += actual > 1.2 * oneThread ? 2 : 1;
+    if (strikes >= 3) {
       backoff = BACKOFF_CALLS;
       strikes = 0;
     }
