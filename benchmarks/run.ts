@@ -88,9 +88,17 @@ async function main(): Promise<void> {
   };
   console.log(`pnpm bench${options.quick ? ' --quick' : ''}: suites ${only.join(', ')}; results in ${path.relative(process.cwd(), resultsDir) || '.'}/`);
   mkdirSync(resultsDir, { recursive: true });
+  // A suite that fails is reported and the others still run; the exit code says something failed.
+  const failed: string[] = [];
   for (const name of only) {
     console.log(`\n=== ${name} ===`);
-    await suites[name]!(options, report);
+    try {
+      await suites[name]!(options, report);
+    } catch (error) {
+      console.error(error);
+      failed.push(name);
+      report.notes.push(`SUITE FAILED: ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   report.seconds = (performance.now() - start) / 1e3;
   const summary = renderSummary(report);
@@ -99,6 +107,10 @@ async function main(): Promise<void> {
   console.log(`\n${summary}`);
   console.log(`(written to ${path.join(resultsDir, 'summary.md')}; benny's JSON and charts beside it)`);
   if (readme) console.log(`(and to ${updateReadme(summary)})`);
+  if (failed.length > 0) {
+    console.error(`pnpm bench: suite(s) failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();
