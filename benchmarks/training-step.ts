@@ -1,7 +1,7 @@
 /**
  * Suites 1 and 2: the two-layer net's training step (forward, backward, SGD update) in samples/s, for
  * every gemm kernel of tensorgrad, side by side with tfjs's cpu and wasm backends in the same benny suite,
- * and NumPy (float64, one thread, hand-written backward) in a python3 child right after.
+ * and NumPy (float64, one thread, hand-written backward) in a python3 child, before and after them.
  */
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
