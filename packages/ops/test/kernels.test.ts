@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
-import { gemmKernel, gemmKernelNames, setGemmKernel, type GemmKernel } from '@tensorgrad/ops';
+import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm, wasmAvailable, wasmFma, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
@@ -222,6 +222,13 @@ describe('kernel selection', () => {
   it("lists 'ts' always and 'wasm' / 'wasm-st' where WebAssembly SIMD is available", () => {
     expect(gemmKernelNames()).toContain('ts');
     if (wasmAvailable) expect(gemmKernelNames()).toEqual(expect.arrayContaining(['wasm', 'wasm-st']));
+  });
+
+  it('wasmKernelInfo reports the module in use', () => {
+    const info = wasmKernelInfo();
+    expect(info.available).toBe(wasmAvailable);
+    expect(info.fma).toBe(wasmFma);
+    expect(info.microTile).toBe(wasmFma ? '6x4' : '4x4');
   });
 
   it('defaults to wasm unless TENSORGRAD_KERNEL says otherwise', () => {

@@ -470,3 +470,8 @@ export function wasmThreadsActive(): boolean {
 export const wasmGemmSingle = createWasmGemm({ name: 'wasm-st', threadMinWork: Infinity });
 /** WebAssembly SIMD plus a second thread for products large enough to pay for it: the default. */
 export const wasmGemm = createWasmGemm({ name: 'wasm' });
+
+/** What the WebAssembly kernel runs with here, for benchmark reports. */
+export function wasmKernelInfo(): { available: boolean; fma: boolean; microTile: string; secondThread: boolean } {
+  return { available: wasmAvailable, fma: wasmFma, microTile: `${tileParams.mr}x${tileParams.nr}`, secondThread: wasmThreadsActive() };
+}
