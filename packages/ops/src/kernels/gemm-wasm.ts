@@ -1,4 +1,5 @@
 import type { GemmKernel } from './backend.js';
+import { TensorgradError } from '@tensorgrad/core';
 import { gemmFmaParams, gemmParams, gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared, gemmWorkBytes } from './gemm-wasm-bytes.js';
 import { tsGemm } from './gemm-ts.js';
 
@@ -420,7 +421,7 @@ function runTwoThreads(
     Atomics.wait(ctrl, ACTIVE, active, 50);
     if (Date.now() - started > 120_000) {
       workerStatus = 'failed';
-      throw new Error('matmul: the wasm kernel worker thread stopped answering');
+      throw new TensorgradError('matmul', 'the wasm kernel worker thread stopped answering');
     }
   }
   // One thread would have copied, then computed every chunk at this thread's own pace.
