@@ -49,45 +49,76 @@ export function isGradEnabled(): boolean {
 }
 
 /**
+ * A callback that returned a promise (an async function) cannot be covered by a mode: the mode is
+ * restored when the callback returns, so whatever runs after its first `await` runs in the outer mode
+ * (`noGrad(async () => { await x; return p.mul(2) })` would record a graph). Refuse it loudly rather
+ * than let the mode silently not apply. The state is already restored when this runs.
+ */
+function refuseThenable(op: string, result: unknown): void {
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return;
+  const then = (result as { then?: unknown }).then;
+  if (typeof then !== 'function') return;
+  // The promise keeps running; swallow its eventual rejection so it does not also surface as an
+  // unhandled rejection on top of this error.
+  then.call(result, undefined, () => {});
+  const mode = op === 'detectAnomaly' ? 'anomaly mode' : 'grad mode';
+  throw new GraphError(
+    op,
+    `the callback returned a Promise; ${mode} cannot follow an await — call ${op} inside the async function around the synchronous part`,
+  );
+}
+
+/**
  * Runs `fn` without recording a graph: results do not require grad (parameter updates, evaluation).
- * `fn` must be synchronous: the mode is restored when it returns, not when a promise it returns settles.
+ * `fn` must be synchronous: a callback returning a promise is refused with a GraphError, since the mode
+ * could not follow its awaits.
  */
 export function noGrad<T>(fn: () => T): T {
   checkCallback(fn, 'noGrad');
   const previous = gradEnabled;
   gradEnabled = false;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  refuseThenable('noGrad', result);
+  return result;
 }
 
-/** Runs `fn` with grad recording on, even inside noGrad. */
+/** Runs `fn` with grad recording on, even inside noGrad. `fn` must be synchronous, as for noGrad. */
 export function enableGrad<T>(fn: () => T): T {
   checkCallback(fn, 'enableGrad');
   const previous = gradEnabled;
   gradEnabled = true;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  refuseThenable('enableGrad', result);
+  return result;
 }
 
 /**
  * Runs `fn` in anomaly mode: the first op whose output holds a NaN or an Infinity throws an AnomalyError
- * naming the op, its input shapes, and which input already held a non-finite value.
+ * naming the op, its input shapes, and which input already held a non-finite value. `fn` must be
+ * synchronous, as for noGrad.
  */
 export function detectAnomaly<T>(fn: () => T): T {
   checkCallback(fn, 'detectAnomaly');
   const previous = anomalyMode;
   anomalyMode = true;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     anomalyMode = previous;
   }
+  refuseThenable('detectAnomaly', result);
+  return result;
 }
 
 export function isAnomalyEnabled(): boolean {
