@@ -1,7 +1,7 @@
 // Functional transforms (JAX-like): grad, valueAndGrad, vjp. Checked against the lecture's numbers and
 // against centered differences, and for purity: no .grad anywhere changes.
 import { describe, expect, it } from 'vitest';
-import { ShapeError, Tensor, ValueError, noGrad, tensor } from '@tensorgrad/core';
+import { GraphError, ShapeError, Tensor, ValueError, noGrad, tensor } from '@tensorgrad/core';
 import { add, grad, gradcheck, l2, matmul, mul, relu, sigmoid, sum, valueAndGrad, vjp } from '@tensorgrad/ops';
 
 const W0 = [[0.1, 0.5], [-0.3, 0.8]];
@@ -100,5 +100,45 @@ describe('vjp', () => {
     const [, pullback] = vjp((t) => mul(t, t), x);
     expect(pullback([1, 1])[0]!.toArray()).toEqual([2, 4]);
     expect(x.grad).toBeNull();
+  });
+});
+
+describe('nested transforms (higher-order gradients are not supported)', () => {
+  const inner = (y: Tensor) => sum(mul(mul(y, y), y)); // y³, d/dy = 3y²
+
+  it('grad(grad(f)) throws a GraphError instead of returning 0', () => {
+    // The true answer is d²(y³)/dy² = 6y = 12 at y = 2; the old behaviour was a silent [0].
+    const outer = grad((x: Tensor) => sum(grad(inner)(x)));
+    expect(() => outer(tensor([2]))).toThrow(GraphError);
+    expect(() => outer(tensor([2]))).toThrow(/^grad: higher-order gradients are not supported/);
+  });
+
+  it('also when the inner function closes over the outer argument, and for vjp and valueAndGrad', () => {
+    expect(() => grad((w: Tensor) => sum(grad((x: Tensor) => sum(mul(x, w)))(tensor([1, 2]))))(tensor([2]))).toThrow(GraphError);
+    expect(() => grad((x: Tensor) => sum(vjp((y) => mul(y, y), x)[1]([1])[0]!))(tensor([2]))).toThrow(/^vjp: higher-order/);
+    expect(() => grad((x: Tensor) => valueAndGrad(inner)(x)[0])(tensor([2]))).toThrow(GraphError);
+  });
+
+  it('an inner gradient not used in the output does not disturb the outer one', () => {
+    let seen = 0;
+    const g = grad((x: Tensor) => {
+      seen = grad(inner)(x).item();
+      return sum(mul(x, 5));
+    })(tensor([2]));
+    expect(seen).toBe(12);
+    expect(g.toArray()).toEqual([5]);
+  });
+
+  it('still gives zeros for an output that genuinely does not depend on the inputs', () => {
+    expect(grad((_x: Tensor) => sum(tensor([1, 2])))(tensor([3])).toArray()).toEqual([0]);
+    expect(grad((x: Tensor) => sum(x.detach()))(tensor([3, 4])).toArray()).toEqual([0, 0]);
+    // A gradient taken of something unrelated to the outer input is a constant to the outer transform.
+    expect(grad((x: Tensor) => sum(mul(grad(inner)(tensor([1])), x)))(tensor([2])).toArray()).toEqual([3]);
+  });
+
+  it('an inner grad at top level (not nested) is unaffected: plain tensors out', () => {
+    const g = grad(inner)(tensor([2]));
+    expect(g.requiresGrad).toBe(false);
+    expect(g.toArray()).toEqual([12]);
   });
 });

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, enableGrad, formatShape, fromData, type BackwardOptions } from '@tensorgrad/core';
+import { GraphError, ShapeError, Tensor, ValueError, enableGrad, formatShape, fromData, isGradEnabled, record, type BackwardOptions } from '@tensorgrad/core';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
@@ -26,11 +26,58 @@ function graphLeaves(root: Tensor): Tensor[] {
 }
 
 /**
+ * Leaves made by the transforms currently evaluating their `f` (outermost first). A transform called
+ * inside another one's `f` checks whether its result depends on those leaves: see `higherOrder`.
+ */
+const activeLeaves: Set<Tensor>[] = [];
+
+/** The leaves of enclosing transforms that `roots` were computed from (empty at top level). */
+function outerDependencies(roots: readonly unknown[]): Tensor[] {
+  if (activeLeaves.length === 0) return [];
+  const found = new Set<Tensor>();
+  for (const root of roots) {
+    if (!(root instanceof Tensor) || !root.requiresGrad) continue;
+    for (const leaf of graphLeaves(root)) if (activeLeaves.some((set) => set.has(leaf))) found.add(leaf);
+  }
+  return [...found];
+}
+
+/**
+ * A gradient (or value) computed by a transform nested inside another transform's `f`, when it depends
+ * on the outer transform's inputs: backward rules run without recording, so how it changes with those
+ * inputs is unknown (`grad(grad(f))` — higher-order gradients — is not supported). Rather than let the
+ * outer derivative silently treat it as a constant (and return 0), it is recorded as a node whose
+ * backward throws: the outer transform fails loudly exactly when its output depends on it.
+ */
+function higherOrder(op: string, t: Tensor, deps: readonly Tensor[]): Tensor {
+  if (deps.length === 0 || !isGradEnabled()) return t;
+  return record(op, deps, t.detach(), () => {
+    throw new GraphError(
+      op,
+      `higher-order gradients are not supported: a result of ${op} computed inside another transform's f was used in its output, and backward rules run without recording, so its own derivative is unknown (grad(grad(f)) would silently be 0)`,
+    );
+  });
+}
+
+/** Runs `f` on fresh transform leaves, registered as active for transforms nested inside `f`. */
+function evaluate(f: (...args: any[]) => unknown, args: readonly unknown[], leaves: readonly Tensor[]): unknown {
+  activeLeaves.push(new Set(leaves));
+  try {
+    return enableGrad(() => f(...args));
+  } finally {
+    activeLeaves.pop();
+  }
+}
+
+/**
  * Backward from `output` that returns the gradients of `wrt` and leaves every `.grad` in the graph as it
  * was: tensors `f` closes over (model parameters, say) keep their accumulated gradients untouched, so
- * the transforms below are pure functions, as in JAX.
+ * the transforms below are pure functions, as in JAX. An output that does not require grad has no
+ * graph path to the inputs (a constant, or built from detached values): its gradient is zero, as JAX
+ * gives for a constant function. (A nested transform's result never lands here silently: see
+ * `higherOrder`.)
  */
-function pureGradients(output: Tensor, seed: Cotangent | undefined, wrt: readonly Tensor[], options: BackwardOptions = {}): Tensor[] {
+function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly Tensor[], options: BackwardOptions = {}): Tensor[] {
   if (!output.requiresGrad) return wrt.map((t) => fromData(new Float64Array(t.size), t.shape));
   const leaves = graphLeaves(output);
   const before = leaves.map((t) => t.grad);
@@ -41,6 +88,28 @@ function pureGradients(output: Tensor, seed: Cotangent | undefined, wrt: readonl
   } finally {
     leaves.forEach((t, i) => (t.grad = before[i]!));
   }
+}
+
+/**
+ * A pullback's cotangent as a tensor of the output's shape, checked here so that errors name the
+ * function the user called (`vjp`, `gradcheck`), not the engine's `backward`.
+ */
+function toCotangent(op: string, out: Tensor, cotangent: Cotangent): Tensor {
+  if (cotangent instanceof Tensor) {
+    if (cotangent.size !== out.size) {
+      throw new ShapeError(op, `cotangent of shape ${formatShape(cotangent.shape)} does not match the output's shape ${formatShape(out.shape)}`);
+    }
+    return cotangent.shape.length === out.shape.length && cotangent.shape.every((d, i) => d === out.shape[i]) ? cotangent : fromData(cotangent.data, out.shape);
+  }
+  if (typeof cotangent !== 'number' && (cotangent === null || typeof cotangent !== 'object' || typeof (cotangent as ArrayLike<number>).length !== 'number')) {
+    throw new ValueError(op, `a cotangent is a Tensor, a number or an array of numbers, got ${cotangent === null ? 'null' : typeof cotangent}`);
+  }
+  const values = typeof cotangent === 'number' ? [cotangent] : Array.from(cotangent as ArrayLike<number>);
+  if (values.length !== out.size) {
+    throw new ShapeError(op, `a cotangent of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(out.shape)} (${out.size} element${out.size === 1 ? '' : 's'})`);
+  }
+  if (values.some((v) => typeof v !== 'number')) throw new ValueError(op, 'the cotangent holds a non-numeric value');
+  return fromData(Float64Array.from(values), out.shape);
 }
 
 /** Fresh leaves over the same storage as the arguments (no copy), requiring grad. */
@@ -86,9 +155,11 @@ export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (.
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   return (...args) => {
     const leaves = differentiableLeaves('grad', args, list);
-    const out = checkScalar('grad', enableGrad(() => f(...leaves)));
-    const grads = pureGradients(out, undefined, list.map((i) => leaves[i] as Tensor));
-    return [out.detach(), typeof argnums === 'number' ? grads[0]! : grads];
+    const wrt = list.map((i) => leaves[i] as Tensor);
+    const out = checkScalar('grad', evaluate(f, leaves, wrt));
+    const deps = outerDependencies([out, ...list.map((i) => args[i])]);
+    const grads = pureGradients(out, undefined, wrt).map((g) => higherOrder('grad', g, deps));
+    return [higherOrder('grad', out.detach(), deps), typeof argnums === 'number' ? grads[0]! : grads];
   };
 }
 
@@ -98,16 +169,21 @@ export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (.
  * dyᵀ·J, never J itself. The pullback can be called any number of times.
  */
 export function vjp(f: (...inputs: Tensor[]) => Tensor, ...inputs: TensorLike[]): [Tensor, (cotangent: Cotangent) => Tensor[]] {
-  checkFunction(f, 'vjp');
+  return vjpNamed('vjp', f, inputs);
+}
+
+/** `vjp` for a caller (gradcheck) whose name the errors should start with. */
+export function vjpNamed(op: string, f: (...inputs: Tensor[]) => Tensor, inputs: readonly TensorLike[]): [Tensor, (cotangent: Cotangent) => Tensor[]] {
+  checkFunction(f, op);
   const all = inputs.map((_, i) => i);
-  const leaves = differentiableLeaves('vjp', inputs, all) as Tensor[];
-  const out = enableGrad(() => f(...leaves));
-  if (!(out instanceof Tensor)) throw new ValueError('vjp', `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  const leaves = differentiableLeaves(op, inputs, all) as Tensor[];
+  const out = evaluate(f, leaves, leaves);
+  if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  const deps = outerDependencies([out, ...inputs]);
   const pullback = (cotangent: Cotangent): Tensor[] => {
-    if (cotangent instanceof Tensor && cotangent.size !== out.size) {
-      throw new ShapeError('vjp', `cotangent of shape ${formatShape(cotangent.shape)} does not match the output's shape ${formatShape(out.shape)}`);
-    }
-    return pureGradients(out, cotangent, leaves, { retainGraph: true });
+    const seed = toCotangent(op, out, cotangent);
+    const all = deps.length === 0 ? outerDependencies([seed]) : [...new Set([...deps, ...outerDependencies([seed])])];
+    return pureGradients(out, seed, leaves, { retainGraph: true }).map((g) => higherOrder(op, g, all));
   };
-  return [out.detach(), pullback];
+  return [higherOrder(op, out.detach(), deps), pullback];
 }
