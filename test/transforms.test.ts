@@ -142,3 +142,17 @@ describe('nested transforms (higher-order gradients are not supported)', () => {
     expect(g.toArray()).toEqual([12]);
   });
 });
+
+describe('errors name the function the user called', () => {
+  it('gradcheck of a function that returns a number says gradcheck, not vjp', () => {
+    expect(() => gradcheck((() => 3) as unknown as (x: Tensor) => Tensor, [tensor([1])])).toThrow(/^gradcheck: f must return a Tensor, got number/);
+  });
+
+  it('a pullback given the wrong number of values says vjp, not backward', () => {
+    const [, pullback] = vjp((x) => mul(x, 2), tensor([1, 2, 3]));
+    expect(() => pullback([1, 2])).toThrow(ShapeError);
+    expect(() => pullback([1, 2])).toThrow(/^vjp: a cotangent of 2 values does not fit the output's shape \[3\]/);
+    expect(() => pullback('a' as unknown as number)).toThrow(/^vjp: a cotangent is a Tensor/);
+    expect(() => pullback(tensor([1, 2]))).toThrow(/^vjp: cotangent of shape \[2\]/);
+  });
+});

@@ -1,5 +1,5 @@
 import { Random, Tensor, ValueError, formatShape, fromData, noGrad } from '@tensorgrad/core';
-import { vjp } from './transforms.js';
+import { vjpNamed } from './transforms.js';
 import { checkFunction } from './util.js';
 
 export interface GradcheckOptions {
@@ -83,7 +83,7 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   }
   // Private float64 copies: the check never touches the caller's tensors or their gradients.
   const base = inputs.map((t) => fromData(t.data.slice(), t.shape, { name: t.name }));
-  const [out, pullback] = vjp(f, ...base);
+  const [out, pullback] = vjpNamed('gradcheck', f, base);
   const v = new Float64Array(out.size);
   if (out.size === 1) v[0] = 1;
   else for (let i = 0; i < v.length; i++) v[i] = random.normal();
