@@ -162,6 +162,7 @@ describe('matmul and linear errors name the op and the shapes', () => {
     expect(() => matmul(r([2, 3]), r([4, 5]))).toThrow(/^matmul: shapes \[2, 3\] and \[4, 5\] are not aligned/);
     expect(() => matmul(tensor(1), r([2]))).toThrow(/^matmul: /);
     expect(() => matmul(r([2, 2, 3]), r([3, 3, 4]))).toThrow(ShapeError);
+    expect(() => matmul(r([2, 2, 3]), r([3, 3, 4]))).toThrow(/^matmul: batch dims \[2\] of a \[2, 2, 3\] and \[3\] of b \[3, 3, 4\] cannot be broadcast together$/);
   });
 
   it('linear: wrong in-features, weight rank, bias shape', () => {

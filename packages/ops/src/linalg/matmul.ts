@@ -13,7 +13,7 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[b.ndim - 1]!;
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  const batch = batchShape(a, b, aBatch, bBatch);
   const count = sizeOf(batch);
   const c = new Float64Array(count * m * n);
   const kernel = gemmKernel();
@@ -44,6 +44,16 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
     }
   }
   return fromData(c, [...batch, m, n]);
+}
+
+/** The broadcast batch dims, or an error that shows the operands' full shapes, not only their batch dims. */
+function batchShape(a: Tensor, b: Tensor, aBatch: readonly number[], bBatch: readonly number[]): number[] {
+  try {
+    return broadcastShapes('matmul', aBatch, bBatch);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new ShapeError('matmul', `batch dims ${formatShape(aBatch)} of a ${formatShape(a.shape)} and ${formatShape(bBatch)} of b ${formatShape(b.shape)} cannot be broadcast together`);
+  }
 }
 
 /**
