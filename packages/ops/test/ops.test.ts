@@ -299,6 +299,19 @@ describe('junk arguments give typed errors naming the op', () => {
     expect(() => ops.gradcheck((t) => sum(t), [x], { wrt: [3] })).toThrow(/^gradcheck: wrt names input 3/);
     expect(() => ops.gradcheck((t) => sum(t), [x], null as never)).toThrow(ValueError);
   });
+
+  it('an axis that is not an integer, or a list where one axis goes, is named as such (not "out of range")', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(() => sum(x, 1.5)).toThrow(ShapeError);
+    expect(() => sum(x, 1.5)).toThrow(/^sum: axis must be an integer, got 1\.5$/);
+    expect(() => mean(x, [0, 0.5])).toThrow(/^mean: axis must be an integer, got 0\.5$/);
+    expect(() => expandDims(x, [0, 1] as never)).toThrow(/^expandDims: a single axis is expected here, got the list \[0, 1\]$/);
+    expect(() => softmax(x, 0.5)).toThrow(/^softmax: axis must be an integer/);
+    expect(() => gather(x, [0, 1], [1] as never)).toThrow(/^gather: a single axis is expected here/);
+    expect(() => transpose(x, [0.5, 1])).toThrow(/^transpose: axis must be an integer, got 0\.5$/);
+    // Still out of range when it is an integer.
+    expect(() => sum(x, 2)).toThrow(/^sum: axis 2 is out of range for a tensor with 2 dimensions$/);
+  });
 });
 
 describe('methods', () => {
