@@ -10,22 +10,32 @@ function formatNumber(v: number, decimals: number): string {
   return v.toFixed(decimals);
 }
 
-/** NumPy-like printing: aligned columns, 4 decimals (or integers), `...` for large tensors. */
+/**
+ * NumPy-like printing: aligned columns, 4 decimals (or integers), scientific notation when the values
+ * span too many decades for that (NumPy's rule), `...` for large tensors.
+ */
 export function formatTensor(t: Tensor): string {
   const data = t.data;
   const shape = t.shape;
   const summarize = data.length > SUMMARIZE_ABOVE;
   let allIntegers = true;
-  let useExponent = false;
+  // NumPy's (and PyTorch's) rule over the finite nonzero magnitudes: scientific notation when the largest
+  // is >= 1e8, the smallest is < 1e-4, or they span more than three decades; fixed 4 decimals would print
+  // 1e-8 as 0.0000 next to 1, and hide 1e-5 next to 123456.
   let maxAbs = 0;
+  let minAbs = Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (Number.isFinite(v)) {
       if (!Number.isInteger(v)) allIntegers = false;
-      maxAbs = Math.max(maxAbs, Math.abs(v));
+      const a = Math.abs(v);
+      if (a > 0) {
+        maxAbs = Math.max(maxAbs, a);
+        minAbs = Math.min(minAbs, a);
+      }
     }
   }
-  if (maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4)) useExponent = true;
+  const useExponent = maxAbs > 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1e3);
   const fmt = (v: number): string =>
     useExponent && Number.isFinite(v)
       ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') // two exponent digits, as NumPy: 1.0000e+09

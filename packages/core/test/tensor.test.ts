@@ -78,12 +78,28 @@ describe('toString', () => {
     expect(tensor([1, NaN, -Infinity]).toString()).toBe('tensor([  1.,  nan, -inf])');
   });
 
+  it("switches to exponents by NumPy's rule: smallest nonzero < 1e-4, or max/min nonzero > 1e3", () => {
+    // Fixed 4 decimals printed these as 0.0000: a value that is there must not print as zero.
+    expect(tensor([1e-8, 1]).toString()).toBe('tensor([1.0000e-08, 1.0000e+00])');
+    expect(tensor([1e-5, 1, 123456]).toString()).toBe('tensor([1.0000e-05, 1.0000e+00, 1.2346e+05])');
+    expect(tensor([0.5, 1000]).toString()).toBe('tensor([5.0000e-01, 1.0000e+03])');
+    expect(tensor([1, 123456]).toString()).toBe('tensor([1.0000e+00, 1.2346e+05])');
+    expect(tensor(1e-9).toString()).toBe('tensor(1.0000e-09)');
+    // Zeros and non-finite values do not count toward the rule; 1e-4 itself and a 1000x span stay fixed.
+    expect(tensor([0, 1e-4, 0.1]).toString()).toBe('tensor([0.0000, 0.0001, 0.1000])');
+    expect(tensor([0, 1, 1000]).toString()).toBe('tensor([   0.,    1., 1000.])');
+    expect(tensor([Infinity, 0.5, 2]).toString()).toBe('tensor([   inf, 0.5000, 2.0000])');
+    expect(tensor([NaN, 1e-9, 0]).toString()).toBe('tensor([       nan, 1.0000e-09, 0.0000e+00])');
+  });
+
   it('summarizes tensors over 1000 elements with ... and the shape', () => {
-    expect(arange(2000).toString()).toBe('tensor([   0.,    1.,    2., ..., 1997., 1998., 1999.], shape=[2000])');
-    const big = fromData(arange(1200).data, [40, 30]).toString().split('\n');
-    expect(big[0]).toBe('tensor([[   0.,    1.,    2., ...,   27.,   28.,   29.],');
+    expect(arange(1000, 3000).toString()).toBe('tensor([1000., 1001., 1002., ..., 2997., 2998., 2999.], shape=[2000])');
+    // 1 to 1999 spans more than three decades: scientific, as torch.arange(2000.) prints.
+    expect(arange(2000).toString()).toBe('tensor([0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 1.9970e+03, 1.9980e+03, 1.9990e+03], shape=[2000])');
+    const big = fromData(arange(1000, 2200).data, [40, 30]).toString().split('\n');
+    expect(big[0]).toBe('tensor([[1000., 1001., 1002., ..., 1027., 1028., 1029.],');
     expect(big[3]).toBe('        ...,');
-    expect(big.at(-1)).toBe('        [1170., 1171., 1172., ..., 1197., 1198., 1199.]], shape=[40, 30])');
+    expect(big.at(-1)).toBe('        [2170., 2171., 2172., ..., 2197., 2198., 2199.]], shape=[40, 30])');
   });
 
   it('shows empty tensors and whether a tensor takes part in autograd', () => {
