@@ -177,7 +177,9 @@ describe('labels out of range or not integers', () => {
     refuses(() => loss(scores, [-1, 0]), ValueError, name, 'label -1 at index 0 is out of range');
     refuses(() => loss(scores, [0, 1.5]), ValueError, name, 'label 1.5 at index 1 is not an integer');
     refuses(() => loss(scores, [NaN, 0]), ValueError, name, 'label NaN at index 0 is not an integer');
-    refuses(() => loss(scores, ['1', 0] as unknown as number[]), ValueError, name, 'label 1 at index 0 is not an integer');
+    refuses(() => loss(scores, ['1', 0] as unknown as number[]), ValueError, name, 'label "1" at index 0 is not an integer');
+    refuses(() => loss(scores, [0, '1'] as unknown as number[]), ValueError, name, 'label "1" at index 1 is not an integer');
+    refuses(() => loss(scores, [0, null] as unknown as number[]), ValueError, name, 'label null at index 1 is not an integer');
     refuses(() => loss(scores, tensor([0, 2.5])), ValueError, name, 'label 2.5 at index 1');
     refuses(() => loss(scores, null as unknown as number[]), ValueError, name, 'labels must be an array');
     // A label equal to the class count is the classic off-by-one: refused, not read past the row.
@@ -270,7 +272,8 @@ describe('axis out of range', () => {
     const before = snapshot(t);
     refuses(() => f(t, 2), ShapeError, op, 'axis 2 is out of range for a tensor with 2 dimensions');
     refuses(() => f(t, -3), ShapeError, op, 'axis -3 is out of range');
-    refuses(() => f(t, 0.5), ShapeError, op, 'axis 0.5');
+    refuses(() => f(t, 0.5), ShapeError, op, 'axis must be an integer, got 0.5');
+    refuses(() => f(t, NaN), ShapeError, op, 'axis must be an integer, got NaN');
     expectUnchanged(before);
   });
 
@@ -284,6 +287,10 @@ describe('axis out of range', () => {
     refuses(() => ops.sum(t, [1, -1]), ShapeError, 'sum', 'repeated axis in [1, -1]');
     refuses(() => ops.sum(t, '1' as never), ShapeError, 'sum', 'axis must be a number, a list of numbers or null, got string');
     refuses(() => ops.squeeze(t, 0), ShapeError, 'squeeze');
+    // A list where one axis goes is named as a list, not as "axis 0,1 is out of range".
+    refuses(() => ops.softmax(t, [0, 1] as never), ShapeError, 'softmax', 'a single axis is expected here, got the list [0, 1]');
+    refuses(() => ops.sum(t, 1.5), ShapeError, 'sum', 'axis must be an integer, got 1.5');
+    refuses(() => ops.sum(t, [0, '1'] as never), ShapeError, 'sum', 'axis must be an integer, got "1"');
     expectUnchanged(before);
   });
 });
