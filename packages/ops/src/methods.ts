@@ -63,7 +63,7 @@ declare module '@tensorgrad/core' {
     min(axis?: Axis, keepDims?: boolean): Tensor;
     matmul(other: Tensor): Tensor;
     l2(): Tensor;
-    norm(): Tensor;
+    norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor;
     reshape(shape: readonly number[]): Tensor;
     transpose(axes?: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
@@ -100,7 +100,7 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   min(axis?: Axis, keepDims?: boolean) { return min(this, axis, keepDims); },
   matmul(other: Tensor) { return matmul(this, other); },
   l2() { return l2(this); },
-  norm() { return norm(this); },
+  norm(ord?: number, axis?: Axis, keepDims?: boolean) { return norm(this, ord, axis, keepDims); },
   reshape(shape: readonly number[]) { return reshape(this, shape); },
   transpose(axes?: readonly number[]) { return transpose(this, axes); },
   broadcastTo(shape: readonly number[]) { return broadcastTo(this, shape); },

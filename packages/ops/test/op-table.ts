@@ -85,6 +85,9 @@ export const opTable: OpLine[] = [
   { op: 'linear', note: 'x a vector [3]', inputs: () => [normal([3]), normal([2, 3]), normal([2])], f: (x, W, b) => ops.linear(x, W, b) },
   { op: 'l2', note: '[3, 2]', inputs: () => [normal([3, 2])], f: (x) => ops.l2(x) },
   { op: 'norm', note: '[3, 2] (non-zero)', inputs: () => [normal([3, 2])], f: (x) => ops.norm(x) },
+  { op: 'norm', note: 'ord 2, axis -1', inputs: () => [normal([3, 4])], f: (x) => ops.norm(x, 2, -1) },
+  { op: 'norm', note: 'ord 1, axis 1, away from 0', inputs: () => [awayFromZero([3, 4])], f: (x) => ops.norm(x, 1, 1) },
+  { op: 'norm', note: 'ord Infinity, axis 0, keepDims', inputs: () => [awayFromZero([3, 4])], f: (x) => ops.norm(x, Infinity, 0, true) },
   // Shape
   { op: 'reshape', note: '[2, 3] -> [3, -1]', inputs: () => [normal([2, 3])], f: (x) => ops.reshape(x, [3, -1]) },
   { op: 'reshape', note: 'of a transposed view', inputs: () => [normal([2, 3])], f: (x) => ops.reshape(ops.transpose(x), [6]) },
