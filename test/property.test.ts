@@ -215,8 +215,11 @@ function program(inputShape: readonly number[], steps: readonly Step[]) {
       case 'reduce': {
         const axis = pickAxis(step.axis, nd);
         if (step.op === 'l2') probe((h) => ops.l2(h), []);
-        else if (step.op === 'norm') probe((h) => ops.norm(ops.add(h, 0.25)), []);
-        else probe((h) => ops[step.op](h, axis, step.keepDims), []);
+        else if (step.op === 'norm') probe((h) => ops.norm(ops.add(h, 0.25), 2, axis, step.keepDims), []);
+        else {
+          const op = step.op; // a const keeps its narrowed type inside the closure
+          probe((h) => ops[op](h, axis, step.keepDims), []);
+        }
         break;
       }
       case 'softmax': {
