@@ -43,6 +43,7 @@ export { slice, type SliceSpec } from './shape/slice.js';
 export { concat } from './shape/concat.js';
 export { stack } from './shape/stack.js';
 export { gather, type Indices } from './shape/gather.js';
+export { take } from './shape/take.js';
 // Activations
 export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';

@@ -30,6 +30,7 @@ import { expandDims } from './shape/expandDims.js';
 import { squeeze } from './shape/squeeze.js';
 import { slice, type SliceSpec } from './shape/slice.js';
 import { gather, type Indices } from './shape/gather.js';
+import { take } from './shape/take.js';
 import { softmax } from './activation/softmax.js';
 import { logSoftmax } from './activation/logSoftmax.js';
 import type { TensorLike } from './util.js';
@@ -71,6 +72,7 @@ declare module '@tensorgrad/core' {
     squeeze(axis?: Axis): Tensor;
     slice(specs: readonly SliceSpec[]): Tensor;
     gather(indices: Indices, axis?: number): Tensor;
+    take(indices: Indices, axis?: number): Tensor;
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
   }
@@ -108,6 +110,7 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   squeeze(axis?: Axis) { return squeeze(this, axis); },
   slice(specs: readonly SliceSpec[]) { return slice(this, specs); },
   gather(indices: Indices, axis?: number) { return gather(this, indices, axis); },
+  take(indices: Indices, axis?: number) { return take(this, indices, axis); },
   softmax(axis?: number) { return softmax(this, axis); },
   logSoftmax(axis?: number) { return logSoftmax(this, axis); },
 };

@@ -102,6 +102,10 @@ export const opTable: OpLine[] = [
   { op: 'stack', note: 'two along a new axis -1', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => ops.stack([a, b], -1) },
   { op: 'gather', note: 'scores[i, y_i]', inputs: () => [normal([4, 3])], f: (x) => ops.gather(x, [2, 0, 1, 2]) },
   { op: 'gather', note: 'axis 0, kept axis', inputs: () => [normal([3, 4])], f: (x) => ops.gather(x, fromData(new Float64Array([2, 0, 0, 1]), [1, 4]), 0) },
+  { op: 'gather', note: '1-d x, repeated indices', inputs: () => [normal([4])], f: (x) => ops.gather(x, [3, 0, 3, 1, 3]) },
+  { op: 'gather', note: 'two per lane along axis 1', inputs: () => [normal([3, 4])], f: (x) => ops.gather(x, fromData(new Float64Array([0, 3, 1, 1, 2, 0]), [3, 2]), 1) },
+  { op: 'take', note: 'rows [2, 0, 2] (repeated)', inputs: () => [normal([3, 2])], f: (x) => ops.take(x, [2, 0, 2]) },
+  { op: 'take', note: 'axis 1, 2-d indices, negative', inputs: () => [normal([2, 4, 3])], f: (x) => ops.take(x, fromData(new Float64Array([3, -1, 0, 3]), [2, 2]), 1) },
   // Activations
   { op: 'softmax', note: 'axis -1', inputs: () => [normal([3, 4])], f: (x) => ops.softmax(x) },
   { op: 'softmax', note: 'axis 0, large logits', inputs: () => [normal([3, 4])], f: (x) => ops.softmax(ops.add(x, 1000), 0) },

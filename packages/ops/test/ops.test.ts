@@ -262,6 +262,35 @@ describe('shape ops', () => {
     expect(() => gather(x, [0, 1], 2)).toThrow(/^gather: axis 2 is out of range/);
   });
 
+  it('gather on a 1-d x selects by an index list; m indices per lane along any axis (take_along_axis)', () => {
+    const v = leaf([10, 20, 30]);
+    const picked = gather(v, [2, 0, 2, 1]); // used to be a ShapeError (expected [] or [1])
+    expect(picked.toArray()).toEqual([30, 10, 30, 20]);
+    picked.backward(tensor([1, 2, 3, 4]));
+    expect(v.grad!.toArray()).toEqual([2, 4, 4]); // index 2 twice: 1 + 3
+    expect(gather(v, tensor(1)).toArray()).toEqual(20); // a 0-d index: one entry
+    expect(gather(x, tensor([[3, 0], [1, 1], [2, 0]])).toArray()).toEqual([[3, 0], [5, 5], [10, 8]]);
+    expect(gather(x, tensor([[2, 0, 1, 2], [0, 0, 0, 0]]), 0).toArray()).toEqual([[8, 1, 6, 11], [0, 1, 2, 3]]);
+    expect(() => gather(x, tensor([[3, 0], [1, 1]]))).toThrow(/^gather: indices of shape \[2, 2\] do not match x of shape \[3, 4\] along axis 1: expected \[3\] \(one index per lane\) or \[3, m\] \(m per lane\); to select whole slices use take$/);
+  });
+
+  it('take selects whole slices (NumPy take, torch index_select); repeated indices accumulate their gradients', () => {
+    const E = leaf([[1, 2], [3, 4], [5, 6]]);
+    const rows = ops.take(E, [2, 0, 2]);
+    expect(rows.toArray()).toEqual([[5, 6], [1, 2], [5, 6]]);
+    rows.backward(tensor([[1, 1], [2, 2], [10, 20]]));
+    expect(E.grad!.toArray()).toEqual([[2, 2], [0, 0], [11, 21]]);
+    expect(ops.take(x, [-1, 0], 1).toArray()).toEqual([[3, 0], [7, 4], [11, 8]]); // x[:, [-1, 0]]
+    expect(x.take(tensor([[1, 1], [0, 2]]), 0).shape).toEqual([2, 2, 4]); // x.shape[:0] + [2, 2] + x.shape[1:]
+    expect(ops.take(x, tensor([[1, 1], [0, 2]]), 0).toArray()[1][1]).toEqual([8, 9, 10, 11]);
+    expect(ops.take(x, [], 0).shape).toEqual([0, 4]);
+    expect(() => ops.take(x, [3])).toThrow(ValueError);
+    expect(() => ops.take(x, [3])).toThrow(/^take: index 3 at position 0 is out of range \[-3, 3\) for x of shape \[3, 4\] along axis 0$/);
+    expect(() => ops.take(x, [0.5])).toThrow(/^take: index 0.5 at position 0 is not an integer/);
+    expect(() => ops.take(x, [[0, 1]] as never)).toThrow(/^take: indices must be flat/);
+    expect(() => ops.take(x, [0], 2)).toThrow(/^take: axis 2 is out of range/);
+  });
+
   it('concat and stack join along an axis; their errors name the op and the shapes', () => {
     const a = tensor([[1, 2]]);
     const b = tensor([[3, 4], [5, 6]]);

@@ -4,28 +4,47 @@ import { asTensor, type TensorLike } from '../util.js';
 /** Integer indices: a tensor, a plain array or a typed array. */
 export type Indices = Tensor | ArrayLike<number>;
 
+/** The values and shape of integer-index arguments (shared with take). */
+export function indexValues(indices: unknown, op: string): { idx: ArrayLike<number>; idxShape: readonly number[] } {
+  if (!(indices instanceof Tensor) && (indices === null || typeof indices !== 'object' || typeof (indices as ArrayLike<number>).length !== 'number')) {
+    throw new ValueError(op, `indices must be a Tensor, an array or a typed array, got ${indices === null ? 'null' : typeof indices}`);
+  }
+  if (Array.isArray(indices) && indices.some((v) => Array.isArray(v))) {
+    throw new ValueError(op, 'indices must be flat: pass nested index lists as a tensor (tensor([[0, 1], [2, 0]]))');
+  }
+  const idx = indices instanceof Tensor ? indices.data : (indices as ArrayLike<number>);
+  return { idx, idxShape: indices instanceof Tensor ? indices.shape : [idx.length] };
+}
+
 /**
- * Picks one entry per row along `axis`: for scores of shape [N, C] and labels y of shape [N],
- * `gather(scores, y)` is [scores[i, y_i]] (shape [N]). In general `indices` has the shape of `x`
- * without `axis` (the result has that shape), or the shape of `x` with length 1 at `axis` (as
- * PyTorch's gather / NumPy's take_along_axis; the result keeps that axis). Indices must be integers in
- * [0, x.shape[axis]). No gradient flows to the indices.
+ * Picks entries along `axis` by a per-lane index: NumPy's `take_along_axis`, PyTorch's `gather`. Its
+ * main use is one entry per row: for scores of shape [N, C] and labels y of shape [N],
+ * `gather(scores, y)` is [scores[i, y_i]] (shape [N]). `indices` takes one of two shapes:
+ * - the shape of `x` without `axis` (one index per lane): the result has that shape;
+ * - the shape of `x` with any length m at `axis` (m indices per lane, every other dimension equal to
+ *   x's, no broadcasting): the result has that shape, result[..., j, ...] = x[..., indices[..., j, ...], ...].
+ *   For a 1-d x this is plain selection: `gather(x, [2, 0, 2])` is [x[2], x[0], x[2]].
+ * To select whole slices by a list of indices (NumPy's `take`, PyTorch's `index_select`), use `take`.
+ * Indices must be integers in [0, x.shape[axis]). No gradient flows to the indices; the gradient of x
+ * is the upstream gradient scattered back to the picked entries (added where an entry is picked twice).
  */
 export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis = -1): Tensor => {
   const x = asTensor(a, 'gather');
   const at = normalizeAxis(axis, x.ndim, 'gather');
   const reduced = x.shape.filter((_, i) => i !== at);
-  const kept = x.shape.map((d, i) => (i === at ? 1 : d));
-  if (!(indices instanceof Tensor) && (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number')) {
-    throw new ValueError('gather', `indices must be a Tensor, an array or a typed array, got ${indices === null ? 'null' : typeof indices}`);
-  }
-  const idx = indices instanceof Tensor ? indices.data : indices;
-  const idxShape = indices instanceof Tensor ? indices.shape : [idx.length];
+  const { idx, idxShape } = indexValues(indices, 'gather');
+  // m: indices per lane.
+  let m: number;
   let shape: readonly number[];
-  if (shapesEqual(idxShape, reduced)) shape = reduced;
-  else if (shapesEqual(idxShape, kept)) shape = kept;
-  else {
-    throw new ShapeError('gather', `indices of shape ${formatShape(idxShape)} do not match x of shape ${formatShape(x.shape)} along axis ${at}: expected ${formatShape(reduced)} or ${formatShape(kept)}`);
+  if (shapesEqual(idxShape, reduced)) {
+    m = 1;
+    shape = reduced;
+  } else if (idxShape.length === x.ndim && idxShape.every((d, i) => i === at || d === x.shape[i])) {
+    m = idxShape[at]!;
+    shape = idxShape;
+  } else {
+    const along = `[${x.shape.map((d, i) => (i === at ? 'm' : String(d))).join(', ')}]`;
+    throw new ShapeError('gather', `indices of shape ${formatShape(idxShape)} do not match x of shape ${formatShape(x.shape)} along axis ${at}: expected ${formatShape(reduced)} (one index per lane) or ${along} (m per lane); to select whole slices use take`);
   }
   const n = x.shape[at]!;
   let inner = 1;
@@ -37,8 +56,8 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis 
     const v = idx[k]!;
     if (!Number.isInteger(v)) throw new ValueError('gather', `index ${v} at position ${k} is not an integer (x of shape ${formatShape(x.shape)}, axis ${at})`);
     if (v < 0 || v >= n) throw new ValueError('gather', `index ${v} at position ${k} is out of range [0, ${n}) for x of shape ${formatShape(x.shape)} along axis ${at}`);
-    const outer = Math.floor(k / inner);
-    positions[k] = (outer * n + v) * inner + (k - outer * inner);
+    const outer = Math.floor(k / (m * inner));
+    positions[k] = (outer * n + v) * inner + (k % inner);
   }
   const xd = x.data;
   const o = new Float64Array(count);
