@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
 import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { createWasmGemm, wasmAvailable, wasmFma, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
+import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
@@ -219,6 +219,47 @@ describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
   });
 });
 
+describe('choice between one and two threads', () => {
+  /** Runs `calls` calls of one shape whose one- and two-thread times are given; returns the choices. */
+  function drive(r: ReturnType<typeof recordFor>, calls: number, oneMs: number, twoMs: number): boolean[] {
+    const picks: boolean[] = [];
+    for (let i = 0; i < calls; i++) {
+      const two = chooseTwo(r);
+      picks.push(two);
+      noteTime(r, two, two ? twoMs : oneMs);
+    }
+    return picks;
+  }
+
+  it('tries both modes three times each, then keeps the faster and probes the other every 16th call', () => {
+    const r = recordFor({ shapes: new Map(), lastTwo: true }, 'shape');
+    const picks = drive(r, 6 + 32, 10, 6);
+    expect(picks.slice(0, 6).filter((p) => p).length).toBe(3);
+    const after = picks.slice(6);
+    expect(after.filter((p) => !p).length).toBe(2); // two probes of one thread in 32 calls
+    expect(after.filter((p) => p).length).toBe(30);
+  });
+
+  it('switches to one thread when two get slower (the other core got busy), and back when they recover', () => {
+    const r = recordFor({ shapes: new Map(), lastTwo: true }, 'shape');
+    drive(r, 20, 10, 6);
+    const busy = drive(r, 20, 10, 15);
+    // Two threaded calls go by before the median of the last three flips, then one probe in 16 calls.
+    expect(busy.slice(0, 2)).toEqual([true, true]);
+    expect(busy.slice(2).filter((p) => p).length).toBe(1);
+    const recovered = drive(r, 40, 10, 6);
+    // The next probe finds two threads fast again, probes again at once, and the choice flips back.
+    expect(recovered.slice(-16).filter((p) => !p).length).toBe(1); // the regular probe of one thread
+  });
+
+  it('keeps a bounded record per shape', () => {
+    const chooser = { shapes: new Map(), lastTwo: true };
+    for (let i = 0; i < 200; i++) recordFor(chooser, `s${i}`);
+    expect(chooser.shapes.size).toBeLessThanOrEqual(64);
+    expect(recordFor(chooser, 's199')).toBe(recordFor(chooser, 's199'));
+  });
+});
+
 describe('kernel selection', () => {
   const initial = gemmKernel().name;
   afterAll(() => setGemmKernel(initial));
@@ -233,6 +274,8 @@ describe('kernel selection', () => {
     expect(info.available).toBe(wasmAvailable);
     expect(info.fma).toBe(wasmFma);
     expect(info.microTile).toBe(wasmFma ? '6x4' : '4x4');
+    expect(['not started', 'starting', 'on', 'backed off', 'unavailable']).toContain(info.threads);
+    expect(info.secondThread).toBe(info.threads === 'on' || info.threads === 'backed off');
   });
 
   it('defaults to wasm unless TENSORGRAD_KERNEL says otherwise', () => {

@@ -75,6 +75,8 @@ measure('n=512 NT (A·Bᵀ)', 512, 512, 512, 'NT', false);
 measure('X·W1 200x3072·3072x100', 200, 100, 3072, 'NN', false);
 measure('Xᵀ·dH 3072x200·200x100', 3072, 100, 200, 'TN', false);
 measure('dH·W1ᵀ 200x100·100x3072', 200, 3072, 100, 'NT', false);
+measure('linear fwd X·W1ᵀ 200x3072·3072x100', 200, 100, 3072, 'NT', false);
+measure('linear dW1 dYᵀ·X 100x200·200x3072', 100, 3072, 200, 'TN', false);
 measure('h·W2 200x100·100x10', 200, 10, 100, 'NN', false);
 console.log(rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(26) : x.padStart(11))).join('')).join('\n'));
 

@@ -281,6 +281,10 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
   const minWork = options.minWork ?? DEFAULT_MIN_WORK;
   const name = options.name ?? 'wasm';
   const adaptive = options.adaptive ?? true;
+  // Each kernel keeps its own records: a kernel forced onto two threads (benchmarks, tests) that loses
+  // on small products must not switch threads off for the default kernel.
+  const chooser: Chooser = { shapes: new Map(), lastTwo: true };
+  if (adaptive && Number.isFinite(threadMinWork)) adaptiveKernels.push(chooser);
   return {
     name,
     gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
@@ -308,7 +312,18 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       const aPtr = aBase + 8 * (aOff - aLo);
       const bPtr = bBase + 8 * (bOff - bLo);
       const acc = accumulate ? 1 : 0;
-      if (m * n * k >= threadMinWork && Math.max(m, n) >= 2 * tileParams.mr && (!adaptive || threadsWorthTrying()) && workerReady(s)) {
+      const work = m * n * k;
+      // Start the worker a little before the first product that can use it: it takes tens of
+      // milliseconds to come up, and a short run should not spend them all on one thread.
+      if (work >= threadMinWork / 16 && workerStatus === 'idle') workerReady(s);
+      let record: ShapeRecord | null = null;
+      let two = work >= threadMinWork && Math.max(m, n) >= 2 * tileParams.mr && workerReady(s);
+      if (two && adaptive) {
+        record = recordFor(chooser, `${m},${n},${k},${aRs},${aCs},${bRs},${bCs}`);
+        two = chooser.lastTwo = chooseTwo(record);
+      }
+      const began = record === null ? 0 : now();
+      if (two) {
         // The operand cut into chunks is copied chunk by chunk after the job is posted, so the worker
         // starts on chunk 0 while the rest is still being copied.
         // Wake the worker now: it comes up while this thread copies.
@@ -327,6 +342,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         s.gemm(m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, n, acc, WORK_BASE);
       }
       c.set(f64.subarray(cBase / 8, cBase / 8 + m * n), cOff);
+      if (record !== null) noteTime(record, two, now() - began);
     },
   };
 }
@@ -381,7 +397,6 @@ function runTwoThreads(
   bPtr: number, bRs: number, bCs: number,
   cPtr: number, acc: number,
 ): void {
-  const began = now();
   const ctrl = s.ctrl!;
   const long = alongM ? m : n;
   const tile = alongM ? tileParams.mr : tileParams.nr;
@@ -405,17 +420,13 @@ function runTwoThreads(
       Atomics.store(ctrl, COPIED, c + 1);
     }
   }
-  const computeFrom = now();
-  let mine = 0;
   for (;;) {
     const index = Atomics.add(ctrl, NEXT, 1);
     if (index >= chunks) break;
     runChunk!(s.gemm, args, index, WORK_BASE);
-    mine++;
   }
   // Close the job to late arrivals, then wait for the worker to leave it (at most one chunk's time).
   Atomics.store(ctrl, JOB, -job);
-  const waitFrom = now();
   const started = Date.now();
   for (let active = Atomics.load(ctrl, ACTIVE); active !== 0; active = Atomics.load(ctrl, ACTIVE)) {
     Atomics.wait(ctrl, ACTIVE, active, 50);
@@ -424,37 +435,70 @@ function runTwoThreads(
       throw new TensorgradError('matmul', 'the wasm kernel worker thread stopped answering');
     }
   }
-  // One thread would have copied, then computed every chunk at this thread's own pace.
-  if (mine > 0 && mine < chunks) noteSpeedup(computeFrom - began + ((waitFrom - computeFrom) / mine) * chunks, now() - began);
 }
 
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
-// and this thread idles until it is scheduled again: two threads then lose to one. Each threaded call
-// compares its time with what this thread alone would have taken (its own pace per chunk, times the
-// chunks); three calls in a row without a 5% gain (or two that lose over 20%) switch threads off for
-// the next BACKOFF_CALLS large products, after which they are tried again.
-const BACKOFF_CALLS = 64;
-let backoff = 0;
-let strikes = 0;
+// and this thread idles until it is scheduled again: two threads then lose to one, by up to 40% here.
+// So the default kernel times every large product, on one thread and on two, per shape (sizes and
+// strides), and keeps the last RING times of each. The first calls of a shape alternate (three of each;
+// the median drops an outlier such as a call that met a burst of load or ran before tier-up); after that
+// each call takes the mode with the lower median, and every PROBE_EVERY-th call takes the other one, to
+// notice when the load changes (and the next call too if that one was faster). Real times of both modes, rather than an estimate of one thread from a
+// threaded call: with a third process on two cores this thread's own pace is slowed as well, and an
+// estimate from it would flatter the threads.
+const RING = 3;
+const PROBE_EVERY = 16;
+const MAX_SHAPES = 64;
+export interface ShapeRecord {
+  one: number[];
+  two: number[];
+  calls: number;
+}
+export interface Chooser {
+  shapes: Map<string, ShapeRecord>;
+  /** The last decision (for wasmKernelInfo). */
+  lastTwo: boolean;
+}
+/** The choosers of the adaptive kernels; the first is the default kernel's (wasmKernelInfo reports it). */
+const adaptiveKernels: Chooser[] = [];
 const now = (): number => performance.now();
 
-function threadsWorthTrying(): boolean {
-  if (backoff === 0) return true;
-  backoff--;
-  return false;
+/** @internal Exported for tests. */
+export function recordFor(chooser: Chooser, key: string): ShapeRecord {
+  let r = chooser.shapes.get(key);
+  if (r === undefined) {
+    if (chooser.shapes.size >= MAX_SHAPES) chooser.shapes.clear();
+    r = { one: [], two: [], calls: 0 };
+    chooser.shapes.set(key, r);
+  }
+  return r;
 }
 
-function noteSpeedup(oneThread: number, actual: number): void {
-  if (actual > 0.95 * oneThread) {
-    // A clear loss (over 20%) counts double: two of them in a row are enough.
-    strikes += actual > 1.2 * oneThread ? 2 : 1;
-    if (strikes >= 3) {
-      backoff = BACKOFF_CALLS;
-      strikes = 0;
-    }
-  } else {
-    strikes = 0;
-  }
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** @internal Exported for tests: whether the next call of this shape runs on two threads. */
+export function chooseTwo(r: ShapeRecord): boolean {
+  const call = r.calls++;
+  if (r.two.length < RING || r.one.length < RING) return r.two.length <= r.one.length;
+  const one = medianOf(r.one);
+  const two = medianOf(r.two);
+  const twoWins = two < one;
+  // Probe the losing mode now and then, and again at once while its latest time beats the winner's
+  // median (two such times in a row flip the choice: a load burst that is over costs few calls).
+  const loser = twoWins ? r.one : r.two;
+  const probe = call % PROBE_EVERY === PROBE_EVERY - 1 || loser[loser.length - 1]! < Math.min(one, two);
+  return probe ? !twoWins : twoWins;
+}
+
+/** @internal Exported for tests. */
+export function noteTime(r: ShapeRecord, two: boolean, ms: number): void {
+  const ring = two ? r.two : r.one;
+  ring.push(ms);
+  if (ring.length > RING) ring.shift();
 }
 
 /** How many chunks the worker thread has computed so far (tests use it to see that it takes part). */
@@ -472,7 +516,28 @@ export const wasmGemmSingle = createWasmGemm({ name: 'wasm-st', threadMinWork: I
 /** WebAssembly SIMD plus a second thread for products large enough to pay for it: the default. */
 export const wasmGemm = createWasmGemm({ name: 'wasm' });
 
-/** What the WebAssembly kernel runs with here, for benchmark reports. */
-export function wasmKernelInfo(): { available: boolean; fma: boolean; microTile: string; secondThread: boolean } {
-  return { available: wasmAvailable, fma: wasmFma, microTile: `${tileParams.mr}x${tileParams.nr}`, secondThread: wasmThreadsActive() };
+/**
+ * What the WebAssembly kernel runs with here, for benchmark reports. `secondThread`: the worker is up.
+ * `threads`: 'not started' before the first product large enough to start it, 'starting' while it comes
+ * up, 'on', 'backed off' while the default kernel computes alone after threads did not pay, 'unavailable'.
+ */
+export function wasmKernelInfo(): {
+  available: boolean;
+  fma: boolean;
+  microTile: string;
+  secondThread: boolean;
+  threads: 'not started' | 'starting' | 'on' | 'backed off' | 'unavailable';
+} {
+  const up = wasmThreadsActive();
+  const threads =
+    state === null || state.ctrl === null || workerStatus === 'failed'
+      ? 'unavailable'
+      : workerStatus === 'idle'
+        ? 'not started'
+        : !up
+          ? 'starting'
+          : !adaptiveKernels[0]!.lastTwo
+            ? 'backed off'
+            : 'on';
+  return { available: wasmAvailable, fma: wasmFma, microTile: `${tileParams.mr}x${tileParams.nr}`, secondThread: up, threads };
 }
