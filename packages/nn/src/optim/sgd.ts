@@ -40,10 +40,18 @@ export class SGD extends Optimizer {
       for (const p of this.params) {
         if (p.grad === null) continue;
         const g = p.grad.data;
+        // Memory-bound loops: each case gets its own, so the common ones read no more than they need
+        // (plain SGD reads w and g once and writes w; no weight-decay term when λ is 0).
         if (momentum === 0) {
-          p.mutate((w) => {
-            for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + weightDecay * w[i]!);
-          });
+          if (weightDecay === 0) {
+            p.mutate((w) => {
+              for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!;
+            });
+          } else {
+            p.mutate((w) => {
+              for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
+            });
+          }
           continue;
         }
         let v = this.velocity.get(p);
@@ -53,6 +61,16 @@ export class SGD extends Optimizer {
           this.velocity.set(p, v);
         }
         const buffer = v;
+        if (weightDecay === 0 && !nesterov) {
+          p.mutate((w) => {
+            for (let i = 0; i < w.length; i++) {
+              const vi = momentum * buffer[i]! + g[i]!;
+              buffer[i] = vi;
+              w[i] = w[i]! - lr * vi;
+            }
+          });
+          continue;
+        }
         p.mutate((w) => {
           for (let i = 0; i < w.length; i++) {
             const gi = g[i]! + weightDecay * w[i]!;
