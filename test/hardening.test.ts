@@ -125,7 +125,7 @@ describe('matmul, linear and the losses', () => {
     refuses(() => a.matmul(b), ShapeError, 'matmul', 'not aligned');
     refuses(() => ops.matmul(tensor([1, 2]), tensor([1, 2, 3])), ShapeError, 'matmul', '[2] and [3]');
     refuses(() => ops.matmul(a, tensor([1, 2])), ShapeError, 'matmul', '[2, 3] and [2]', 'dim 0 of b');
-    refuses(() => ops.matmul(zeros([2, 2, 3]), zeros([3, 3, 1])), ShapeError, 'matmul', '[2] and [3] cannot be broadcast');
+    refuses(() => ops.matmul(zeros([2, 2, 3]), zeros([3, 3, 1])), ShapeError, 'matmul', 'batch dims [2] of a [2, 2, 3] and [3] of b [3, 3, 1] cannot be broadcast together');
     refuses(() => ops.matmul(tensor(2), a), ShapeError, 'matmul', 'at least one dimension');
     refuses(() => ops.matmul(a, [[1], [2], [3]] as unknown as Tensor), ValueError, 'matmul', 'expected a Tensor or a number, got an Array (wrap nested arrays with tensor(...))');
     expectUnchanged(before);
