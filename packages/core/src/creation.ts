@@ -1,7 +1,8 @@
 import { ShapeError, ValueError } from './errors.js';
 import { checkShape, formatShape, sizeOf } from './shape.js';
 import { randomFor } from './random.js';
-import { Tensor, optionsOf, type TensorOptions } from './tensor.js';
+import { Tensor, type TensorOptions } from './tensor.js';
+import { checkOptions, type OptionSpec } from './options.js';
 import { stridedView } from './view.js';
 
 export interface CreationOptions extends TensorOptions {
@@ -12,6 +13,18 @@ export interface CreationOptions extends TensorOptions {
 export interface RandomOptions extends TensorOptions {
   /** Same seed, same numbers, on every run and machine. */
   seed?: number;
+}
+
+/** The options each creator takes (see checkOptions: unknown keys are refused, flags type-checked). */
+const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
+const SPECS: Readonly<Record<string, OptionSpec>> = {
+  tensor: { ...TENSOR_OPTIONS, shape: 'any' },
+  rand: { ...TENSOR_OPTIONS, seed: 'any', low: 'any', high: 'any' },
+  randn: { ...TENSOR_OPTIONS, seed: 'any', mean: 'any', std: 'any' },
+};
+
+function creatorOptions<T extends object>(options: T | null | undefined, op: string): Partial<T> {
+  return checkOptions(op, options, SPECS[op] ?? TENSOR_OPTIONS, '{ requiresGrad: true }');
 }
 
 export type NestedArray = number | readonly NestedArray[];
@@ -102,7 +115,7 @@ function reshaped(count: number, shape: readonly number[] | undefined, natural: 
  * tensor. Values are always copied into a fresh Float64Array.
  */
 export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options: CreationOptions = {}): Tensor {
-  options = optionsOf(options, 'tensor');
+  options = creatorOptions(options, 'tensor');
   if (values instanceof Tensor) return make(values.data.slice(), reshaped(values.size, options.shape, values.shape), options);
   if (typeof values === 'number') return make(new Float64Array([values]), reshaped(1, options.shape, []), options);
   if (Array.isArray(values)) {
@@ -125,38 +138,38 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'full');
+  options = creatorOptions(options, 'full');
   const s = checkShape(shape, 'full');
   if (typeof value !== 'number') throw new ValueError('full', `the fill value must be a number, got ${describeValue(value)}`);
   return make(allocate(s, 'full').fill(value), s, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'zeros');
+  options = creatorOptions(options, 'zeros');
   const s = checkShape(shape, 'zeros');
   return make(allocate(s, 'zeros'), s, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'ones');
+  options = creatorOptions(options, 'ones');
   return full(checkShape(shape, 'ones'), 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'zerosLike');
+  options = creatorOptions(options, 'zerosLike');
   if (!(t instanceof Tensor)) throw new ValueError('zerosLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   return zeros(t.shape, options);
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'onesLike');
+  options = creatorOptions(options, 'onesLike');
   if (!(t instanceof Tensor)) throw new ValueError('onesLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   return ones(t.shape, options);
 }
 
 /** Values from `start` (inclusive) to `stop` (exclusive) by `step`, as NumPy's arange; `arange(n)` is 0..n-1. */
 export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'arange');
+  options = creatorOptions(options, 'arange');
   if (stop === undefined) {
     stop = start;
     start = 0;
@@ -172,7 +185,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 
 /** `num` evenly spaced values from `start` to `stop`, both included (NumPy's linspace). */
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'linspace');
+  options = creatorOptions(options, 'linspace');
   if (!Number.isInteger(num) || num < 0) throw new ValueError('linspace', `num must be a non-negative integer, got ${num}`);
   const data = allocate([num], 'linspace');
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
@@ -183,7 +196,7 @@ export function linspace(start: number, stop: number, num = 50, options: TensorO
 
 /** The n x m identity (m defaults to n). */
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
-  options = optionsOf(options, 'eye');
+  options = creatorOptions(options, 'eye');
   const s = checkShape([n, m], 'eye');
   const data = allocate(s, 'eye');
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
@@ -192,7 +205,7 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
 
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
-  options = optionsOf(options, 'rand');
+  options = creatorOptions(options, 'rand');
   const s = checkShape(shape, 'rand');
   const rng = randomFor(options.seed, 'rand');
   const low = options.low ?? 0;
@@ -205,7 +218,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 
 /** Normal values with mean `mean` and standard deviation `std` (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  options = optionsOf(options, 'randn');
+  options = creatorOptions(options, 'randn');
   const s = checkShape(shape, 'randn');
   const rng = randomFor(options.seed, 'randn');
   const mean = options.mean ?? 0;

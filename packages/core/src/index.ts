@@ -44,3 +44,4 @@ export {
 } from './shape.js';
 export { Random, manualSeed, randomFor } from './random.js';
 export { formatTensor } from './format.js';
+export { checkOptions, closestOption, type OptionKind, type OptionSpec } from './options.js';

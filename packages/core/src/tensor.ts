@@ -3,6 +3,10 @@ import { GraphError, ShapeError, ValueError } from './errors.js';
 import { checkShape, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
+import { checkOptions, type OptionSpec } from './options.js';
+
+const TENSOR_OPTION_SPEC: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
+const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', onStep: 'function' };
 import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
 
 export type NdFloat64 = NdArray<Float64Array>;
@@ -45,7 +49,9 @@ export class Tensor {
     this.#nd = nd;
     this.#shape = Object.freeze(nd.shape.slice());
     this.#size = sizeOf(this.#shape);
-    this._requiresGrad = options.requiresGrad ?? false;
+    const requiresGrad = options.requiresGrad ?? false;
+    if (typeof requiresGrad !== 'boolean') throw new ValueError('Tensor', `requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    this._requiresGrad = requiresGrad;
     this.name = options.name;
     this._version = version ?? { value: 0 };
   }
@@ -74,6 +80,7 @@ export class Tensor {
   }
 
   set requiresGrad(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError('requiresGrad', `requiresGrad must be true or false, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
     if (this._node !== null && !value) {
       throw new GraphError('requiresGrad', 'only a leaf tensor can stop requiring grad; use detach() for a non-leaf');
     }
@@ -155,7 +162,7 @@ export class Tensor {
    * Gradients accumulate into the `.grad` of leaves that require grad, across calls, until zeroGrad().
    */
   backward(seed?: Tensor | number | ArrayLike<number>, options: BackwardOptions = {}): void {
-    runBackward(this, seed, options);
+    runBackward(this, seed, checkOptions('backward', options, BACKWARD_OPTION_SPEC, '{ retainGraph: true }'));
   }
 
   /** Forgets the accumulated gradient. */
@@ -258,22 +265,13 @@ function scatter(nd: NdFloat64, values: Float64Array): void {
   });
 }
 
-/** The options object of a creator: undefined means none; anything but an object is refused. */
-export function optionsOf<T extends object>(options: T | null | undefined, op: string): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(op, `options must be an object such as { requiresGrad: true }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
-  }
-  return options;
-}
-
 /** Wraps row-major values as a tensor of the given shape, without copying. */
 export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
   if (!(data instanceof Float64Array)) {
     throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : typeof data === 'object' ? (data as object).constructor.name : typeof data}`);
   }
   checkShape(shape, 'fromData');
-  options = optionsOf(options, 'fromData');
+  options = checkOptions('fromData', options, TENSOR_OPTION_SPEC, '{ requiresGrad: true }');
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }
@@ -288,7 +286,7 @@ export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
   if (nd === null || typeof nd !== 'object' || !Array.isArray(nd.shape) || nd.data === undefined) {
     throw new ValueError('fromNdarray', `expected an ndarray (an object with data, shape, stride and offset), got ${nd === null ? 'null' : typeof nd}`);
   }
-  options = optionsOf(options, 'fromNdarray');
+  options = checkOptions('fromNdarray', options, TENSOR_OPTION_SPEC, '{ requiresGrad: true }');
   const shape = checkShape(nd.shape, 'fromNdarray');
   if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
   const out = new Float64Array(sizeOf(shape));

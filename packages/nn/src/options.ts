@@ -1,13 +1,11 @@
 import { ValueError } from '@tensorgrad/core';
 
-/** An options argument: undefined or null mean the defaults; anything but a plain object is refused. */
-export function checkOptions<T extends object>(op: string, options: T | null | undefined, example: string): Partial<T> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(op, `options must be an object such as ${example}, got ${Array.isArray(options) ? 'an array' : typeof options}`);
-  }
-  return options;
-}
+/**
+ * An options argument, checked by core's checkOptions against the keys `op` takes: undefined or null
+ * mean the defaults; a non-object, an unknown key (with the closest known one suggested) or a flag that
+ * is not a boolean is a ValueError naming the op.
+ */
+export { checkOptions, type OptionSpec } from '@tensorgrad/core';
 
 /** A seed is an integer (Random keeps its low 32 bits); undefined draws a random one. */
 export function checkSeed(op: string, seed: unknown): number | undefined {

@@ -51,7 +51,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
 
   constructor(x: Tensor, y: T, options: DataLoaderOptions = {}) {
     const op = 'DataLoader';
-    options = checkOptions(op, options, '{ batchSize: 32, seed: 0 }');
+    options = checkOptions(op, options, { batchSize: 'any', shuffle: 'boolean', seed: 'any', dropLast: 'boolean' }, '{ batchSize: 32, seed: 0 }');
     if (!(x instanceof Tensor) || x.ndim === 0) throw new ShapeError(op, 'x must be a Tensor with a leading batch axis');
     const n = x.shape[0]!;
     const yLength = y instanceof Tensor ? (y.ndim === 0 ? -1 : y.shape[0]!) : y.length;

@@ -27,7 +27,7 @@ export interface Dataset {
  */
 export function spiral(options: SpiralOptions = {}): Dataset {
   const op = 'spiral';
-  options = checkOptions(op, options, '{ seed: 0 }');
+  options = checkOptions(op, options, { pointsPerClass: 'any', classes: 'any', noise: 'any', seed: 'any' }, '{ seed: 0 }');
   const n = options.pointsPerClass ?? 100;
   const k = options.classes ?? 3;
   const noise = options.noise ?? 0.2;

@@ -1,6 +1,7 @@
 import { Tensor, ValueError } from '@tensorgrad/core';
 import { Module, type StateDict } from '../module.js';
 import { decodeNpy, encodeNpy } from './npy.js';
+import { checkOptions } from '../options.js';
 
 /** The JSON file written beside the `.npy` files. */
 export interface WeightsManifest {
@@ -29,6 +30,7 @@ function fileNameFor(name: string, taken: Set<string>): string {
  * In Python: `np.load('out/weights/0.weight.npy')`.
  */
 export async function saveWeights(source: Module | StateDict, directory: string, options: { metadata?: unknown } = {}): Promise<string[]> {
+  options = checkOptions('saveWeights', options, { metadata: 'any' }, '{ metadata: { epoch: 3 } }');
   const { mkdir, writeFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const state = source instanceof Module ? source.stateDict() : source;

@@ -21,7 +21,7 @@ export class Dropout extends Module {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError('Dropout', `p must be a probability in [0, 1), got ${String(p)}`);
     this.p = p;
-    this._random = randomFor(checkSeed('Dropout', checkOptions('Dropout', options, '{ seed: 1 }').seed));
+    this._random = randomFor(checkSeed('Dropout', checkOptions('Dropout', options, { seed: 'any' }, '{ seed: 1 }').seed));
   }
 
   forward(x: Tensor): Tensor {

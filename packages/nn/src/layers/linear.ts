@@ -23,7 +23,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    const { bias, seed } = checkOptions('Linear', options, '{ bias: false, seed: 1 }');
+    const { bias, seed } = checkOptions('Linear', options, { bias: 'boolean', seed: 'any' }, '{ bias: false, seed: 1 }');
     for (const [name, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new ValueError('Linear', `${name} must be a positive integer, got ${n}`);
     }

@@ -1,5 +1,5 @@
 import { ValueError, fromData, type Shape, type Tensor } from '@tensorgrad/core';
-import { checkOptions } from '../options.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 
 /** How a loss combines its per-sample values: their mean (the default), their sum, or none (one value each). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -29,6 +29,6 @@ export function perSampleGradient(dy: Tensor, reduction: Reduction, n: number): 
 }
 
 /** The options object of a loss (undefined or null: the defaults). */
-export function lossOptions<T extends object>(op: string, options: T | null | undefined): Partial<T> {
-  return checkOptions(op, options, "{ reduction: 'sum' }");
+export function lossOptions<T extends object>(op: string, options: T | null | undefined, spec: OptionSpec = { reduction: 'any' }): Partial<T> {
+  return checkOptions(op, options, spec, "{ reduction: 'sum' }");
 }

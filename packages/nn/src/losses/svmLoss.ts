@@ -17,7 +17,7 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
   const op = 'svmLoss';
   const [n, c] = checkScores(op, scores);
   const y = checkLabels(op, labels, n, c);
-  const { reduction: requested, margin = 1 } = lossOptions(op, options);
+  const { reduction: requested, margin = 1 } = lossOptions(op, options, { reduction: 'any', margin: 'any' });
   const reduction = checkReduction(op, requested);
   if (!Number.isFinite(margin) || margin < 0) throw new ValueError(op, `margin must be a finite non-negative number, got ${margin}`);
   const s = scores.data;

@@ -34,7 +34,7 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super('Adam', params);
-    options = checkOptions('Adam', options, '{ lr: 0.001 }');
+    options = checkOptions('Adam', options, { lr: 'any', betas: 'any', eps: 'any', weightDecay: 'any' }, '{ lr: 0.001 }');
     this.lr = checkHyperparameter('Adam', 'lr', options.lr ?? 1e-3, 0);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) throw new ValueError('Adam', `betas must be a pair [beta1, beta2], got ${String(betas)}`);

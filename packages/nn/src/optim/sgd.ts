@@ -1,4 +1,4 @@
-import { noGrad, type Tensor } from '@tensorgrad/core';
+import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -27,11 +27,13 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions = {}) {
     super('SGD', params);
-    options = checkOptions('SGD', options, '{ lr: 0.1, momentum: 0.9 }');
+    options = checkOptions('SGD', options, { lr: 'any', momentum: 'any', weightDecay: 'any', nesterov: 'boolean' }, '{ lr: 0.1, momentum: 0.9 }');
     this.lr = checkHyperparameter('SGD', 'lr', options.lr ?? 0.01, 0);
     this.momentum = checkHyperparameter('SGD', 'momentum', options.momentum ?? 0, 0);
     this.weightDecay = checkHyperparameter('SGD', 'weightDecay', options.weightDecay ?? 0, 0);
     this.nesterov = options.nesterov ?? false;
+    // PyTorch's rule: Nesterov's look-ahead needs a velocity; with momentum 0 it would be plain SGD silently.
+    if (this.nesterov && this.momentum === 0) throw new ValueError('SGD', 'nesterov momentum requires a momentum > 0, got momentum 0');
   }
 
   step(): void {
