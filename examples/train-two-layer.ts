@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TensorgradError, fromData, noGrad, type Tensor } from '@tensorgrad/core';
+import { TensorgradError, closestOption, fromData, noGrad, type Tensor } from '@tensorgrad/core';
 import { add } from '@tensorgrad/ops';
 import {
   DataLoader,
@@ -276,6 +276,48 @@ Options:
 
 class UsageError extends Error {}
 
+/** The spiral's size with spiral()'s defaults: 100 points for each of 3 classes. */
+const POINTS = 300;
+const NUMERIC_FLAGS = ['hidden', 'lr', 'reg', 'steps', 'batch', 'seed'];
+const FLAGS = [...NUMERIC_FLAGS, 'out', 'help'];
+
+/**
+ * `--steps -1` is read by Node's parser as a flag without a value followed by an unknown flag '-1', and
+ * answered with advice about '--steps=-XYZ'. A numeric flag followed by something that reads as a
+ * negative number takes it as its value, so that the range check can say what is wrong with it.
+ */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg.startsWith('--') && NUMERIC_FLAGS.includes(arg.slice(2)) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** Node's parseArgs errors, reworded in this script's voice (lowercase, the flag named, a suggestion). */
+function usageErrorFrom(error: Error & { code?: string }): UsageError {
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const guess = closestOption(quoted.replace(/^-+/, ''), FLAGS);
+      return new UsageError(`unknown option '${quoted}'${guess !== undefined ? ` (did you mean '--${guess}'?)` : ''}`);
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = /--[\w-]+/.exec(error.message)?.[0] ?? quoted;
+      return new UsageError(flag === '--help' ? '--help takes no value' : `${flag} needs a value`);
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new UsageError(`unexpected argument '${quoted}': every option is a --flag followed by its value`);
+    default:
+      return new UsageError(error.message.charAt(0).toLowerCase() + error.message.slice(1));
+  }
+}
+
 function parseNumber(flag: string, text: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
   if (text === undefined) return undefined;
   const v = text.trim() === '' ? NaN : Number(text);
@@ -284,7 +326,7 @@ function parseNumber(flag: string, text: string | undefined, check: (v: number) 
 }
 
 export function parseOptions(argv: string[]): (TrainOptions & { out: string }) | 'help' {
-  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const args = joinNegativeValues(argv[0] === '--' ? argv.slice(1) : argv);
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -303,7 +345,7 @@ export function parseOptions(argv: string[]): (TrainOptions & { out: string }) |
       },
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error as Error & { code?: string });
   }
   if (values.help) return 'help';
   const text = (name: string): string | undefined => values[name] as string | undefined;
@@ -353,8 +395,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const batchText = options.batch === 0 ? 'full batch' : `batch ${options.batch}`;
-  console.log(`2-layer net on the spiral (300 points, 3 classes): hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${options.steps} steps, ${batchText}, seed ${options.seed}`);
+  // A batch larger than the dataset is one batch of every point, as PyTorch's DataLoader gives it: clamp,
+  // and say so rather than print a batch size that never happens.
+  let batchText = options.batch === 0 ? 'full batch' : `batch ${options.batch}`;
+  if (options.batch > POINTS) {
+    batchText = `batch ${POINTS} (--batch ${options.batch} clamped to the ${POINTS} points: full batch)`;
+    options = { ...options, batch: POINTS };
+  }
+  console.log(`2-layer net on the spiral (${POINTS} points, 3 classes): hidden ${options.hidden}, lr ${options.lr}, reg ${options.reg}, ${options.steps} steps, ${batchText}, seed ${options.seed}`);
   const result = train(options, progressReporter(options.steps));
   const n = result.data.y.length;
 

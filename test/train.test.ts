@@ -61,6 +61,14 @@ describe('2-layer net on the spiral', () => {
       hidden: 50, lr: 0.5, reg: 0, steps: 10, batch: 32, seed: 3, out: 'x',
     });
     expect(parseOptions(['--help'])).toBe('help');
+    // A negative value after a space is the flag's value (Node's parser alone calls it ambiguous).
+    expect(() => parseOptions(['--steps', '-1'])).toThrow("--steps must be a positive integer, got '-1'");
+    expect(() => parseOptions(['--lr', '-1'])).toThrow("--lr must be a positive number, got '-1'");
+    expect(() => parseOptions(['--reg', '-1'])).toThrow("--reg must be a non-negative number, got '-1'");
+    expect(() => parseOptions(['--batch', '-.5'])).toThrow("--batch must be a non-negative integer, got '-.5'");
+    expect(() => parseOptions(['--hiden', '3'])).toThrow("unknown option '--hiden' (did you mean '--hidden'?)");
+    expect(() => parseOptions(['--lr'])).toThrow('--lr needs a value');
+    expect(() => parseOptions(['extra'])).toThrow("unexpected argument 'extra'");
     for (const bad of [['--hidden', '0'], ['--hidden', '2.5'], ['--lr', '-1'], ['--lr', 'abc'], ['--reg', '-0.1'], ['--steps', ''], ['--bogus'], ['extra'], ['--lr']]) {
       expect(() => parseOptions(bad), bad.join(' ')).toThrow();
     }
@@ -101,6 +109,15 @@ describe('the train script', () => {
     expect(predicted.stdout.split('\n').filter(Boolean).map((line) => /class (\d)/.exec(line)![1])).toEqual(['1', '2', '0']);
   });
 
+  it('clamps --batch larger than the 300 points to one full batch, and says so', () => {
+    const out = join(dir, 'clamped');
+    const { status, stdout, stderr } = runScript(['--batch', '1000', '--steps', '3', '--out', out]);
+    expect(status, stderr).toBe(0);
+    expect(stdout).toContain('3 steps, batch 300 (--batch 1000 clamped to the 300 points: full batch), seed 0');
+    const manifest = JSON.parse(readFileSync(join(out, 'weights', 'manifest.json'), 'utf8')) as { metadata: { batch: number } };
+    expect(manifest.metadata.batch).toBe(300);
+  });
+
   it('answers a bad flag with the usage message and exit code 2, without a stack trace', () => {
     const { status, stdout, stderr } = runScript(['--lr=-3']);
     expect(status).toBe(2);
@@ -108,11 +125,16 @@ describe('the train script', () => {
     expect(stderr).toContain("error: --lr must be a positive number, got '-3'");
     expect(stderr).toContain('Usage: pnpm train [options]');
     expect(stderr).not.toMatch(/\n\s+at /);
-    // Node's parser reads '--lr -3' as a missing value and says how to write it.
-    expect(runScript(['--lr', '-3']).stderr).toContain("use '--lr=-XYZ'");
+    // '--lr -3' (a space, not '='): the same message, not Node's "argument is ambiguous".
+    const spaced = runScript(['--steps', '-1']);
+    expect(spaced.status).toBe(2);
+    expect(spaced.stderr.startsWith("error: --steps must be a positive integer, got '-1'\n\nUsage: pnpm train [options]")).toBe(true);
     const unknown = runScript(['--hiden', '3']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/error: Unknown option '--hiden'/);
+    expect(unknown.stderr).toMatch(/^error: unknown option '--hiden' \(did you mean '--hidden'\?\)\n/);
+    const missing = runScript(['--lr']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^error: --lr needs a value\n/);
     const help = runScript(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--batch N');
