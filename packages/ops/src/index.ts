@@ -16,6 +16,10 @@ export { pow } from './unary/pow.js';
 export { sigmoid } from './unary/sigmoid.js';
 export { tanh } from './unary/tanh.js';
 export { relu } from './unary/relu.js';
+export { sin } from './unary/sin.js';
+export { cos } from './unary/cos.js';
+export { clamp } from './unary/clamp.js';
+export { clone } from './unary/clone.js';
 // Binary elementwise, NumPy broadcasting
 export { add } from './binary/add.js';
 export { sub } from './binary/sub.js';
@@ -23,11 +27,17 @@ export { mul } from './binary/mul.js';
 export { div } from './binary/div.js';
 export { maximum } from './binary/maximum.js';
 export { minimum } from './binary/minimum.js';
+export { where } from './binary/where.js';
 // Reductions
 export { sum } from './reduce/sum.js';
 export { mean } from './reduce/mean.js';
 export { max } from './reduce/max.js';
 export { min } from './reduce/min.js';
+export { argmax } from './reduce/argmax.js';
+export { argmin } from './reduce/argmin.js';
+export { logsumexp } from './reduce/logsumexp.js';
+export { variance } from './reduce/variance.js';
+export { std } from './reduce/std.js';
 // Linear algebra
 export { matmul } from './linalg/matmul.js';
 export { l2 } from './linalg/l2.js';
@@ -42,6 +52,7 @@ export { squeeze } from './shape/squeeze.js';
 export { slice, type SliceSpec } from './shape/slice.js';
 export { concat } from './shape/concat.js';
 export { stack } from './shape/stack.js';
+export { flatten } from './shape/flatten.js';
 export { gather, type Indices } from './shape/gather.js';
 export { take } from './shape/take.js';
 // Activations

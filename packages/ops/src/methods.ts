@@ -33,6 +33,17 @@ import { gather, type Indices } from './shape/gather.js';
 import { take } from './shape/take.js';
 import { softmax } from './activation/softmax.js';
 import { logSoftmax } from './activation/logSoftmax.js';
+import { sin } from './unary/sin.js';
+import { cos } from './unary/cos.js';
+import { clamp } from './unary/clamp.js';
+import { clone } from './unary/clone.js';
+import { where } from './binary/where.js';
+import { argmax } from './reduce/argmax.js';
+import { argmin } from './reduce/argmin.js';
+import { logsumexp } from './reduce/logsumexp.js';
+import { variance } from './reduce/variance.js';
+import { std } from './reduce/std.js';
+import { flatten } from './shape/flatten.js';
 import type { TensorLike } from './util.js';
 
 type Axis = number | readonly number[] | null;
@@ -75,6 +86,20 @@ declare module '@tensorgrad/core' {
     take(indices: Indices, axis?: number): Tensor;
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    clamp(min?: number | null, max?: number | null): Tensor;
+    clone(): Tensor;
+    /** where(condition, this, other), as PyTorch's `x.where(condition, y)`. */
+    where(condition: TensorLike, other: TensorLike): Tensor;
+    argmax(axis?: number | null, keepDims?: boolean): Tensor;
+    argmin(axis?: number | null, keepDims?: boolean): Tensor;
+    logsumexp(axis?: Axis, keepDims?: boolean): Tensor;
+    variance(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
+    std(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
+    flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** All axes reversed (NumPy's `.T`): the transpose of a matrix, a view; a vector or scalar unchanged in shape. */
+    readonly T: Tensor;
   }
 }
 
@@ -113,8 +138,27 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   take(indices: Indices, axis?: number) { return take(this, indices, axis); },
   softmax(axis?: number) { return softmax(this, axis); },
   logSoftmax(axis?: number) { return logSoftmax(this, axis); },
+  sin() { return sin(this); },
+  cos() { return cos(this); },
+  clamp(min?: number | null, max?: number | null) { return clamp(this, min, max); },
+  clone() { return clone(this); },
+  where(condition: TensorLike, other: TensorLike) { return where(condition, this, other); },
+  argmax(axis?: number | null, keepDims?: boolean) { return argmax(this, axis, keepDims); },
+  argmin(axis?: number | null, keepDims?: boolean) { return argmin(this, axis, keepDims); },
+  logsumexp(axis?: Axis, keepDims?: boolean) { return logsumexp(this, axis, keepDims); },
+  variance(axis?: Axis, keepDims?: boolean, correction?: number) { return variance(this, axis, keepDims, correction); },
+  std(axis?: Axis, keepDims?: boolean, correction?: number) { return std(this, axis, keepDims, correction); },
+  flatten(startAxis?: number, endAxis?: number) { return flatten(this, startAxis, endAxis); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
 }
+
+// NumPy's x.T: every axis reversed (a view through transpose).
+Object.defineProperty(Tensor.prototype, 'T', {
+  get(this: Tensor) {
+    return transpose(this, this.shape.map((_, i) => this.ndim - 1 - i));
+  },
+  configurable: true,
+});

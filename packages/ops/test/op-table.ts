@@ -13,6 +13,8 @@ export interface OpLine {
   inputs: () => Tensor[];
   /** Calls the op on the inputs (extra non-tensor arguments are fixed here). */
   f: (...inputs: Tensor[]) => Tensor;
+  /** The op's result is outside the graph (argmax, argmin): it never requires grad, its gradient is 0. */
+  outsideGraph?: true;
 }
 
 let seed = 1000;
@@ -60,6 +62,12 @@ export const opTable: OpLine[] = [
   { op: 'sigmoid', note: '[2, 3] (both branches)', inputs: () => [normal([2, 3])], f: (x) => ops.sigmoid(x) },
   { op: 'tanh', note: '[2, 3]', inputs: () => [normal([2, 3])], f: (x) => ops.tanh(x) },
   { op: 'relu', note: 'away from the kink', inputs: () => [awayFromZero([2, 3])], f: (x) => ops.relu(x) },
+  { op: 'sin', note: '[2, 3]', inputs: () => [normal([2, 3])], f: (x) => ops.sin(x) },
+  { op: 'cos', note: '[2, 3]', inputs: () => [normal([2, 3])], f: (x) => ops.cos(x) },
+  { op: 'clamp', note: '[-0.1, 0.1] on entries away from 0 (both sides clipped)', inputs: () => [awayFromZero([2, 3])], f: (x) => ops.clamp(x, -0.1, 0.1) },
+  { op: 'clamp', note: 'min only, entries inside and below', inputs: () => [awayFromZero([2, 4])], f: (x) => ops.clamp(x, 0) },
+  { op: 'clamp', note: 'max only, wide range (gradient passes)', inputs: () => [normal([2, 3])], f: (x) => ops.clamp(x, null, 100) },
+  { op: 'clone', note: 'of a transposed view', inputs: () => [normal([2, 3])], f: (x) => ops.clone(ops.transpose(x)) },
   // Binary elementwise with broadcasting
   { op: 'add', note: '[2, 3] + [3]', inputs: () => [normal([2, 3]), normal([3])], f: (a, b) => ops.add(a, b) },
   { op: 'sub', note: '[2, 1] - [1, 3]', inputs: () => [normal([2, 1]), normal([1, 3])], f: (a, b) => ops.sub(a, b) },
@@ -67,6 +75,7 @@ export const opTable: OpLine[] = [
   { op: 'div', note: '[2, 3] / [3], denominator away from 0', inputs: () => [normal([2, 3]), awayFromZero([3])], f: (a, b) => ops.div(a, b) },
   { op: 'maximum', note: '[2, 3] vs [3], no ties', inputs: () => untied([3], [2, 3]), f: (a, b) => ops.maximum(a, b) },
   { op: 'minimum', note: '[3] vs [2, 3], no ties', inputs: () => untied([3], [2, 3]), f: (a, b) => ops.minimum(a, b) },
+  { op: 'where', note: 'condition [2, 3], a [3], b [2, 1]', inputs: () => [normal([3]), normal([2, 1])], f: (a, b) => ops.where(fromData(new Float64Array([1, 0, 1, 0, 0, 1]), [2, 3]), a, b) },
   // Reductions
   { op: 'sum', note: 'axis 1', inputs: () => [normal([2, 3, 2])], f: (x) => ops.sum(x, 1) },
   { op: 'sum', note: 'all axes', inputs: () => [normal([2, 3])], f: (x) => ops.sum(x) },
@@ -74,6 +83,14 @@ export const opTable: OpLine[] = [
   { op: 'max', note: 'axis -1, distinct values', inputs: () => [distinct([3, 4])], f: (x) => ops.max(x, -1) },
   { op: 'max', note: 'all axes', inputs: () => [distinct([3, 4])], f: (x) => ops.max(x) },
   { op: 'min', note: 'axis 0, keepDims, distinct values', inputs: () => [distinct([3, 4])], f: (x) => ops.min(x, 0, true) },
+  // argmax/argmin are piecewise constant: the check confirms a zero gradient (they are outside the graph).
+  { op: 'argmax', note: 'axis 1, distinct values (zero gradient)', inputs: () => [distinct([3, 4])], f: (x) => ops.argmax(x, 1), outsideGraph: true },
+  { op: 'argmin', note: 'all axes (zero gradient)', inputs: () => [distinct([3, 4])], f: (x) => ops.argmin(x), outsideGraph: true },
+  { op: 'logsumexp', note: 'axis -1', inputs: () => [normal([3, 4])], f: (x) => ops.logsumexp(x, -1) },
+  { op: 'logsumexp', note: 'axes [0, 2], keepDims, large logits', inputs: () => [normal([2, 3, 2])], f: (x) => ops.logsumexp(ops.add(x, 500), [0, 2], true) },
+  { op: 'variance', note: 'all axes, correction 0', inputs: () => [normal([3, 4])], f: (x) => ops.variance(x) },
+  { op: 'variance', note: 'axis 1, keepDims, correction 1', inputs: () => [normal([3, 4])], f: (x) => ops.variance(x, 1, true, 1) },
+  { op: 'std', note: 'axis 0, correction 1', inputs: () => [normal([4, 3])], f: (x) => ops.std(x, 0, false, 1) },
   // Linear algebra
   { op: 'matmul', note: '[2, 3]·[3, 4]', inputs: () => [normal([2, 3]), normal([3, 4])], f: (a, b) => ops.matmul(a, b) },
   { op: 'matmul', note: 'matrix·vector', inputs: () => [normal([3, 4]), normal([4])], f: (a, b) => ops.matmul(a, b) },
@@ -100,6 +117,7 @@ export const opTable: OpLine[] = [
   { op: 'slice', note: 'x[1, -3:]', inputs: () => [normal([3, 5])], f: (x) => ops.slice(x, [1, [-3]]) },
   { op: 'concat', note: 'three along axis 1', inputs: () => [normal([2, 1]), normal([2, 3]), normal([2, 2])], f: (a, b, c) => ops.concat([a, b, c], 1) },
   { op: 'stack', note: 'two along a new axis -1', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => ops.stack([a, b], -1) },
+  { op: 'flatten', note: 'axes 1..2 of [2, 3, 2, 2]', inputs: () => [normal([2, 3, 2, 2])], f: (x) => ops.flatten(x, 1, 2) },
   { op: 'gather', note: 'scores[i, y_i]', inputs: () => [normal([4, 3])], f: (x) => ops.gather(x, [2, 0, 1, 2]) },
   { op: 'gather', note: 'axis 0, kept axis', inputs: () => [normal([3, 4])], f: (x) => ops.gather(x, fromData(new Float64Array([2, 0, 0, 1]), [1, 4]), 0) },
   { op: 'gather', note: '1-d x, repeated indices', inputs: () => [normal([4])], f: (x) => ops.gather(x, [3, 0, 3, 1, 3]) },

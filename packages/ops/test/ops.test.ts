@@ -375,12 +375,119 @@ describe('junk arguments give typed errors naming the op', () => {
   });
 });
 
+describe('the NumPy/PyTorch extras', () => {
+  it('argmax / argmin: per axis or flat, first occurrence at a tie, NaN wins, outside the graph', () => {
+    const x = leaf([[1, 5, 5], [7, 0, -2]]);
+    expect(ops.argmax(x, 1).toArray()).toEqual([1, 0]); // the tie at 5 goes to the first
+    expect(ops.argmin(x, 0).toArray()).toEqual([0, 1, 1]);
+    expect(ops.argmax(x).item()).toBe(3); // flat row-major index of 7
+    expect(x.argmin(null, true).shape).toEqual([1, 1]);
+    expect(x.argmax(-1, true).toArray()).toEqual([[1], [0]]);
+    expect(ops.argmax(tensor([1, NaN, 3])).item()).toBe(1);
+    expect(ops.argmax(x, 1).requiresGrad).toBe(false);
+    expect(() => ops.argmax(tensor([]))).toThrow(/^argmax: cannot take the argmax of a zero-size tensor/);
+    expect(() => ops.argmin(x, 2)).toThrow(/^argmin: axis 2 is out of range/);
+  });
+
+  it('clamp: bounds either side, gradient passes on [min, max] boundaries included, 0 where clipped', () => {
+    const x = leaf([-2, -1, 0, 1, 2]);
+    const y = ops.clamp(x, -1, 1);
+    expect(y.toArray()).toEqual([-1, -1, 0, 1, 1]);
+    y.backward(tensor([1, 1, 1, 1, 1]));
+    expect(x.grad!.toArray()).toEqual([0, 1, 1, 1, 0]);
+    expect(tensor([-3, 3]).clamp(0).toArray()).toEqual([0, 3]);
+    expect(tensor([-3, 3]).clamp(null, 0).toArray()).toEqual([-3, 0]);
+    expect(ops.clamp(tensor([-3, 0, 3]), 2, 1).toArray()).toEqual([1, 1, 1]); // min > max: all max, as NumPy/PyTorch
+    expect(() => ops.clamp(tensor([1]), NaN)).toThrow(/^clamp: min must be a number, null or undefined \(no bound\), got NaN$/);
+    expect(() => ops.clamp(tensor([1]), 0, '1' as never)).toThrow(ValueError);
+  });
+
+  it('logsumexp: stable for huge logits and -Infinity lanes, gradient = softmax', () => {
+    expect(ops.logsumexp(tensor([1e300, 1e300])).item()).toBe(1e300 + Math.log(2));
+    expect(ops.logsumexp(tensor([[0, Math.log(3)], [-Infinity, -Infinity]]), 1).toArray()).toEqual([Math.log(4), -Infinity]);
+    const x = leaf([[1, 2, 3], [0, 0, 0]]);
+    const y = x.logsumexp(-1, true);
+    expect(y.shape).toEqual([2, 1]);
+    expect(y.data[1]).toBeCloseTo(Math.log(3), 15);
+    y.sum().backward();
+    const p = softmax(tensor([[1, 2, 3], [0, 0, 0]])).data;
+    [...x.grad!.data].forEach((g, i) => expect(g).toBeCloseTo(p[i]!, 15));
+  });
+
+  it('variance and std: population by default (NumPy), correction 1 gives PyTorch\'s', () => {
+    const x = tensor([[1, 2, 3, 4], [2, 2, 2, 2]]);
+    expect(ops.variance(x, 1).toArray()).toEqual([1.25, 0]);
+    expect(ops.variance(x, 1, false, 1).data[0]).toBeCloseTo(5 / 3, 15);
+    expect(x.std(1, true, 1).shape).toEqual([2, 1]);
+    expect(ops.std(tensor([1, 2, 3, 4])).item()).toBeCloseTo(Math.sqrt(1.25), 15);
+    expect(ops.variance(tensor([5]), null, false, 1).item()).toBeNaN(); // N - correction = 0: 0/0
+    const v = leaf([1, 2, 4]);
+    ops.variance(v).backward(); // d/dx_i = 2 (x_i - mean) / N
+    [...v.grad!.data].forEach((g, i) => expect(g).toBeCloseTo((2 * ([1, 2, 4][i]! - 7 / 3)) / 3, 15));
+    expect(() => ops.variance(x, 1, false, -1)).toThrow(/^variance: correction must be a finite non-negative number/);
+    expect(() => ops.std(x, 0, false, NaN)).toThrow(/^std: correction/);
+  });
+
+  it('flatten merges startAxis..endAxis (a view), clone copies and stays in the graph', () => {
+    const x = arange(24).reshape([2, 3, 4]);
+    expect(ops.flatten(x).shape).toEqual([24]);
+    expect(x.flatten(1).shape).toEqual([2, 12]);
+    expect(x.flatten(0, 1).shape).toEqual([6, 4]);
+    expect(ops.flatten(tensor(3)).shape).toEqual([1]);
+    expect(() => x.flatten(2, 1)).toThrow(/^flatten: startAxis 2 comes after endAxis 1/);
+    expect(() => x.flatten(3)).toThrow(/^flatten: axis 3 is out of range/);
+    const a = tensor([1, 2]);
+    const c = ops.clone(a);
+    c.mutate((d) => (d[0] = 100));
+    expect(c.toArray()).toEqual([100, 2]);
+    expect(a.toArray()).toEqual([1, 2]);
+    const b = leaf([1, 2]);
+    b.clone().mul(3).sum().backward();
+    expect(b.grad!.toArray()).toEqual([3, 3]);
+  });
+
+  it('sin and cos, with their derivatives', () => {
+    const x = leaf([0, Math.PI / 2]);
+    expect(ops.sin(x).toArray()).toEqual([0, 1]);
+    ops.sin(x).sum().backward();
+    expect(x.grad!.data[0]).toBe(1);
+    expect(x.grad!.data[1]).toBeCloseTo(0, 15);
+    const y = leaf([0, Math.PI / 2]);
+    y.cos().sum().backward();
+    expect(y.grad!.data[0]).toBe(-0);
+    expect(y.grad!.data[1]).toBe(-1);
+  });
+
+  it('.T reverses every axis (NumPy), as a view', () => {
+    const x = arange(6).reshape([2, 3]);
+    expect(x.T.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(arange(24).reshape([2, 3, 4]).T.shape).toEqual([4, 3, 2]);
+    expect(tensor([1, 2]).T.toArray()).toEqual([1, 2]);
+    expect(x.T.isContiguous).toBe(false);
+  });
+
+  it('where picks a where the condition is non-zero, b elsewhere; gradients split and unbroadcast', () => {
+    const a = leaf([1, 2, 3]);
+    const b = leaf([[10], [20]]);
+    const y = ops.where(tensor([[1, 0, 1], [0, 0, 0]]), a, b);
+    expect(y.toArray()).toEqual([[1, 10, 3], [20, 20, 20]]);
+    y.sum().backward();
+    expect(a.grad!.toArray()).toEqual([1, 0, 1]);
+    expect(b.grad!.toArray()).toEqual([[1], [3]]);
+    expect(a.where(tensor([0, 1, 0]), 0).toArray()).toEqual([0, 2, 0]);
+    expect(() => ops.where(tensor([1, 0]), a, 0)).toThrow(ShapeError);
+    expect(() => ops.where(tensor([1, 0]), a, 0)).toThrow(/^where: shapes \[2\] and \[3\]/);
+    expect(() => ops.where([1, 0] as never, a, 0)).toThrow(/^where: condition must be a Tensor or a number/);
+  });
+});
+
 describe('methods', () => {
   it('every contract op is a chained Tensor method', () => {
     const names = [
       'neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'pow', 'sigmoid', 'tanh', 'relu', 'add', 'sub', 'mul', 'div',
       'maximum', 'minimum', 'sum', 'mean', 'max', 'min', 'matmul', 'l2', 'norm', 'reshape', 'transpose', 'broadcastTo',
-      'expandDims', 'squeeze', 'slice', 'gather', 'softmax', 'logSoftmax',
+      'expandDims', 'squeeze', 'slice', 'gather', 'softmax', 'logSoftmax', 'take', 'sin', 'cos', 'clamp', 'clone', 'where',
+      'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'flatten',
     ];
     const t = tensor([1]);
     for (const name of names) expect(typeof (t as unknown as Record<string, unknown>)[name]).toBe('function');

@@ -1,0 +1,24 @@
+import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
+
+/** cos x (radians). */
+export const cos = defineOp('cos', (a: TensorLike): Tensor => {
+  const x = asTensor(a, 'cos');
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) o[i] = Math.cos(d[i]!);
+  // d(cos x) = -sin x dx.
+  return record(
+    'cos',
+    [x],
+    fromData(o, x.shape),
+    (dy) => {
+      const g = dy.data;
+      const xd = x.data;
+      const dx = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = -g[i]! * Math.sin(xd[i]!);
+      return [fromData(dx, x.shape)];
+    },
+    [x],
+  );
+});
