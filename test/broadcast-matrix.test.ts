@@ -4,7 +4,7 @@
 // inputs; gradient shapes must equal the inputs' shapes, and each case is gradient-checked.
 import { describe, expect, it } from 'vitest';
 import { Random, ShapeError, Tensor, contiguousStrides, fromData, sizeOf } from '@tensorgrad/core';
-import { add, div, gradcheck, maximum, minimum, mul, sub } from '@tensorgrad/ops';
+import { add, div, gradcheck, maximum, minimum, mul, sub, where } from '@tensorgrad/ops';
 
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
 
@@ -106,5 +106,41 @@ describe('broadcasting matrix', () => {
       expect(() => op(a, b)).toThrow(new RegExp(`^${name}: .*\\[2, 3\\].*\\[2, 4\\]`));
       expect(() => op(fromData(new Float64Array(3), [3]), fromData(new Float64Array(4), [4]))).toThrow(`${name}: `);
     });
+  }
+});
+
+describe('broadcasting matrix: where(condition, a, b), three operands', () => {
+  // The condition takes each pair's first shape, a the second, b a trailing [1] or a 0-d scalar.
+  for (const [shapeC, shapeA, shapeOut] of pairs) {
+    for (const shapeB of [[1], []] as number[][]) {
+      it(`where: [${shapeC}] ? [${shapeA}] : [${shapeB}] -> [${shapeOut}]`, () => {
+        const c = sample(shapeC, 3, false);
+        const cond = fromData(c.data.map((v) => (v > 0 ? 1 : 0)), shapeC);
+        const a = sample(shapeA, 7, false);
+        const b = sample(shapeB, 9, true);
+        a.requiresGrad = true;
+        b.requiresGrad = true;
+        const y = where(cond, a, b);
+        expect(y.shape).toEqual(shapeOut);
+        const dy = sample(shapeOut, 5, false);
+        y.backward(dy);
+        expect(a.grad!.shape).toEqual(shapeA);
+        expect(b.grad!.shape).toEqual(shapeB);
+        const da = new Float64Array(a.size);
+        const db = new Float64Array(b.size);
+        for (let k = 0; k < y.size; k++) {
+          const index = multiIndex(k, shapeOut);
+          const on = cond.data[sourceIndex(index, shapeC)] !== 0;
+          const i = sourceIndex(index, shapeA);
+          const j = sourceIndex(index, shapeB);
+          expect(y.data[k]).toBe(on ? a.data[i] : b.data[j]);
+          if (on) da[i] += dy.data[k]!;
+          else db[j] += dy.data[k]!;
+        }
+        expect([...a.grad!.data]).toEqual([...da]);
+        expect([...b.grad!.data]).toEqual([...db]);
+        expect(gradcheck((s, t) => where(cond, s, t), [a, b]).ok).toBe(true);
+      });
+    }
   }
 });
