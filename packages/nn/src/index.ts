@@ -13,6 +13,6 @@ export { Optimizer } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { spiral, type SpiralOptions, type Dataset } from './data/spiral.js';
-export { DataLoader, minibatches, type DataLoaderOptions, type Batch, type Targets } from './data/loader.js';
+export { DataLoader, minibatches, type DataLoaderOptions, type Batch, type BatchTargets, type Targets } from './data/loader.js';
 export { encodeNpy, decodeNpy } from './io/npy.js';
 export { saveWeights, loadWeights, MANIFEST_FILE, type WeightsManifest } from './io/weights.js';

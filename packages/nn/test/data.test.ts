@@ -87,6 +87,19 @@ describe('DataLoader', () => {
     expect(Array.from(batches[1]!.y.data)).toEqual([2, 2.5, 3, 3.5]);
   });
 
+  it('yields batches as { x, y, indices } and as the pair [x, y]', () => {
+    const loader = new DataLoader(tensor([[0, 0], [1, 1], [2, 2]]), [0, 1, 2], { batchSize: 2, shuffle: false });
+    const batches = [...loader];
+    const [x, y] = batches[0]!;
+    expect(x).toBe(batches[0]!.x);
+    expect(y).toBe(batches[0]!.y);
+    expect(Array.from(y)).toEqual([0, 1]);
+    expect(x.shape).toEqual([2, 2]);
+    const { x: lastX, y: lastY, indices } = batches[1]!;
+    expect([lastX.shape, Array.from(lastY), Array.from(indices)]).toEqual([[1, 2], [2], [2]]);
+    expect(batches[1]!.length).toBe(2);
+  });
+
   it('refuses mismatched rows and bad batch sizes', () => {
     expect(() => new DataLoader(x, [1, 2, 3])).toThrow(ShapeError);
     expect(() => new DataLoader(x, [1, 2, 3])).toThrow('DataLoader: x has 10 rows (shape [10, 2]) but y has 3');

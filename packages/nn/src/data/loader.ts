@@ -16,14 +16,22 @@ export interface DataLoaderOptions {
 /** Targets: class labels (any array of numbers) or a Tensor whose first axis runs over the rows. */
 export type Targets = ArrayLike<number> | Tensor;
 
-export interface Batch<T extends Targets = Int32Array> {
+/** The targets of a batch: an Int32Array of labels, or a Tensor [B, ...] when the targets are a Tensor. */
+export type BatchTargets<T extends Targets> = T extends Tensor ? Tensor : Int32Array;
+
+/**
+ * One minibatch: `{ x, y, indices }`, and also the pair `[x, y]` (PyTorch's loaders yield tuples), so
+ * both `for (const { x, y } of loader)` and `for (const [x, y] of loader)` work. Like a RegExp match
+ * (an array with `index` and `groups`), it is a 2-element array carrying named properties.
+ */
+export type Batch<T extends Targets = Int32Array> = readonly [x: Tensor, y: BatchTargets<T>] & {
   /** The batch's rows of the inputs, [B, ...]. */
-  x: Tensor;
-  /** The matching targets: an Int32Array of labels, or a Tensor [B, ...] when the targets are a Tensor. */
-  y: T extends Tensor ? Tensor : Int32Array;
+  readonly x: Tensor;
+  /** The matching targets. */
+  readonly y: BatchTargets<T>;
   /** Which rows of the dataset this batch holds. */
-  indices: Int32Array;
-}
+  readonly indices: Int32Array;
+};
 
 /** Copies the rows `indices` of a row-major [N, ...] array. */
 function gatherRows(data: Float64Array, shape: readonly number[], indices: Int32Array): Tensor {
@@ -104,7 +112,8 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
         for (let r = 0; r < indices.length; r++) labels[r] = (this.targets as ArrayLike<number>)[indices[r]!]!;
         y = labels;
       }
-      yield { x, y: y as Batch<T>['y'], indices };
+      const targets = y as BatchTargets<T>;
+      yield Object.assign([x, targets] as const, { x, y: targets, indices });
     }
   }
 }
