@@ -219,7 +219,7 @@ function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefi
   }
   if (seed instanceof Tensor) {
     if (!shapesEqual(seed.shape, root.shape)) {
-      throw new ShapeError('backward', `seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+      throw new ShapeError('backward', `a seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
     }
     return seed;
   }

@@ -135,7 +135,7 @@ describe('seeds', () => {
   it('a seed of the wrong shape is a ShapeError naming both shapes', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     expect(() => scale(x, 2).backward(tensor([1, 2, 3]))).toThrow(ShapeError);
-    expect(() => scale(x, 2).backward(tensor([1, 2, 3]))).toThrow("backward: seed gradient of shape [3] does not match the output's shape [2]");
+    expect(() => scale(x, 2).backward(tensor([1, 2, 3]))).toThrow("backward: a seed gradient of shape [3] does not match the output's shape [2]");
   });
 
   it('backward from a tensor that does not require grad is a GraphError', () => {
