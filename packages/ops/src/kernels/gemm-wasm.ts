@@ -40,6 +40,15 @@ const MAX_PAGES = 32768; // 2 GiB: byte addresses stay positive i32s
 /** Control block for the worker protocol (Int32 slots), then one scratch area per thread. */
 const CTRL_BYTES = 128;
 const THREADS = 2;
+/**
+ * Chunks of C are at least this many rows (columns) long: each chunk re-packs the whole other operand,
+ * which for linear's forward (B = W1ᵀ, 3072×100, read transposed) costs 10% at 36-row chunks and 5% at
+ * 54 (one thread, measured). Not longer: while the worker is descheduled, this thread waits for the
+ * chunk it holds, so chunks much longer than that make a busy core cost more.
+ */
+const MIN_CHUNK = 48;
+/** About one chunk per this many multiply-adds (finer chunks balance better when a core is busy). */
+const CHUNK_WORK = 4 << 20;
 const WORK_BASE = CTRL_BYTES;
 const OPERANDS_BASE = align(WORK_BASE + THREADS * gemmWorkBytes, 64);
 
@@ -400,10 +409,12 @@ function runTwoThreads(
   const ctrl = s.ctrl!;
   const long = alongM ? m : n;
   const tile = alongM ? tileParams.mr : tileParams.nr;
-  // About one chunk per 4M multiply-adds, 2 to 8 of them, none thinner than 32 rows/columns: finer
-  // chunks balance better when a core is busy, coarser ones re-pack the other operand less often.
-  const target = Math.min(8, Math.max(2, Math.round((m * n * k) / (4 << 20))));
-  const size = align(Math.max(32, Math.ceil(long / target)), tile);
+  // About one chunk per CHUNK_WORK multiply-adds, 2 to 8 of them, none shorter than MIN_CHUNK, and an
+  // even count so that two threads that run at the same pace finish together.
+  let target = Math.min(8, Math.max(2, Math.round((m * n * k) / CHUNK_WORK)));
+  target = Math.max(2, Math.min(target, Math.floor(long / MIN_CHUNK)));
+  if (target % 2 === 1) target--;
+  const size = align(Math.ceil(long / target), tile);
   const chunks = Math.ceil(long / size);
   const chunked = chunkable(split, long);
   if (!chunked) s.f64.set(split.src.subarray(split.lo, split.hi), split.base / 8);
