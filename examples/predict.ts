@@ -11,20 +11,27 @@ import { twoLayerNet } from './train-two-layer.js';
 const usage = `Usage: tsx --conditions=@tensorgrad/source examples/predict.ts [--weights DIR] [x,y ...]
 
 Classifies each point x,y with the 2-layer net saved by \`pnpm train\` (default: out/weights).
-Put -- before the points when one starts with a minus sign: predict.ts -- -0.5,0.5
+Points may start with a minus sign: predict.ts -0.5,0.5 0.3,-0.1
 `;
 
 async function main(argv: string[]): Promise<number> {
   let values: { weights?: string; help?: boolean };
   let positionals: string[];
   try {
+    // A point such as -0.5,0.5 would read as an unknown flag: points (a comma, digits) go after '--'.
+    const args = argv[0] === '--' ? argv.slice(1) : argv;
+    const isPoint = (a: string): boolean => /^-?[\d.]/.test(a) && a.includes(',');
+    const separator = args.indexOf('--');
+    const head = separator < 0 ? args : args.slice(0, separator);
+    const tail = separator < 0 ? [] : args.slice(separator + 1);
     ({ values, positionals } = parseArgs({
-      args: argv[0] === '--' ? argv.slice(1) : argv,
+      args: [...head.filter((a) => !isPoint(a)), '--', ...head.filter(isPoint), ...tail],
       allowPositionals: true,
       options: { weights: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n\n${usage}`);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    process.stderr.write(`error: ${message.charAt(0).toLowerCase()}${message.slice(1)}\n\n${usage}`);
     return 2;
   }
   if (values.help) {

@@ -104,7 +104,8 @@ describe('the train script', () => {
     expect(noGrad(() => model.forward(x)).data).toEqual(noGrad(() => reference.model.forward(x)).data);
 
     // examples/predict.ts reads the same files; the points sit on the arms of classes 1, 2 and 0.
-    const predicted = runScript(['--weights', join(out, 'weights'), '--', '0.5,0.5', '-0.5,0.5', '0,-0.8'], 'examples/predict.ts');
+    // A point starting with a minus sign needs no '--' (one still works).
+    const predicted = runScript(['--weights', join(out, 'weights'), '0.5,0.5', '-0.5,0.5', '--', '0,-0.8'], 'examples/predict.ts');
     expect(predicted.status, predicted.stderr).toBe(0);
     expect(predicted.stdout.split('\n').filter(Boolean).map((line) => /class (\d)/.exec(line)![1])).toEqual(['1', '2', '0']);
   });
