@@ -100,6 +100,13 @@ describe('flags must be booleans', () => {
     expect(refusal(() => tensor([1], { name: 3 } as never)).message).toBe(`tensor: option 'name' must be a string, got 3`);
   });
 
+  it('Module.train(mode) takes a boolean', () => {
+    const layer = new Linear(2, 2);
+    expect(refusal(() => layer.train('eval' as never)).message).toBe(`train: mode must be true or false, got "eval"`);
+    expect(layer.training).toBe(true);
+    expect(layer.train(false).training).toBe(false);
+  });
+
   it('nesterov with momentum 0 is refused, as in PyTorch', () => {
     expect(refusal(() => new SGD([param()], { lr: 0.1, nesterov: true })).message).toBe('SGD: nesterov momentum requires a momentum > 0, got momentum 0');
   });

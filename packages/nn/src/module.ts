@@ -93,6 +93,8 @@ export abstract class Module {
 
   /** Sets training mode on this module and every submodule; returns this. */
   train(mode = true): this {
+    // train('eval') or train(0) would set a truthy/falsy non-boolean flag that Dropout reads as a mode.
+    if (typeof mode !== 'boolean') throw new ValueError('train', `mode must be true or false, got ${typeof mode === 'string' ? JSON.stringify(mode) : String(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
