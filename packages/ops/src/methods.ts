@@ -1,4 +1,4 @@
-import { Tensor } from '@tensorgrad/core';
+import { Tensor, ValueError } from '@tensorgrad/core';
 import { neg } from './unary/neg.js';
 import { exp } from './unary/exp.js';
 import { log } from './unary/log.js';
@@ -151,8 +151,23 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   flatten(startAxis?: number, endAxis?: number) { return flatten(this, startAxis, endAxis); },
 };
 
+// A method given more arguments than it takes is refused rather than silently ignoring the extra ones
+// (`x.l2(1)`, `x.sum(0, true, 1)`): an extra argument is a caller's misreading of the signature. Every
+// method above lists its parameters without defaults, so fn.length is how many it takes.
+function arityChecked(name: string, fn: (this: Tensor, ...args: any[]) => Tensor): (this: Tensor, ...args: any[]) => Tensor {
+  const most = fn.length;
+  return function (this: Tensor) {
+    if (arguments.length > most) {
+      const takes = most === 0 ? 'takes no arguments' : `takes at most ${most} argument${most === 1 ? '' : 's'}`;
+      throw new ValueError(name, `x.${name}(...) ${takes}, got ${arguments.length}`);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return fn.apply(this, arguments as unknown as any[]);
+  };
+}
+
 for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
+  Object.defineProperty(Tensor.prototype, name, { value: arityChecked(name, fn), writable: true, configurable: true });
 }
 
 // NumPy's x.T: every axis reversed (a view through transpose).
