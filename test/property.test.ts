@@ -296,3 +296,62 @@ describe('random compositions of ops', () => {
     expect(checkedEntries).toBeGreaterThan(1500);
   });
 });
+
+describe('index selection and the NumPy extras (random shapes)', () => {
+  /** A shape of 1 to 3 dims (sizes 1..4), an axis of it, a seed, and index draws. */
+  const shapeAxis = fc
+    .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })
+    .chain((shape) => fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length, max: shape.length - 1 }), seed: fc.nat(), m: fc.integer({ min: 0, max: 4 }) }));
+
+  it('take(x, idx, axis) agrees with gather(x, idx broadcast along the other axes, axis), values and gradients', () => {
+    fc.assert(
+      fc.property(shapeAxis, ({ shape, axis, seed, m }) => {
+        const at = axis < 0 ? axis + shape.length : axis;
+        const n = shape[at]!;
+        const r = new Random(seed);
+        const idx = Array.from({ length: m }, () => r.int(n));
+        const x = filled(shape, seed, normal);
+        // The same picks as per-lane indices: idx repeated along every other axis.
+        const laneShape = shape.map((d, i) => (i === at ? m : d));
+        const lane = new Float64Array(sizeOf(laneShape));
+        let inner = 1;
+        for (let i = at + 1; i < shape.length; i++) inner *= shape[i]!;
+        for (let k = 0; k < lane.length; k++) lane[k] = idx[Math.floor(k / inner) % m]!;
+        const viaTake = ops.take(x, idx, axis);
+        const viaGather = ops.gather(x, fromData(lane, laneShape), axis);
+        expect(viaTake.shape).toEqual(laneShape);
+        expect([...viaTake.data]).toEqual([...viaGather.data]);
+        const w = filled(laneShape, seed + 1, normal);
+        const [gTake] = ops.vjp((t) => ops.take(t, idx, axis), x)[1](w);
+        const [gGather] = ops.vjp((t) => ops.gather(t, fromData(lane, laneShape), axis), x)[1](w);
+        expect([...gTake!.data]).toEqual([...gGather!.data]);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  it('logsumexp lies in [max, max + log n]; variance >= 0 and std² = variance; clamp is idempotent', () => {
+    fc.assert(
+      fc.property(shapeAxis, ({ shape, axis, seed }) => {
+        const x = filled(shape, seed, (r) => 50 * r.normal());
+        const n = shape[axis < 0 ? axis + shape.length : axis]!;
+        const lse = ops.logsumexp(x, axis).data;
+        const mx = ops.max(x, axis).data;
+        lse.forEach((v, k) => {
+          expect(v).toBeGreaterThanOrEqual(mx[k]!);
+          expect(v).toBeLessThanOrEqual(mx[k]! + Math.log(n) + 1e-12);
+        });
+        const v = ops.variance(x, axis, false, 1).data;
+        const s = ops.std(x, axis, false, 1).data;
+        v.forEach((value, k) => {
+          if (n > 1) expect(value).toBeGreaterThanOrEqual(0);
+          if (n > 1) expect(s[k]! * s[k]!).toBeCloseTo(value, 6);
+        });
+        const c = ops.clamp(x, -10, 20);
+        expect([...ops.clamp(c, -10, 20).data]).toEqual([...c.data]);
+        expect([...ops.argmax(x, axis).data].every((i) => Number.isInteger(i) && i >= 0 && i < n)).toBe(true);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+});
