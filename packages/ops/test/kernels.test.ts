@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
 import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
+import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmTakenOver, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
 const two = createWasmGemm({ name: 'wasm-test-2t', minWork: 0, threadMinWork: 0, adaptive: false });
+/** Takes over the worker's chunk in progress as soon as this thread runs out of chunks. */
+const eager = createWasmGemm({ name: 'wasm-test-take-over', minWork: 0, threadMinWork: 0, adaptive: false, takeOverAfter: 0 });
 
 const rng = new Random(20261123);
 
@@ -215,6 +217,24 @@ describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
       if (wasmWorkerChunks() === before) await new Promise((r) => setTimeout(r, 20));
     }
     expect(wasmWorkerChunks()).toBeGreaterThan(before);
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it("the main thread taking over the worker's chunk in progress gives the same products", async () => {
+    // The worker computes into its own tile and publishes only if the chunk was not taken over: with
+    // takeOverAfter 0 this thread takes over whatever the worker holds when it runs out of chunks, so
+    // both outcomes (taken over, published) happen; every product must be right either way.
+    const before = wasmTakenOver();
+    let worst = 0;
+    const deadline = Date.now() + 20_000;
+    for (let t = 0; t < 6 || (wasmTakenOver() === before && Date.now() < deadline); t++) {
+      worst = Math.max(worst, check(eager, { m: 300, n: 97, k: 150, la: 'row', lb: 'transposed', accumulate: t % 2 === 0 }));
+      worst = Math.max(worst, check(eager, { m: 61, n: 290, k: 300, la: 'transposed', lb: 'row', accumulate: t % 2 === 1 }));
+      // Right after a take-over the worker may still be computing a chunk of the previous job.
+      worst = Math.max(worst, check(two, { m: 130, n: 120, k: 70, la: 'row', lb: 'row', accumulate: t % 3 === 0 }));
+      if (wasmTakenOver() === before) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(wasmTakenOver()).toBeGreaterThan(before);
     expect(worst).toBeLessThan(1e-12);
   });
 });

@@ -37,8 +37,11 @@ type GemmExport = (
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB: byte addresses stay positive i32s
-/** Control block for the worker protocol (Int32 slots), then one scratch area per thread. */
-const CTRL_BYTES = 128;
+/**
+ * Control block for the worker protocol (Int32 slots), then one scratch area per thread, then the tile
+ * of C the worker computes a chunk into (see runTwoThreads), then the operands.
+ */
+const CTRL_BYTES = 256;
 const THREADS = 2;
 /**
  * Chunks of C are at least this many rows (columns) long: each chunk re-packs the whole other operand,
@@ -50,19 +53,33 @@ const MIN_CHUNK = 48;
 /** About one chunk per this many multiply-adds (finer chunks balance better when a core is busy). */
 const CHUNK_WORK = 4 << 20;
 const WORK_BASE = CTRL_BYTES;
-const OPERANDS_BASE = align(WORK_BASE + THREADS * gemmWorkBytes, 64);
+/** The worker's own tile of C: a chunk whose C fits here can be taken over by the main thread. */
+const WORKER_C = align(WORK_BASE + THREADS * gemmWorkBytes, 64);
+const WORKER_C_BYTES = 2 << 20;
+const OPERANDS_BASE = WORKER_C + WORKER_C_BYTES;
 
 // Control block slots (Int32Array over bytes [0, CTRL_BYTES)).
 const JOB = 0; // sequence number of the open job; its negative once the job is closed to newcomers
 const NEXT = 1; // next chunk to claim (Atomics.add)
-const ACTIVE = 2; // threads other than the main one currently inside a job
 const READY = 3; // 1 once the worker has instantiated the module
-const WORKER_CHUNKS = 18; // chunks the worker has computed (for tests)
-const COPIED = 19; // chunks whose operand storage has been copied in (the worker waits for its chunk's)
+const WORKER_CHUNKS = 24; // chunks the worker has computed (for tests)
+const COPIED = 25; // chunks whose operand storage has been copied in (the worker waits for its chunk's)
+/**
+ * One slot per chunk, from STATE: the job's tag (its sequence number, shifted) | the chunk's phase.
+ * Tagging by job means a worker still busy with a chunk of an earlier job can never claim or finish a
+ * chunk of the current one. The phases change by compareExchange only.
+ */
+const STATE = 32;
+const MAX_CHUNKS = 32;
+const FREE = 0; // not claimed yet
+const COMPUTING = 1; // the worker computes it (into its own tile when the job allows taking over)
+const PUBLISHING = 2; // the worker copies its tile into C
+const DONE = 3;
+const TAKEN = 4; // the main thread computes it (it was free, or the worker held it too long)
 /** JOB value meaning "a job is coming": wakes the worker early, to spin until the job is posted. */
 const PENDING = 0x7fffffff;
 const ARGS = 4; // JOB_ARGS job arguments (see runChunk)
-const JOB_ARGS = 14;
+const JOB_ARGS = 15;
 
 function align(x: number, to: number): number {
   return Math.ceil(x / to) * to;
@@ -171,33 +188,53 @@ interface WorkerThreadsModule {
 
 /**
  * Chunk `index` of a job: rows [index·size, ...) of C when splitting along m, columns when along n. Each
- * chunk is an independent gemm call (it packs its own blocks into the caller's scratch area). Written
- * once as a string so the worker runs exactly the code the main thread runs.
+ * chunk is an independent gemm call (it packs its own blocks into the caller's scratch area), computed
+ * into C itself (tile < 0) or into a tile at byte address `tile` whose rows are the chunk's width.
+ * moveChunk copies the chunk's part of C into the tile (before accumulating) or back. Written once as a
+ * string so the worker runs exactly the code the main thread runs.
  */
-const RUN_CHUNK = `function runChunk(gemm, g, index, work) {
+const RUN_CHUNK = `function runChunk(gemm, g, index, work, tile) {
   const m = g[0], n = g[1], k = g[2], aRs = g[4], aCs = g[5], bRs = g[7], bCs = g[8], size = g[12];
   if (g[11] === 1) {
     const i0 = index * size, rows = Math.min(size, m - i0);
-    gemm(rows, n, k, g[3] + 8 * i0 * aRs, aRs, aCs, g[6], bRs, bCs, g[9] + 8 * i0 * n, n, g[10], work);
+    gemm(rows, n, k, g[3] + 8 * i0 * aRs, aRs, aCs, g[6], bRs, bCs, tile < 0 ? g[9] + 8 * i0 * n : tile, n, g[10], work);
   } else {
     const j0 = index * size, cols = Math.min(size, n - j0);
-    gemm(m, cols, k, g[3], aRs, aCs, g[6] + 8 * j0 * bCs, bRs, bCs, g[9] + 8 * j0, n, g[10], work);
+    gemm(m, cols, k, g[3], aRs, aCs, g[6] + 8 * j0 * bCs, bRs, bCs, tile < 0 ? g[9] + 8 * j0 : tile, tile < 0 ? n : cols, g[10], work);
+  }
+}
+function moveChunk(f64, g, index, tile, intoTile) {
+  const m = g[0], n = g[1], size = g[12], c = g[9] / 8, t = tile / 8;
+  if (g[11] === 1) {
+    const from = c + index * size * n, len = Math.min(size, m - index * size) * n;
+    if (intoTile) f64.copyWithin(t, from, from + len);
+    else f64.copyWithin(from, t, t + len);
+  } else {
+    const j0 = index * size, cols = Math.min(size, n - j0);
+    for (let i = 0; i < m; i++) {
+      if (intoTile) f64.copyWithin(t + i * cols, c + i * n + j0, c + i * n + j0 + cols);
+      else f64.copyWithin(c + i * n + j0, t + i * cols, t + i * cols + cols);
+    }
   }
 }`;
-type RunChunk = (gemm: GemmExport, args: ArrayLike<number>, index: number, work: number) => void;
+type RunChunk = (gemm: GemmExport, args: ArrayLike<number>, index: number, work: number, tile: number) => void;
 /** The main thread's copy of RUN_CHUNK, compiled when the worker starts (never where threads are not used). */
 let runChunk: RunChunk | null = null;
 
 // Plain JavaScript run with `eval`: works the same from the TS sources (tsx, vitest) and from dist.
-// Protocol: wait for JOB to change; announce itself in ACTIVE *before* checking the job is still open
-// (so the main thread, which closes the job before waiting for ACTIVE to drain, never misses it); then
-// claim chunks until none are left.
+// Protocol: wait for JOB to change; read the job's arguments and check the job is still open (the main
+// thread writes the next job's arguments only after closing this one); then, while the job is open,
+// claim a chunk number and its slot (FREE -> COMPUTING). When the job allows taking over (args[14]), the
+// chunk is computed into the worker's own tile and copied into C only if the slot is still COMPUTING
+// (-> PUBLISHING): the main thread may have taken it over meanwhile, and then the tile is dropped. So the
+// worker writes into C only while the main thread waits for it, never after the main thread returned.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, work } = workerData;
+const { module, memory, work, tile } = workerData;
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
 const ctrl = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
 const args = new Int32Array(${JOB_ARGS});
+let f64 = new Float64Array(memory.buffer);
 ${RUN_CHUNK}
 Atomics.store(ctrl, ${READY}, 1);
 let seen = 0;
@@ -211,19 +248,29 @@ for (;;) {
   }
   seen = job;
   if (job <= 0 || job === ${PENDING}) continue;
-  Atomics.add(ctrl, ${ACTIVE}, 1);
-  if (Atomics.load(ctrl, ${JOB}) === job) {
-    args.set(ctrl.subarray(${ARGS}, ${ARGS + JOB_ARGS}));
-    for (;;) {
-      const index = Atomics.add(ctrl, ${NEXT}, 1);
-      if (index >= args[13]) break;
-      while (Atomics.load(ctrl, ${COPIED}) <= index);
-      runChunk(gemm, args, index, work);
-      Atomics.add(ctrl, ${WORKER_CHUNKS}, 1);
+  args.set(ctrl.subarray(${ARGS}, ${ARGS + JOB_ARGS}));
+  if (Atomics.load(ctrl, ${JOB}) !== job) continue;
+  if (f64.buffer.byteLength !== memory.buffer.byteLength) f64 = new Float64Array(memory.buffer);
+  const tag = (job & 0xffffff) << 3, ownTile = args[14] === 1;
+  while (Atomics.load(ctrl, ${JOB}) === job) {
+    const index = Atomics.add(ctrl, ${NEXT}, 1);
+    if (index >= args[13]) break;
+    while (Atomics.load(ctrl, ${COPIED}) <= index && Atomics.load(ctrl, ${JOB}) === job);
+    const slot = ${STATE} + index;
+    if (Atomics.load(ctrl, ${JOB}) !== job) break;
+    if (Atomics.compareExchange(ctrl, slot, tag | ${FREE}, tag | ${COMPUTING}) !== (tag | ${FREE})) continue;
+    if (ownTile) {
+      if (args[10] === 1) moveChunk(f64, args, index, tile, true);
+      runChunk(gemm, args, index, work, tile);
+      if (Atomics.compareExchange(ctrl, slot, tag | ${COMPUTING}, tag | ${PUBLISHING}) !== (tag | ${COMPUTING})) continue;
+      moveChunk(f64, args, index, tile, false);
+    } else {
+      runChunk(gemm, args, index, work, -1);
     }
+    Atomics.store(ctrl, slot, tag | ${DONE});
+    Atomics.notify(ctrl, slot);
+    Atomics.add(ctrl, ${WORKER_CHUNKS}, 1);
   }
-  Atomics.sub(ctrl, ${ACTIVE}, 1);
-  Atomics.notify(ctrl, ${ACTIVE});
 }
 `;
 
@@ -240,7 +287,7 @@ function workerReady(s: WasmState): boolean {
       const wt = nodeProcess?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule | undefined;
       if (wt === undefined) throw new Error('worker_threads unavailable');
       runChunk = new Function(`${RUN_CHUNK}; return runChunk;`)() as RunChunk;
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes } });
+      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes, tile: WORKER_C } });
       worker.unref(); // an idle kernel thread must not keep the process alive
       const fail = () => {
         workerStatus = 'failed';
@@ -263,8 +310,13 @@ export interface WasmGemmOptions {
   threadMinWork?: number;
   /** Products of fewer multiply-adds go to the TypeScript kernel (the copies would dominate). */
   minWork?: number;
-  /** Stop using the worker for a while when it keeps this thread waiting (default true). */
+  /** Choose one or two threads per shape from measured times (default true). */
   adaptive?: boolean;
+  /**
+   * How long (in this thread's own times per chunk) to wait for the worker's chunk in progress before
+   * computing it here (default 1.5). Tests set 0 to exercise the take-over.
+   */
+  takeOverAfter?: number;
   name?: string;
 }
 
@@ -290,6 +342,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
   const minWork = options.minWork ?? DEFAULT_MIN_WORK;
   const name = options.name ?? 'wasm';
   const adaptive = options.adaptive ?? true;
+  const takeOverAfter = options.takeOverAfter ?? 1.5;
   // Each kernel keeps its own records: a kernel forced onto two threads (benchmarks, tests) that loses
   // on small products must not switch threads off for the default kernel.
   const chooser: Chooser = { shapes: new Map(), lastTwo: true };
@@ -344,7 +397,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         const split: Split = alongM
           ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k }
           : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k };
-        runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc);
+        runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc, takeOverAfter);
       } else {
         f64.set(a.subarray(aLo, aHi), aBase / 8);
         f64.set(b.subarray(bLo, bHi), bBase / 8);
@@ -405,6 +458,7 @@ function runTwoThreads(
   aPtr: number, aRs: number, aCs: number,
   bPtr: number, bRs: number, bCs: number,
   cPtr: number, acc: number,
+  takeOverAfter: number,
 ): void {
   const ctrl = s.ctrl!;
   const long = alongM ? m : n;
@@ -415,14 +469,18 @@ function runTwoThreads(
   target = Math.max(2, Math.min(target, Math.floor(long / MIN_CHUNK)));
   if (target % 2 === 1) target--;
   const size = align(Math.ceil(long / target), tile);
-  const chunks = Math.ceil(long / size);
+  const chunks = Math.ceil(long / size); // <= target <= 8 <= MAX_CHUNKS
+  // Whether a chunk's C fits the worker's tile, so that the worker's chunk can be taken over.
+  const ownTile = 8 * size * (alongM ? n : m) <= WORKER_C_BYTES;
   const chunked = chunkable(split, long);
   if (!chunked) s.f64.set(split.src.subarray(split.lo, split.hi), split.base / 8);
-  const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks];
+  const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks, ownTile ? 1 : 0];
   for (let i = 0; i < JOB_ARGS; i++) ctrl[ARGS + i] = args[i]!;
+  const job = (jobSeq = (jobSeq % 0xffffff) + 1);
+  const tag = job << 3;
+  for (let i = 0; i < chunks; i++) ctrl[STATE + i] = tag | FREE;
   Atomics.store(ctrl, NEXT, 0);
   Atomics.store(ctrl, COPIED, chunked ? 0 : chunks);
-  const job = (jobSeq = (jobSeq % 0x3fffffff) + 1);
   Atomics.store(ctrl, JOB, job);
   Atomics.notify(ctrl, JOB);
   if (chunked) {
@@ -431,19 +489,46 @@ function runTwoThreads(
       Atomics.store(ctrl, COPIED, c + 1);
     }
   }
+  const computeFrom = now();
+  let mine = 0;
   for (;;) {
     const index = Atomics.add(ctrl, NEXT, 1);
     if (index >= chunks) break;
-    runChunk!(s.gemm, args, index, WORK_BASE);
+    if (Atomics.compareExchange(ctrl, STATE + index, tag | FREE, tag | TAKEN) !== (tag | FREE)) continue;
+    runChunk!(s.gemm, args, index, WORK_BASE, -1);
+    ctrl[STATE + index] = tag | DONE;
+    mine++;
   }
-  // Close the job to late arrivals, then wait for the worker to leave it (at most one chunk's time).
+  // Close the job (the worker claims no more), then see every chunk done. The worker's chunk in progress
+  // is waited for up to 1.5 times this thread's own time per chunk (the worker started it before this
+  // thread ran out of chunks, so at an equal pace it is done by then); past that the worker is taken to
+  // be descheduled (another process has its core) and this thread computes the chunk itself, rather
+  // than idle until the scheduler gives the worker its core back, which can take milliseconds.
   Atomics.store(ctrl, JOB, -job);
+  const endFrom = now();
+  const pace = mine > 0 ? (endFrom - computeFrom) / mine : (m * n * k) / chunks / 1e7; // else ~20 GFLOP/s
+  const deadline = ownTile ? endFrom + takeOverAfter * pace : Infinity;
   const started = Date.now();
-  for (let active = Atomics.load(ctrl, ACTIVE); active !== 0; active = Atomics.load(ctrl, ACTIVE)) {
-    Atomics.wait(ctrl, ACTIVE, active, 50);
-    if (Date.now() - started > 120_000) {
-      workerStatus = 'failed';
-      throw new TensorgradError('matmul', 'the wasm kernel worker thread stopped answering');
+  for (let i = 0; i < chunks; i++) {
+    for (;;) {
+      const st = Atomics.load(ctrl, STATE + i);
+      const phase = st & 7;
+      if (phase === DONE) break;
+      if (phase === FREE || (phase === COMPUTING && now() >= deadline)) {
+        if (Atomics.compareExchange(ctrl, STATE + i, st, tag | TAKEN) === st) {
+          if (phase === COMPUTING) takenOver++;
+          runChunk!(s.gemm, args, i, WORK_BASE, -1);
+          ctrl[STATE + i] = tag | DONE;
+          break;
+        }
+        continue;
+      }
+      // COMPUTING before the deadline, or PUBLISHING (a short copy): sleep until the worker's notify.
+      Atomics.wait(ctrl, STATE + i, st, phase === COMPUTING ? Math.min(50, Math.max(0.05, deadline - now())) : 50);
+      if (Date.now() - started > 120_000) {
+        workerStatus = 'failed';
+        throw new TensorgradError('matmul', 'the wasm kernel worker thread stopped answering');
+      }
     }
   }
 }
@@ -510,6 +595,12 @@ export function noteTime(r: ShapeRecord, two: boolean, ms: number): void {
   const ring = two ? r.two : r.one;
   ring.push(ms);
   if (ring.length > RING) ring.shift();
+}
+
+let takenOver = 0;
+/** How many chunks the main thread has taken over from the worker (tests use it). */
+export function wasmTakenOver(): number {
+  return takenOver;
 }
 
 /** How many chunks the worker thread has computed so far (tests use it to see that it takes part). */
