@@ -32,7 +32,24 @@ export interface GemmKernel {
     c: Float64Array,
     cOffset: number,
     accumulate: boolean,
+    hints?: GemmHints,
   ): void;
+}
+
+/**
+ * Optional promises a caller can make about the operands, which a kernel may use to skip work. Every
+ * kernel is free to ignore them.
+ */
+export interface GemmHints {
+  /**
+   * Names the present contents of A's storage (any object, compared by identity): a later call that
+   * passes the same object for an operand over the same array promises the array is unchanged since.
+   * `linear` passes one token for x in its forward and in its backward's dW = dyᵀ·x, so the WebAssembly
+   * kernel copies x into its memory once per step rather than twice.
+   */
+  aToken?: object;
+  /** The same for B. */
+  bToken?: object;
 }
 
 const kernels = new Map<string, GemmKernel>();

@@ -1,4 +1,4 @@
-import type { GemmKernel } from './backend.js';
+import type { GemmHints, GemmKernel } from './backend.js';
 import { TensorgradError } from '@tensorgrad/core';
 import { gemmFmaParams, gemmParams, gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared, gemmWorkBytes } from './gemm-wasm-bytes.js';
 import { tsGemm } from './gemm-ts.js';
@@ -57,6 +57,20 @@ const WORK_BASE = CTRL_BYTES;
 const WORKER_C = align(WORK_BASE + THREADS * gemmWorkBytes, 64);
 const WORKER_C_BYTES = 2 << 20;
 const OPERANDS_BASE = WORKER_C + WORKER_C_BYTES;
+
+/**
+ * The resident operand (see GemmHints), at OPERANDS_BASE; the other operands and C follow it. Only
+ * operands of at least MIN_RESIDENT elements are kept: smaller ones are cheap to copy, and must not
+ * evict the large one between its two uses (a step's second layer runs between x's two products).
+ */
+const MIN_RESIDENT = 1 << 16;
+const resident: { token: object | undefined; src: Float64Array | null; lo: number; hi: number; bytes: number } = {
+  token: undefined,
+  src: null,
+  lo: 0,
+  hi: 0,
+  bytes: 0,
+};
 
 // Control block slots (Int32Array over bytes [0, CTRL_BYTES)).
 const JOB = 0; // sequence number of the open job; its negative once the job is closed to newcomers
@@ -349,7 +363,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
   if (adaptive && Number.isFinite(threadMinWork)) adaptiveKernels.push(chooser);
   return {
     name,
-    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
+    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, hints?: GemmHints) {
       const s = state;
       if (s === null || m * n * k < minWork) {
         tsGemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate);
@@ -362,14 +376,29 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       }
       const [aLo, aHi] = spanOf(aOff, m, k, aRs, aCs);
       const [bLo, bHi] = spanOf(bOff, k, n, bRs, bCs);
-      const aBase = OPERANDS_BASE;
-      const bBase = align(aBase + 8 * (aHi - aLo), 16);
-      const cBase = align(bBase + 8 * (bHi - bLo), 16);
+      // An operand named by a token stays in the resident area (see GemmHints): the next call with the
+      // same token over the same storage finds it there and copies nothing.
+      const aToken = hints?.aToken !== undefined && aHi - aLo >= MIN_RESIDENT ? hints.aToken : undefined;
+      const bToken = aToken === undefined && hints?.bToken !== undefined && bHi - bLo >= MIN_RESIDENT ? hints.bToken : undefined;
+      const token = aToken ?? bToken;
+      const hit = token !== undefined && resident.token === token && resident.src === (aToken ? a : b) && resident.lo === (aToken ? aLo : bLo) && resident.hi === (aToken ? aHi : bHi);
+      if (token !== undefined && !hit) {
+        // The new resident operand replaces the old one (one slot: the largest operand of a step).
+        resident.token = undefined;
+        resident.bytes = Math.max(resident.bytes, align(8 * ((aToken ? aHi - aLo : bHi - bLo)), 64));
+      }
+      const free = OPERANDS_BASE + resident.bytes;
+      const aBase = aToken !== undefined ? OPERANDS_BASE : free;
+      const bBase = bToken !== undefined ? OPERANDS_BASE : align((aToken !== undefined ? free : aBase + 8 * (aHi - aLo)), 16);
+      const cBase = align(Math.max(free, aBase + 8 * (aHi - aLo), bBase + 8 * (bHi - bLo)), 16);
       if (!ensureCapacity(s, cBase + 8 * m * n)) {
         tsGemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate);
         return;
       }
       const f64 = s.f64;
+      // Which operands still need copying in (false: resident from an earlier call).
+      const copyA = aToken === undefined || !hit;
+      const copyB = bToken === undefined || !hit;
       if (accumulate) f64.set(c.subarray(cOff, cOff + m * n), cBase / 8);
       const aPtr = aBase + 8 * (aOff - aLo);
       const bPtr = bBase + 8 * (bOff - bLo);
@@ -392,18 +421,25 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         Atomics.store(s.ctrl!, JOB, PENDING);
         Atomics.notify(s.ctrl!, JOB);
         const alongM = m >= n;
-        if (alongM) f64.set(b.subarray(bLo, bHi), bBase / 8);
-        else f64.set(a.subarray(aLo, aHi), aBase / 8);
+        if (alongM && copyB) f64.set(b.subarray(bLo, bHi), bBase / 8);
+        else if (!alongM && copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);
         const split: Split = alongM
-          ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k }
-          : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k };
+          ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k, copy: copyA }
+          : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k, copy: copyB };
         runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc, takeOverAfter);
       } else {
-        f64.set(a.subarray(aLo, aHi), aBase / 8);
-        f64.set(b.subarray(bLo, bHi), bBase / 8);
+        if (copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);
+        if (copyB) f64.set(b.subarray(bLo, bHi), bBase / 8);
         s.gemm(m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, n, acc, WORK_BASE);
       }
       c.set(f64.subarray(cBase / 8, cBase / 8 + m * n), cOff);
+      if (token !== undefined && !hit) {
+        // Recorded only now that the copy is complete.
+        resident.token = token;
+        resident.src = aToken !== undefined ? a : b;
+        resident.lo = aToken !== undefined ? aLo : bLo;
+        resident.hi = aToken !== undefined ? aHi : bHi;
+      }
       if (record !== null) noteTime(record, two, now() - began);
     },
   };
@@ -422,6 +458,8 @@ interface Split {
   ds: number;
   os: number;
   len: number;
+  /** False when the operand is already in place (resident). */
+  copy: boolean;
 }
 
 /**
@@ -472,8 +510,8 @@ function runTwoThreads(
   const chunks = Math.ceil(long / size); // <= target <= 8 <= MAX_CHUNKS
   // Whether a chunk's C fits the worker's tile, so that the worker's chunk can be taken over.
   const ownTile = 8 * size * (alongM ? n : m) <= WORKER_C_BYTES;
-  const chunked = chunkable(split, long);
-  if (!chunked) s.f64.set(split.src.subarray(split.lo, split.hi), split.base / 8);
+  const chunked = split.copy && chunkable(split, long);
+  if (split.copy && !chunked) s.f64.set(split.src.subarray(split.lo, split.hi), split.base / 8);
   const args = [m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cPtr, acc, alongM ? 1 : 0, size, chunks, ownTile ? 1 : 0];
   for (let i = 0; i < JOB_ARGS; i++) ctrl[ARGS + i] = args[i]!;
   const job = (jobSeq = (jobSeq % 0xffffff) + 1);
@@ -538,17 +576,20 @@ function runTwoThreads(
 // So the default kernel times every large product, on one thread and on two, per shape (sizes and
 // strides), and keeps the last RING times of each. The first calls of a shape alternate (three of each;
 // the median drops an outlier such as a call that met a burst of load or ran before tier-up); after that
-// each call takes the mode with the lower median, and every PROBE_EVERY-th call takes the other one, to
-// notice when the load changes (and the next call too if that one was faster). Real times of both modes, rather than an estimate of one thread from a
+// each call takes the mode with the lower median, and now and then the other one, to notice when the
+// load changes (see chooseTwo). Real times of both modes, rather than an estimate of one thread from a
 // threaded call: with a third process on two cores this thread's own pace is slowed as well, and an
 // estimate from it would flatter the threads.
 const RING = 3;
-const PROBE_EVERY = 16;
+const PROBE_ONE_WINS = 16;
+const PROBE_TWO_WINS = 64;
 const MAX_SHAPES = 64;
 export interface ShapeRecord {
   one: number[];
   two: number[];
   calls: number;
+  /** The mode of the latest call. */
+  lastTwo: boolean;
 }
 export interface Chooser {
   shapes: Map<string, ShapeRecord>;
@@ -564,7 +605,7 @@ export function recordFor(chooser: Chooser, key: string): ShapeRecord {
   let r = chooser.shapes.get(key);
   if (r === undefined) {
     if (chooser.shapes.size >= MAX_SHAPES) chooser.shapes.clear();
-    r = { one: [], two: [], calls: 0 };
+    r = { one: [], two: [], calls: 0, lastTwo: true };
     chooser.shapes.set(key, r);
   }
   return r;
@@ -583,16 +624,24 @@ export function chooseTwo(r: ShapeRecord): boolean {
   const one = medianOf(r.one);
   const two = medianOf(r.two);
   const twoWins = two < one;
-  // Probe the losing mode now and then, and again at once while its latest time beats the winner's
-  // median (two such times in a row flip the choice: a load burst that is over costs few calls).
+  // Probe the losing mode now and then (rarely while two threads win: a probe of one thread costs half a
+  // product), at once when the winner's latest time is worse than the loser's median, and again while
+  // the loser's latest time beats the winner's median (two such times in a row flip the choice: a load
+  // burst that is over costs few calls).
+  const winner = twoWins ? r.two : r.one;
   const loser = twoWins ? r.one : r.two;
-  const probe = call % PROBE_EVERY === PROBE_EVERY - 1 || loser[loser.length - 1]! < Math.min(one, two);
+  const every = twoWins ? PROBE_TWO_WINS : PROBE_ONE_WINS;
+  const lastWasWinner = r.lastTwo === twoWins;
+  const probe =
+    call % every === every - 1 ||
+    (lastWasWinner ? winner[winner.length - 1]! > Math.max(one, two) : loser[loser.length - 1]! < Math.min(one, two));
   return probe ? !twoWins : twoWins;
 }
 
 /** @internal Exported for tests. */
 export function noteTime(r: ShapeRecord, two: boolean, ms: number): void {
   const ring = two ? r.two : r.one;
+  r.lastTwo = two;
   ring.push(ms);
   if (ring.length > RING) ring.shift();
 }

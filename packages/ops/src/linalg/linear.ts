@@ -52,8 +52,11 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
     const bs = b.nd.stride[0]!;
     for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) y[r * outF + j] = bd[bo + j * bs]!;
   }
-  // Wᵀ through strides: element (p, j) of Wᵀ is W[j, p].
-  gemmKernel().gemm(rows, outF, inF, X.data, X.off, X.rs, X.cs, w.data, w.offset, w.stride[1]!, w.stride[0]!, y, 0, b !== null);
+  // Wᵀ through strides: element (p, j) of Wᵀ is W[j, p]. The token names x's present values: the
+  // backward's dW = dyᵀ·x passes it again (x is unchanged by then: the engine's version check), so a
+  // kernel that keeps operands in memory of its own copies x once per step (see GemmHints).
+  const xToken = {};
+  gemmKernel().gemm(rows, outF, inF, X.data, X.off, X.rs, X.cs, w.data, w.offset, w.stride[1]!, w.stride[0]!, y, 0, b !== null, { aToken: xToken });
   const inputs = b === null ? [x, weight] : [x, weight, b];
   return record(
     'linear',
@@ -76,7 +79,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
         // copied at forward time): the engine's version check guarantees it is unchanged.
         const Xb = asRows(x, inF);
         const g = new Float64Array(outF * inF);
-        kernel.gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, g, 0, false);
+        kernel.gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, g, 0, false, { bToken: xToken });
         dW = fromData(g, weight.shape);
       }
       if (b !== null && b.requiresGrad) {
