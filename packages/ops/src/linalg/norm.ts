@@ -51,10 +51,11 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
     if (ord === 2) for (let k = 0; k < r.length; k++) r[k] = big[k]! > 0 && Number.isFinite(big[k]!) ? big[k]! * Math.sqrt(r[k]!) : big[k]!; // 0, Infinity or NaN
   }
   const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
+  const y = fromData(r, shape);
   return record(
     'norm',
     [x],
-    fromData(r, shape),
+    y,
     (dy) => {
       const xd = x.data;
       const g = dy.data;
@@ -79,6 +80,6 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
       });
       return [fromData(dx, x.shape)];
     },
-    [x],
+    [x, y], // the rule reads r, y's storage: an in-place write to y must fail the backward
   );
 });

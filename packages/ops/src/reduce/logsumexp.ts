@@ -53,6 +53,6 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
       });
       return [fromData(dx, x.shape)];
     },
-    [x],
+    [x, y], // the rule reads r, y's storage: an in-place write to y must fail the backward
   );
 });
