@@ -9,12 +9,16 @@ import { tsGemm } from './gemm-ts.js';
  * Tensors live in JavaScript Float64Arrays, so each call copies the range of storage each operand
  * spans into the module's memory (one memcpy per operand: a transposed or strided view is copied as
  * the storage it views, never transposed) and the product back out. At n = 512 the copies take about
- * 3% of the product (see KERNELS.md). Memory grows to the largest call seen and is then reused.
+ * 3% of the product (see KERNELS.md). Memory grows to the largest call seen and is then reused. An
+ * operand named by a token (GemmHints: linear's x, read by its forward and again by its backward) stays
+ * in memory between calls and is copied once.
  *
  * With two threads, one worker_thread instantiates the same module over the same shared memory, and
  * both threads claim chunks of C from a shared counter; each packs its own blocks into its own scratch
- * area. The worker is unref'd and blocks in Atomics.wait between jobs; if it cannot start, the kernel
- * stays on one thread. Needs process.getBuiltinModule (Node >= 20.16) for worker_threads and for the
+ * area. The worker computes its chunk into a tile of its own and the main thread takes the chunk over
+ * when the worker is descheduled. The default kernel chooses one or two threads per shape from the
+ * times it measures. The worker is unref'd and blocks in Atomics.wait between jobs; if it cannot start,
+ * the kernel stays on one thread. Needs process.getBuiltinModule (Node >= 20.16) for worker_threads and for the
  * V8 flag that enables relaxed SIMD on Node 20; without it: plain SIMD, one thread.
  */
 
