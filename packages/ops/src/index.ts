@@ -1,8 +1,4 @@
 import './methods.js';
-import { registerGemmKernel } from './kernels/backend.js';
-import { tsGemm } from './kernels/gemm-ts.js';
-
-registerGemmKernel(tsGemm);
 
 // Unary elementwise
 export { neg } from './unary/neg.js';
