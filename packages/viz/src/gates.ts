@@ -20,14 +20,30 @@ export interface GateInfo {
   rule?: readonly string[];
 }
 
-const GATES: Record<string, GateInfo> = {
+/**
+ * A registered op that never appears in a graph under its own name: a composite (`mean` is recorded as
+ * `sum` and `div`, `stack` as `reshape` and `concat`), or an op outside the graph (`argmax`). Its
+ * gates are drawn and explained by the ops it records.
+ */
+export interface CompositeInfo {
+  /** The ops it records instead (empty: it records nothing, it is not differentiable). */
+  composite: readonly string[];
+}
+
+/**
+ * One entry per op of `registeredOps()` (ops and nn), no more: test/viz-gates.test.ts fails when an op is
+ * added without an entry, when an entry names no op, or when an op records other names than its entry says.
+ */
+export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   // Binary elementwise: the gradient patterns of the lecture (add distributes, mul switches, max routes).
   add: { symbol: '+', infix: true, elementwise: true, local: ['1', '1'] },
   sub: { symbol: '−', infix: true, elementwise: true, local: ['1', '-1'] },
   mul: { symbol: '×', infix: true, elementwise: true, local: ['$1', '$0'] },
   div: { symbol: '÷', infix: true, elementwise: true, local: ['1/$1', '-$0/$1²'] },
   maximum: { symbol: 'max', elementwise: true, local: ['1 if $0 > $1, 0 if less, ½ at a tie', '1 if $1 > $0, 0 if less, ½ at a tie'] },
-  minimum: { symbol: 'min', elementwise: true, local: ['1 if $0 < $1, 0 if more, ½ at a tie', '1 if $1 < $0, 0 if more, ½ at a tie'] },
+  minimum: { composite: ['neg', 'maximum'] },
+  // The condition is not an input of the gate: it gets no gradient.
+  where: { symbol: 'where', elementwise: true, local: ['1 where the condition holds, else 0', '0 where the condition holds, else 1'] },
   // Unary elementwise.
   neg: { symbol: '×-1', elementwise: true, local: ['-1'] },
   exp: { symbol: 'exp', elementwise: true, local: ['exp($0)'] },
@@ -40,31 +56,55 @@ const GATES: Record<string, GateInfo> = {
   sigmoid: { symbol: 'σ', elementwise: true, local: ['(1-σ)σ'] },
   tanh: { symbol: 'tanh', elementwise: true, local: ['1-tanh²'] },
   relu: { symbol: 'relu', elementwise: true, local: ['1 if $0 > 0 else 0'] },
+  sin: { symbol: 'sin', elementwise: true, local: ['cos($0)'] },
+  cos: { symbol: 'cos', elementwise: true, local: ['-sin($0)'] },
+  clamp: { symbol: 'clamp', elementwise: true, local: ['1 if min ≤ $0 ≤ max else 0'] },
+  clone: { symbol: 'clone', elementwise: true, local: ['1'] },
   // Reductions: their local gradient is shaped like the input when the output is a scalar.
   sum: { symbol: 'Σ', local: ['1'], rule: ['dy broadcast back'] },
-  mean: { symbol: 'mean', local: ['1/n'], rule: ['dy/n broadcast back'] },
-  max: { symbol: 'max', local: ['1 at the max else 0'], rule: ['dy routed to the max'] },
-  min: { symbol: 'min', local: ['1 at the min else 0'], rule: ['dy routed to the min'] },
+  max: { symbol: 'max', local: ['1 at the max else 0, 1/k each at a k-way tie'], rule: ['dy routed to the max, split equally at a tie'] },
+  logsumexp: { symbol: 'logsumexp', local: ['softmax($0)'], rule: ['dy·softmax($0)'] },
+  mean: { composite: ['sum', 'div'] },
+  min: { composite: ['neg', 'max'] },
+  variance: { composite: ['sub', 'square', 'sum', 'div'] },
+  std: { composite: ['sub', 'square', 'sum', 'div', 'sqrt'] },
+  argmax: { composite: [] },
+  argmin: { composite: [] },
   l2: { symbol: '‖·‖²', local: ['2$0'], rule: ['2$0·dy'] },
-  norm: { symbol: '‖·‖', local: ['$0/‖$0‖'], rule: ['dy·$0/‖$0‖'] },
+  norm: { symbol: '‖·‖', local: ['$0/‖$0‖ (ord 2; sign($0) for ord 1)'], rule: ['dy·∂‖$0‖/∂$0'] },
   // Linear algebra: no Jacobian, the upstream gradient is multiplied by the other operand, transposed.
   matmul: { symbol: 'matmul', rule: ['dy·$1ᵀ', '$0ᵀ·dy'] },
+  // linear(x, W, b) = x·Wᵀ + b, what nn.Linear records.
+  linear: { symbol: 'linear', rule: ['dy·$1', 'dyᵀ·$0', 'dy summed over rows'] },
   softmax: { symbol: 'softmax', rule: ['out⊙(dy - Σ dy⊙out)'] },
   logSoftmax: { symbol: 'logSoftmax', rule: ['dy - softmax·Σdy'] },
+  // nn's fused losses; dy is divided by the batch size N for the default mean reduction.
+  softmaxCrossEntropy: { symbol: 'softmax CE', local: ['(softmax($0) - onehot(y))/N'], rule: ['(softmax($0) - onehot(y))·dy per row'] },
+  svmLoss: { symbol: 'SVM loss', local: ['(1 per violated margin, -count at the label)/N'], rule: ['dy per row: 1 per violated margin, -count at the label'] },
+  mse: { symbol: 'MSE', elementwise: true, local: ['2($0 - $1)/N', '-2($0 - $1)/N'], rule: ['2($0 - $1)·dy/N', '-2($0 - $1)·dy/N'] },
   // Shape ops move values around; backward moves the gradient back.
   reshape: { symbol: 'reshape', rule: ['dy reshaped back'] },
   transpose: { symbol: 'ᵀ', rule: ['dy transposed back'] },
   broadcastTo: { symbol: 'broadcast', rule: ['dy summed over the broadcast axes'] },
-  expandDims: { symbol: 'expandDims', rule: ['dy squeezed back'] },
-  squeeze: { symbol: 'squeeze', rule: ['dy reshaped back'] },
+  expandDims: { composite: ['reshape'] },
+  squeeze: { composite: ['reshape'] },
+  flatten: { composite: ['reshape'] },
   slice: { symbol: 'slice', rule: ['dy written into zeros'] },
   concat: { symbol: 'concat', rule: ['its part of dy'] },
-  stack: { symbol: 'stack', rule: ['its part of dy'] },
-  gather: { symbol: 'gather', rule: ['dy scattered back'] },
+  stack: { composite: ['reshape', 'concat'] },
+  gather: { symbol: 'gather', rule: ['dy scatter-added back'] },
+  take: { symbol: 'take', rule: ['dy scatter-added back'] },
 };
 
+/** Whether an entry of GATES is a composite (never recorded under its own name). */
+export function isComposite(entry: GateInfo | CompositeInfo): entry is CompositeInfo {
+  return 'composite' in entry;
+}
+
+/** How a recorded op is drawn; an op without an entry (a custom op) is drawn with its name and explained as a vector-Jacobian product. */
 export function gateInfo(op: string): GateInfo {
-  return GATES[op] ?? { symbol: op };
+  const entry = Object.hasOwn(GATES, op) ? GATES[op] : undefined;
+  return entry === undefined || isComposite(entry) ? { symbol: op } : entry;
 }
 
 /** Substitutes the inputs' names for `$0`, `$1` in a formula. */

@@ -23,6 +23,7 @@ export interface GraphView {
  * that released it: only the rules and saved tensors are dropped, the op names and inputs stay.
  */
 export function collectGraph(output: Tensor): GraphView {
+  // Not core's topologicalOrder (unexported, and it skips tensors that need no grad): a diagram must show data and constants too.
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([output]);
   const stack: { tensor: Tensor; next: number }[] = [{ tensor: output, next: 0 }];

@@ -47,6 +47,7 @@ function copy(t: Tensor): Tensor {
   return fromData(t.data.slice(), t.shape);
 }
 
+// The engine's addInto, which core does not export: summing the branches of a same-shaped gradient.
 function addTensors(a: Tensor, b: Tensor): Tensor {
   const x = a.data;
   const y = b.data;
