@@ -74,6 +74,31 @@ describe('valueAndGrad', () => {
   });
 });
 
+describe('purity: the caller\'s graph and gradients are left alone', () => {
+  it('grad does not release a graph built outside f', () => {
+    const W = tensor([1, 2], { requiresGrad: true });
+    const h = W.mul(2); // the caller's graph, closed over by f
+    expect(grad((x: Tensor) => sum(mul(h, x)))(tensor([3, 4])).toArray()).toEqual([2, 4]);
+    h.sum().backward();
+    expect(W.grad!.toArray()).toEqual([2, 2]);
+  });
+
+  it('grad leaves the .grad of a closed-over retainGrad() tensor and of leaves as they were', () => {
+    const W = tensor([1, 2], { requiresGrad: true });
+    const h = W.mul(2).retainGrad();
+    h.sum().backward();
+    expect(h.grad!.toArray()).toEqual([1, 1]);
+    const [, dx] = valueAndGrad((x: Tensor) => sum(mul(h, x)))(tensor([3, 4]));
+    expect(dx.toArray()).toEqual([2, 4]);
+    expect(h.grad!.toArray()).toEqual([1, 1]);
+    expect(W.grad!.toArray()).toEqual([2, 2]);
+    const [, pullback] = vjp((x) => mul(h, x), tensor([3, 4]));
+    expect(pullback([1, 1])[0]!.toArray()).toEqual([2, 4]);
+    expect(h.grad!.toArray()).toEqual([1, 1]);
+    expect(W.grad!.toArray()).toEqual([2, 2]);
+  });
+});
+
 describe('vjp', () => {
   it('returns the output and a pullback: dyᵀ J for any cotangent, any number of times', () => {
     const [q, pullback] = vjp((W, x) => matmul(W, x), tensor(W0), tensor(x0));

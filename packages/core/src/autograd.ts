@@ -1,6 +1,7 @@
 import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError } from './errors.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor, describeTensor, fromData, ownsStorage } from './tensor.js';
+import { checkOptions, type OptionSpec } from './options.js';
 
 /**
  * A backward rule: a vector-Jacobian product. Given the gradient of the output (shaped like the output),
@@ -207,11 +208,21 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefined): Tensor {
+/**
+ * The tensors among `candidates` that `root` was computed from (or `root` itself), following recorded
+ * ops; for the function transforms, which must know whether a result depends on an enclosing
+ * transform's inputs.
+ */
+export function dependencies(root: Tensor, candidates: ReadonlySet<Tensor>): Tensor[] {
+  if (!root.requiresGrad) return [];
+  return topologicalOrder(root).filter((t) => candidates.has(t));
+}
+
+function toSeed(op: string, root: Tensor, seed: Tensor | number | ArrayLike<number> | undefined | null): Tensor {
   if (seed === undefined || seed === null) {
     if (root.size !== 1) {
       throw new GraphError(
-        'backward',
+        op,
         `the output has shape ${formatShape(root.shape)}, not a scalar: pass a seed gradient of that shape, or reduce it first (e.g. y.sum().backward())`,
       );
     }
@@ -219,19 +230,19 @@ function toSeed(root: Tensor, seed: Tensor | number | ArrayLike<number> | undefi
   }
   if (seed instanceof Tensor) {
     if (!shapesEqual(seed.shape, root.shape)) {
-      throw new ShapeError('backward', `a seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+      throw new ShapeError(op, `a seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
     }
     return seed;
   }
   // A number, or flat values read in row-major order into the output's shape.
   if (typeof seed !== 'number' && (typeof seed !== 'object' || typeof (seed as ArrayLike<number>).length !== 'number')) {
-    throw new ValueError('backward', `a seed gradient is a Tensor, a number or an array of numbers, got ${typeof seed}`);
+    throw new ValueError(op, `a seed gradient is a Tensor, a number or an array of numbers, got ${typeof seed}`);
   }
   const values = typeof seed === 'number' ? [seed] : Array.from(seed);
   if (values.length !== root.size) {
-    throw new ShapeError('backward', `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);
+    throw new ShapeError(op, `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);
   }
-  if (values.some((v) => typeof v !== 'number')) throw new ValueError('backward', 'the seed gradient holds a non-numeric value');
+  if (values.some((v) => typeof v !== 'number')) throw new ValueError(op, 'the seed gradient holds a non-numeric value');
   return fromData(Float64Array.from(values), root.shape);
 }
 
@@ -243,29 +254,57 @@ function addInto(a: Tensor, b: Tensor): Tensor {
   return fromData(out, a.shape);
 }
 
-function releasedError(op: string): GraphError {
+function releasedError(op: string, behind: string): GraphError {
   return new GraphError(
-    'backward',
-    `the graph behind '${op}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`,
+    op,
+    `the graph behind '${behind}' was already released by a backward pass; pass { retainGraph: true } to the first backward to run it twice`,
   );
 }
 
+/** What a walk from the output leaves behind: the tensors it visited and the gradients it collected. */
+interface Walk {
+  seed: Tensor;
+  /** The tensors walked, output first. */
+  order: Tensor[];
+  /** The gradient arriving at each collected tensor (the sum over its consumers). */
+  collected: Map<Tensor, Tensor>;
+}
+
 /**
- * The engine. Three phases, so that a failure leaves no half-updated `.grad` and no half-released graph:
- * check the whole graph (released nodes, in-place writes), walk it from the output to the leaves summing
- * gradients at branches, then hand the gradients to the leaves and release the graph.
+ * The tensors of `order` (output first, each before its inputs) that lie on a path from the output to
+ * one of `targets`: walking it backwards, a tensor is on a path if it is a target or one of its inputs is.
  */
-export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined, options: BackwardOptions): void {
-  if (!root.requiresGrad) {
-    throw new GraphError('backward', `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
+function pathsTo(order: readonly Tensor[], targets: ReadonlySet<Tensor>): Tensor[] {
+  const on = new Set<Tensor>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i]!;
+    if (targets.has(t) || (t._node !== null && t._node.inputs.some((input) => on.has(input)))) on.add(t);
   }
-  if (root._node !== null && root._node.backward === null) throw releasedError(root._node.op);
-  const seed = toSeed(root, seedValue);
-  const order = topologicalOrder(root);
+  return order.filter((t) => on.has(t));
+}
+
+/**
+ * The walk shared by `backward` and `gradients`. Checks the whole walk first (released nodes, in-place
+ * writes), then runs the rules from the output towards the inputs, summing gradients at branches, and
+ * collects the gradient of each tensor `collect` selects. Changes nothing outside the returned maps, so
+ * a failure leaves no half-updated `.grad` and no half-released graph. With `targets`, only the ops on a
+ * path from the output to a target run (PyTorch's `torch.autograd.grad(outputs, inputs)`).
+ */
+function walk(op: string, root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined | null, onStep: BackwardOptions['onStep'], targets: ReadonlySet<Tensor> | null): Walk {
+  if (!root.requiresGrad) {
+    throw new GraphError(op, `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
+  }
+  const all = topologicalOrder(root);
+  const order = targets === null ? all : pathsTo(all, targets);
+  // Without targets the walk is every tensor behind the output that requires grad.
+  const path = targets === null ? null : new Set(order);
+  const onPath = path === null ? (t: Tensor): boolean => t.requiresGrad : (t: Tensor): boolean => path.has(t);
+  // A node runs when one of its inputs is on the walk.
+  const runs = (t: Tensor): boolean => t._node !== null && t._node.inputs.some(onPath);
   for (const t of order) {
-    const node = t._node;
-    if (node === null) continue;
-    if (node.backward === null) throw releasedError(node.op);
+    if (!runs(t)) continue;
+    const node = t._node!;
+    if (node.backward === null) throw releasedError(op, node.op);
     for (const { tensor, version } of node.saved) {
       if (tensor.version !== version) {
         throw new InPlaceError(
@@ -275,9 +314,11 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
       }
     }
   }
+  const seed = toSeed(op, root, seedValue);
+  const collect = targets === null ? (t: Tensor) => t._node === null || t._retainGrad : (t: Tensor) => targets.has(t);
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  const results: { tensor: Tensor; grad: Tensor }[] = [];
+  const collected = new Map<Tensor, Tensor>();
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -285,9 +326,9 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
-      const node = t._node;
-      if (node === null || t._retainGrad) results.push({ tensor: t, grad: g });
-      if (node === null) continue;
+      if (collect(t)) collected.set(t, g);
+      if (!runs(t)) continue;
+      const node = t._node!;
       const downstream = node.backward!(g);
       if (downstream.length !== node.inputs.length) {
         throw new GraphError(node.op, `backward rule returned ${downstream.length} gradients for ${node.inputs.length} inputs`);
@@ -295,7 +336,7 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i]!;
         const gi = downstream[i];
-        if (gi === null || gi === undefined || !input.requiresGrad) continue;
+        if (gi === null || gi === undefined || !onPath(input)) continue;
         if (!(gi instanceof Tensor) || !shapesEqual(gi.shape, input.shape)) {
           const got = gi instanceof Tensor ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
@@ -313,30 +354,80 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
         // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
         grads.set(input, existing === undefined ? gi : addInto(existing, gi));
       }
-      options.onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
+      onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
     }
   } finally {
     gradEnabled = previous;
   }
+  return { seed, order, collected };
+}
 
-  // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(). A gradient may share its
-  // storage with the seed, another leaf's gradient or a forward tensor (rules return views such as a
-  // reshape of dy), so a leaf keeps it only if it is dense and its storage was not handed out already.
+/**
+ * A gradient may share its storage with the seed, another returned gradient or a forward tensor (rules
+ * return views such as a reshape of dy): `own` hands it out only if it is dense and its storage was not
+ * handed out already, and a fresh copy otherwise.
+ */
+function handOut(seed: Tensor): (grad: Tensor) => Tensor {
   const handedOut = new Set<Float64Array>([seed.nd.data]);
-  for (const { tensor, grad } of results) {
-    if (tensor.grad !== null) {
-      tensor.grad = addInto(tensor.grad, grad);
-    } else {
-      const own = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data) && !grad.requiresGrad ? grad : fromData(grad.data.slice(), grad.shape);
-      handedOut.add(own.nd.data);
-      tensor.grad = own;
-    }
+  return (grad) => {
+    const own = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data) && !grad.requiresGrad ? grad : fromData(grad.data.slice(), grad.shape);
+    handedOut.add(own.nd.data);
+    return own;
+  };
+}
+
+/** Drops the rules and saved tensors of the walked nodes (op names and inputs stay, for diagrams). */
+function release(order: readonly Tensor[]): void {
+  for (const t of order) {
+    if (t._node === null) continue;
+    t._node.backward = null;
+    t._node.saved = [];
   }
-  if (!options.retainGraph) {
-    for (const t of order) {
-      if (t._node === null) continue;
-      t._node.backward = null;
-      t._node.saved = [];
-    }
-  }
+}
+
+/**
+ * The engine behind `Tensor.backward`: walks the whole graph behind `root`, then (only once the walk
+ * succeeded) adds the gradients into the `.grad` of leaves and `retainGrad()` tensors and, unless
+ * `retainGraph`, releases the graph.
+ */
+export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined, options: BackwardOptions): void {
+  const { seed, order, collected } = walk('backward', root, seedValue, options.onStep, null);
+  // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(); a leaf never shares
+  // gradient storage with the seed or another leaf.
+  const own = handOut(seed);
+  for (const [tensor, grad] of collected) tensor.grad = tensor.grad !== null ? addInto(tensor.grad, grad) : own(grad);
+  if (!options.retainGraph) release(order);
+}
+
+export interface GradientsOptions {
+  /** The gradient of the output, as for `backward` (default 1 for a one-element output). */
+  seed?: Tensor | number | ArrayLike<number>;
+  /** Keep the walked part of the graph so that it can be differentiated again (default false). */
+  retainGraph?: boolean;
+  /** As for `backward`: called once per op run. */
+  onStep?: (step: BackwardStep) => void;
+}
+
+const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', onStep: 'function' };
+
+/**
+ * The gradients of `output` with respect to `inputs` (PyTorch's `torch.autograd.grad`): only the ops on
+ * a path from `output` to an input run, and no `.grad` anywhere is read or written (nor do `retainGrad()`
+ * tensors keep anything), so it is a pure function of the graph. Returns one gradient per input, or null
+ * for an input the output does not depend on. An input may be an intermediate tensor: it gets the
+ * gradient arriving at it. Unless `retainGraph`, the walked nodes are released as `backward` releases
+ * its graph (the function transforms always retain it: the graph may belong to the caller).
+ */
+export function gradients(output: Tensor, inputs: readonly Tensor[], options: GradientsOptions = {}): (Tensor | null)[] {
+  if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${output === null ? 'null' : typeof output}`);
+  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', 'inputs must be a list of Tensors');
+  const checked = checkOptions('gradients', options, GRADIENTS_OPTIONS, '{ retainGraph: true }');
+  const { seed, order, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs));
+  const own = handOut(seed);
+  const result = inputs.map((t) => {
+    const g = collected.get(t);
+    return g === undefined ? null : own(g);
+  });
+  if (!checked.retainGraph) release(order);
+  return result;
 }

@@ -12,6 +12,7 @@ import {
   enableGrad,
   fromData,
   fromNdarray,
+  gradients,
   isAnomalyEnabled,
   isGradEnabled,
   noGrad,
@@ -325,5 +326,60 @@ describe('gradients of strided views from scijs', () => {
     // d Σ x²y / dx = 2xy
     expect(x.grad!.toArray()).toEqual([[8, 32], [12, 48]]);
     expect(x.grad!.isContiguous).toBe(true);
+  });
+});
+
+describe('gradients(output, inputs): torch.autograd.grad', () => {
+  it('returns the gradients of the inputs and writes no .grad anywhere', () => {
+    const x = tensor([2, 3], { requiresGrad: true, name: 'x' });
+    const w = tensor([5, 7], { requiresGrad: true, name: 'w' });
+    const h = times(x, w).retainGrad(); // h = x·w, L = Σ h·h
+    const L = total(times(h, h));
+    const [dx, dh] = gradients(L, [x, h], { retainGraph: true });
+    expect(dh!.toArray()).toEqual([20, 42]); // 2h
+    expect(dx!.toArray()).toEqual([100, 294]); // 2h·w
+    expect([x.grad, w.grad, h.grad]).toEqual([null, null, null]);
+    // Retained: the same graph still backpropagates, and the leaves' .grad start from null as before.
+    L.backward();
+    expect(x.grad!.toArray()).toEqual([100, 294]);
+    expect(w.grad!.toArray()).toEqual([40, 126]);
+  });
+
+  it('runs only the ops on a path to the inputs', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const w = tensor([3, 4], { requiresGrad: true });
+    const seen: string[] = [];
+    const y = total(plus(scale(x, 2), expo(w)));
+    const [dx] = gradients(y, [x], { onStep: (s) => seen.push(s.op) });
+    expect(dx!.toArray()).toEqual([2, 2]);
+    expect(seen).toEqual(['test.total', 'test.plus', 'test.scale']);
+  });
+
+  it('gives null for an input the output does not depend on, and takes a seed', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const u = tensor([1], { requiresGrad: true });
+    const y = scale(x, 3);
+    const [dx, du] = gradients(y, [x, u], { seed: [1, 10], retainGraph: true });
+    expect(dx!.toArray()).toEqual([3, 30]);
+    expect(du).toBeNull();
+    expect(() => gradients(y, [x])).toThrow(/^gradients: the output has shape \[2\], not a scalar/);
+    expect(() => gradients(y, [x], { retainGrap: true } as never)).toThrow(/^gradients: unknown option 'retainGrap'/);
+  });
+
+  it('releases the walked nodes unless retainGraph, as backward does', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = total(scale(x, 3));
+    gradients(y, [x]);
+    expect(() => y.backward()).toThrow(/already released/);
+  });
+
+  it('never hands out the seed storage or the same storage twice', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = plus(x, tensor([0, 0]));
+    const seed = tensor([4, 5]);
+    const [a, b] = gradients(y, [x, x], { seed });
+    expect(a!.toArray()).toEqual([4, 5]);
+    expect(a!.nd.data).not.toBe(seed.nd.data);
+    expect(b!.nd.data).not.toBe(a!.nd.data);
   });
 });

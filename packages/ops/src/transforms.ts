@@ -1,29 +1,8 @@
-import { GraphError, ShapeError, Tensor, ValueError, enableGrad, formatShape, fromData, isGradEnabled, record, type BackwardOptions } from '@tensorgrad/core';
+import { GraphError, ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, isGradEnabled, record } from '@tensorgrad/core';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
 export type Cotangent = Tensor | number | ArrayLike<number>;
-
-/** Every leaf that requires grad in the graph behind `root` (iterative: no recursion over the graph). */
-function graphLeaves(root: Tensor): Tensor[] {
-  const leaves: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack = [root];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (t._node === null) {
-      if (t.requiresGrad) leaves.push(t);
-      continue;
-    }
-    for (const input of t._node.inputs) {
-      if (!seen.has(input)) {
-        seen.add(input);
-        stack.push(input);
-      }
-    }
-  }
-  return leaves;
-}
 
 /**
  * Leaves made by the transforms currently evaluating their `f` (outermost first). A transform called
@@ -35,10 +14,8 @@ const activeLeaves: Set<Tensor>[] = [];
 function outerDependencies(roots: readonly unknown[]): Tensor[] {
   if (activeLeaves.length === 0) return [];
   const found = new Set<Tensor>();
-  for (const root of roots) {
-    if (!(root instanceof Tensor) || !root.requiresGrad) continue;
-    for (const leaf of graphLeaves(root)) if (activeLeaves.some((set) => set.has(leaf))) found.add(leaf);
-  }
+  const outer = new Set(activeLeaves.flatMap((set) => [...set]));
+  for (const root of roots) if (root instanceof Tensor) for (const leaf of dependencies(root, outer)) found.add(leaf);
   return [...found];
 }
 
@@ -70,24 +47,17 @@ function evaluate(f: (...args: any[]) => unknown, args: readonly unknown[], leav
 }
 
 /**
- * Backward from `output` that returns the gradients of `wrt` and leaves every `.grad` in the graph as it
- * was: tensors `f` closes over (model parameters, say) keep their accumulated gradients untouched, so
- * the transforms below are pure functions, as in JAX. An output that does not require grad has no
- * graph path to the inputs (a constant, or built from detached values): its gradient is zero, as JAX
- * gives for a constant function. (A nested transform's result never lands here silently: see
- * `higherOrder`.)
+ * The gradients of `output` with respect to `wrt`, from core's `gradients`: no `.grad` anywhere is read
+ * or written (tensors `f` closes over, model parameters say, keep their accumulated gradients) and the
+ * graph is retained (part of it may be the caller's, built outside `f`), so the transforms below are
+ * pure functions, as in JAX. An output that does not require grad, or does not depend on an input,
+ * gives zeros for it, as JAX gives for a constant function. (A nested transform's result never lands
+ * here silently: see `higherOrder`.)
  */
-function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly Tensor[], options: BackwardOptions = {}): Tensor[] {
-  if (!output.requiresGrad) return wrt.map((t) => fromData(new Float64Array(t.size), t.shape));
-  const leaves = graphLeaves(output);
-  const before = leaves.map((t) => t.grad);
-  for (const t of wrt) t.grad = null;
-  try {
-    output.backward(seed, options);
-    return wrt.map((t) => t.grad ?? fromData(new Float64Array(t.size), t.shape));
-  } finally {
-    leaves.forEach((t, i) => (t.grad = before[i]!));
-  }
+function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly Tensor[]): Tensor[] {
+  const zeros = (t: Tensor): Tensor => fromData(new Float64Array(t.size), t.shape);
+  if (!output.requiresGrad) return wrt.map(zeros);
+  return gradients(output, wrt, { seed, retainGraph: true }).map((g, i) => g ?? zeros(wrt[i]!));
 }
 
 /**
@@ -183,7 +153,7 @@ export function vjpNamed(op: string, f: (...inputs: Tensor[]) => Tensor, inputs:
   const pullback = (cotangent: Cotangent): Tensor[] => {
     const seed = toCotangent(op, out, cotangent);
     const all = deps.length === 0 ? outerDependencies([seed]) : [...new Set([...deps, ...outerDependencies([seed])])];
-    return pureGradients(out, seed, leaves, { retainGraph: true }).map((g) => higherOrder(op, g, all));
+    return pureGradients(out, seed, leaves).map((g) => higherOrder(op, g, all));
   };
   return [higherOrder(op, out.detach(), deps), pullback];
 }
