@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // The umbrella, so that nn's ops (the losses, linear via nn.Linear) are registered too.
 import * as tg from 'tensorgrad';
 import type { Tensor } from 'tensorgrad';
-import { collectGraph, explainBackward, traceBackward } from '@tensorgrad/viz';
+import { collectGraph, explainBackward, formatValue, traceBackward } from '@tensorgrad/viz';
 import { GATES, gateInfo, isComposite } from '../packages/viz/src/gates.js';
 
 const leaf = (values: tg.NestedArray, name?: string): Tensor => tg.tensor(values, { requiresGrad: true, name });
@@ -121,6 +121,21 @@ describe('viz GATES table', () => {
     expect(text).toContain('x: [[1.00], [1.00]]·W = [[3.00, -1.00], [3.00, -1.00]]');
     expect(text).toContain('W: [[1.00], [1.00]]ᵀ·x = [[5.00, 3.00]]');
     expect(text).toContain('b: [[1.00], [1.00]] summed over rows = [2.00]');
+  });
+
+  it('tells the layers of a network apart: parameters that share a name get subscripts in forward order', () => {
+    const net = new tg.Sequential(new tg.Linear(2, 2, { seed: 1 }), new tg.ReLU(), new tg.Linear(2, 1, { seed: 2 }));
+    const x = tg.tensor([[1, -1]], { name: 'x' });
+    const loss = tg.sum(net.forward(x)).named('L');
+    const trace = traceBackward(loss);
+    const text = explainBackward(trace);
+    expect(text).toMatch(/linear +t\d = linear\(x, weight₁, bias₁\)/);
+    expect(text).toMatch(/linear +t\d = linear\(t\d, weight₂, bias₂\)/);
+    const [first, second] = net.parameters().filter((p) => p.name === 'weight');
+    const grads = text.split('\n').at(-1)!;
+    expect(grads).toContain(`weight₁ = ${formatValue(first!.grad!)}`);
+    expect(grads).toContain(`weight₂ = ${formatValue(second!.grad!)}`);
+    expect(collectGraph(loss).names.get(first!)).toBe('weight₁');
   });
 
   it("max's transcript splits the gradient at a tie, as its local text says", () => {

@@ -13,7 +13,7 @@ export interface GraphView {
   readonly tensors: readonly Tensor[];
   /** Each tensor's uses inside this graph (a tensor with two or more fans out). */
   readonly uses: ReadonlyMap<Tensor, readonly Use[]>;
-  /** A readable name for every tensor: its own name, else `out` for the output, `x1`, `x2`, ... for leaves and `t1`, ... for results. */
+  /** A readable name for every tensor: its own name (with a subscript, weight₁, weight₂, where several share it), else `out` for the output, `x1`, `x2`, ... for leaves and `t1`, ... for results. */
   readonly names: ReadonlyMap<Tensor, string>;
 }
 
@@ -49,11 +49,17 @@ export function collectGraph(output: Tensor): GraphView {
   }
   const names = new Map<Tensor, string>();
   const taken = new Set(order.map((t) => t.name).filter((n): n is string => n !== undefined));
+  // Two tensors with one name (the 'weight' of every nn.Linear) get subscripts in forward order: weight₁, weight₂.
+  const count = new Map<string, number>();
+  for (const t of order) if (t.name !== undefined) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
   let leaves = 0;
   let results = 0;
   for (const t of order) {
     if (t.name !== undefined) {
-      names.set(t, t.name);
+      const k = (seen.get(t.name) ?? 0) + 1;
+      seen.set(t.name, k);
+      names.set(t, count.get(t.name)! > 1 ? `${t.name}${subscript(k)}` : t.name);
       continue;
     }
     if (t === output && !taken.has('out')) {
@@ -66,6 +72,10 @@ export function collectGraph(output: Tensor): GraphView {
     names.set(t, name);
   }
   return { output, tensors: order, uses, names };
+}
+
+function subscript(k: number): string {
+  return String(k).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);
 }
 
 /** A scalar leaf without a name that needs no gradient: a literal such as the 1 in `x + 1`, drawn inside its gate. */
