@@ -229,6 +229,17 @@ describe('shape ops', () => {
     expect(x.slice([0]).toArray()).toEqual([0, 1, 2, 3]);
   });
 
+  it('transpose backward passes a contiguous transpose of dy through without a copy, and the leaf still owns its .grad', () => {
+    const W = leaf([[1, 2], [3, 4], [5, 6]]);
+    // dy: the transpose of a contiguous [3, 2] buffer, so transpose(dy) is contiguous over that buffer.
+    const dy = transpose(tensor([[10, 20], [30, 40], [50, 60]]));
+    transpose(W).backward(dy);
+    expect(W.grad!.toArray()).toEqual([[10, 20], [30, 40], [50, 60]]);
+    expect(W.grad!.isContiguous).toBe(true);
+    noGrad(() => W.grad!.mutate((d) => d.fill(0)));
+    expect(dy.toArray()).toEqual([[10, 30, 50], [20, 40, 60]]);
+  });
+
   it('slice backward scatters into a zero tensor', () => {
     const t = leaf([[1, 2, 3], [4, 5, 6]]);
     slice(t, [null, [null, null, -2]]).backward(tensor([[1, 2], [3, 4]]));

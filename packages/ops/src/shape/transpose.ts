@@ -1,7 +1,6 @@
 import { Tensor, ShapeError, defineOp, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
 import { view } from './view.js';
-import { asTensor } from '../util.js';
-import { contiguousValues } from '../util.js';
+import { asTensor, contiguousValues } from '../util.js';
 
 /**
  * Permutes the axes (by default swaps the last two) as a strided view: no values move, so matmul can
@@ -23,9 +22,14 @@ export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly numbe
   const y = view(x, perm.map((p) => x.shape[p]!), perm.map((p) => x.nd.stride[p]!));
   const inverse = new Array<number>(nd);
   perm.forEach((p, i) => (inverse[p] = i));
-  // The transpose of a permutation is its inverse. The gradient is written out contiguously (a tiled
-  // copy) rather than returned as a strided view: the usual receiver is a weight's .grad (transpose(W)
-  // in x·Wᵀ), which must be contiguous, and other receivers mostly read .data, which would copy the view
+  // The transpose of a permutation is its inverse. When transpose(dy, inverse) is already contiguous
+  // (matmul's column-major branch arranges dy so) it is returned as is: the engine copies a gradient it
+  // does not own before handing it to a leaf. Otherwise it is written out contiguously (a tiled copy)
+  // rather than returned as a strided view: the usual receiver is a weight's .grad (transpose(W) in
+  // x·Wᵀ), which must be contiguous, and other receivers mostly read .data, which would copy the view
   // through a generic, untiled strided walk.
-  return record('transpose', [x], y, (dy) => [fromData(contiguousValues(transpose(dy, inverse)), x.shape)]);
+  return record('transpose', [x], y, (dy) => {
+    const dx = transpose(dy, inverse);
+    return [dx.isContiguous ? dx : fromData(contiguousValues(dx), x.shape)];
+  });
 });
