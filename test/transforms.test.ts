@@ -178,6 +178,9 @@ describe('errors name the function the user called', () => {
     expect(() => pullback([1, 2])).toThrow(ShapeError);
     expect(() => pullback([1, 2])).toThrow(/^vjp: a cotangent of 2 values does not fit the output's shape \[3\]/);
     expect(() => pullback('a' as unknown as number)).toThrow(/^vjp: a cotangent is a Tensor/);
-    expect(() => pullback(tensor([1, 2]))).toThrow(/^vjp: cotangent of shape \[2\]/);
+    expect(() => pullback(tensor([1, 2]))).toThrow(/^vjp: a cotangent of shape \[2\] does not match the output's shape \[3\]/);
+    // Same size, other shape: refused, as JAX's vjp and backward's seed do (it used to be reshaped silently).
+    expect(() => pullback(tensor([[1, 2, 3]]))).toThrow(/^vjp: a cotangent of shape \[1, 3\] does not match/);
+    expect(() => pullback(null as never)).toThrow(/^vjp: the output has shape \[3\], not a scalar: pass a cotangent of that shape/);
   });
 });

@@ -218,31 +218,39 @@ export function dependencies(root: Tensor, candidates: ReadonlySet<Tensor>): Ten
   return topologicalOrder(root).filter((t) => candidates.has(t));
 }
 
-function toSeed(op: string, root: Tensor, seed: Tensor | number | ArrayLike<number> | undefined | null): Tensor {
+/** A seed for backward: a tensor of the output's shape, a number for a one-element output, or flat values. */
+export type Seed = Tensor | number | ArrayLike<number>;
+
+/**
+ * The seed of a backward pass as a tensor of the output's shape: 1 for a one-element output when none
+ * is given; a Tensor must have the output's shape; a number or flat values are read in row-major order.
+ * `op` and `noun` word the errors for the caller ('backward' and 'seed gradient'; the transforms say
+ * 'vjp' and 'cotangent').
+ */
+export function toSeed(op: string, root: Tensor, seed: Seed | undefined | null, noun = 'seed gradient'): Tensor {
   if (seed === undefined || seed === null) {
     if (root.size !== 1) {
       throw new GraphError(
         op,
-        `the output has shape ${formatShape(root.shape)}, not a scalar: pass a seed gradient of that shape, or reduce it first (e.g. y.sum().backward())`,
+        `the output has shape ${formatShape(root.shape)}, not a scalar: pass a ${noun} of that shape, or reduce it first (e.g. y.sum().backward())`,
       );
     }
     return fromData(new Float64Array([1]), root.shape);
   }
   if (seed instanceof Tensor) {
     if (!shapesEqual(seed.shape, root.shape)) {
-      throw new ShapeError(op, `a seed gradient of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
+      throw new ShapeError(op, `a ${noun} of shape ${formatShape(seed.shape)} does not match the output's shape ${formatShape(root.shape)}`);
     }
     return seed;
   }
-  // A number, or flat values read in row-major order into the output's shape.
   if (typeof seed !== 'number' && (typeof seed !== 'object' || typeof (seed as ArrayLike<number>).length !== 'number')) {
-    throw new ValueError(op, `a seed gradient is a Tensor, a number or an array of numbers, got ${typeof seed}`);
+    throw new ValueError(op, `a ${noun} is a Tensor, a number or an array of numbers, got ${typeof seed}`);
   }
   const values = typeof seed === 'number' ? [seed] : Array.from(seed);
   if (values.length !== root.size) {
-    throw new ShapeError(op, `a seed gradient of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);
+    throw new ShapeError(op, `a ${noun} of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(root.shape)} (${root.size} element${root.size === 1 ? '' : 's'})`);
   }
-  if (values.some((v) => typeof v !== 'number')) throw new ValueError(op, 'the seed gradient holds a non-numeric value');
+  if (values.some((v) => typeof v !== 'number')) throw new ValueError(op, `the ${noun} holds a non-numeric value`);
   return fromData(Float64Array.from(values), root.shape);
 }
 
@@ -290,7 +298,7 @@ function pathsTo(order: readonly Tensor[], targets: ReadonlySet<Tensor>): Tensor
  * a failure leaves no half-updated `.grad` and no half-released graph. With `targets`, only the ops on a
  * path from the output to a target run (PyTorch's `torch.autograd.grad(outputs, inputs)`).
  */
-function walk(op: string, root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined | null, onStep: BackwardOptions['onStep'], targets: ReadonlySet<Tensor> | null): Walk {
+function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onStep: BackwardOptions['onStep'], targets: ReadonlySet<Tensor> | null): Walk {
   if (!root.requiresGrad) {
     throw new GraphError(op, `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
   }
@@ -390,7 +398,7 @@ function release(order: readonly Tensor[]): void {
  * succeeded) adds the gradients into the `.grad` of leaves and `retainGrad()` tensors and, unless
  * `retainGraph`, releases the graph.
  */
-export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike<number> | undefined, options: BackwardOptions): void {
+export function runBackward(root: Tensor, seedValue: Seed | undefined, options: BackwardOptions): void {
   const { seed, order, collected } = walk('backward', root, seedValue, options.onStep, null);
   // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(); a leaf never shares
   // gradient storage with the seed or another leaf.
@@ -401,7 +409,7 @@ export function runBackward(root: Tensor, seedValue: Tensor | number | ArrayLike
 
 export interface GradientsOptions {
   /** The gradient of the output, as for `backward` (default 1 for a one-element output). */
-  seed?: Tensor | number | ArrayLike<number>;
+  seed?: Seed;
   /** Keep the walked part of the graph so that it can be differentiated again (default false). */
   retainGraph?: boolean;
   /** As for `backward`: called once per op run. */

@@ -27,6 +27,8 @@ export {
   registeredOps,
   gradients,
   dependencies,
+  toSeed,
+  type Seed,
   type GradientsOptions,
   type BackwardFn,
   type BackwardOptions,

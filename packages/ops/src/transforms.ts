@@ -1,8 +1,8 @@
-import { GraphError, ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, isGradEnabled, record } from '@tensorgrad/core';
+import { GraphError, ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, isGradEnabled, record, toSeed, type Seed } from '@tensorgrad/core';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
-export type Cotangent = Tensor | number | ArrayLike<number>;
+export type Cotangent = Seed;
 
 /**
  * Leaves made by the transforms currently evaluating their `f` (outermost first). A transform called
@@ -58,28 +58,6 @@ function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly T
   const zeros = (t: Tensor): Tensor => fromData(new Float64Array(t.size), t.shape);
   if (!output.requiresGrad) return wrt.map(zeros);
   return gradients(output, wrt, { seed, retainGraph: true }).map((g, i) => g ?? zeros(wrt[i]!));
-}
-
-/**
- * A pullback's cotangent as a tensor of the output's shape, checked here so that errors name the
- * function the user called (`vjp`, `gradcheck`), not the engine's `backward`.
- */
-function toCotangent(op: string, out: Tensor, cotangent: Cotangent): Tensor {
-  if (cotangent instanceof Tensor) {
-    if (cotangent.size !== out.size) {
-      throw new ShapeError(op, `cotangent of shape ${formatShape(cotangent.shape)} does not match the output's shape ${formatShape(out.shape)}`);
-    }
-    return cotangent.shape.length === out.shape.length && cotangent.shape.every((d, i) => d === out.shape[i]) ? cotangent : fromData(cotangent.data, out.shape);
-  }
-  if (typeof cotangent !== 'number' && (cotangent === null || typeof cotangent !== 'object' || typeof (cotangent as ArrayLike<number>).length !== 'number')) {
-    throw new ValueError(op, `a cotangent is a Tensor, a number or an array of numbers, got ${cotangent === null ? 'null' : typeof cotangent}`);
-  }
-  const values = typeof cotangent === 'number' ? [cotangent] : Array.from(cotangent as ArrayLike<number>);
-  if (values.length !== out.size) {
-    throw new ShapeError(op, `a cotangent of ${values.length} value${values.length === 1 ? '' : 's'} does not fit the output's shape ${formatShape(out.shape)} (${out.size} element${out.size === 1 ? '' : 's'})`);
-  }
-  if (values.some((v) => typeof v !== 'number')) throw new ValueError(op, 'the cotangent holds a non-numeric value');
-  return fromData(Float64Array.from(values), out.shape);
 }
 
 /** Fresh leaves over the same storage as the arguments (no copy), requiring grad. */
@@ -151,7 +129,7 @@ export function vjpNamed(op: string, f: (...inputs: Tensor[]) => Tensor, inputs:
   if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
   const deps = outerDependencies([out, ...inputs]);
   const pullback = (cotangent: Cotangent): Tensor[] => {
-    const seed = toCotangent(op, out, cotangent);
+    const seed = toSeed(op, out, cotangent, 'cotangent');
     const all = deps.length === 0 ? outerDependencies([seed]) : [...new Set([...deps, ...outerDependencies([seed])])];
     return pureGradients(out, seed, leaves).map((g) => higherOrder(op, g, all));
   };
