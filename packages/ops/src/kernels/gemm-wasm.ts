@@ -68,7 +68,8 @@ const OPERANDS_BASE = WORKER_C + WORKER_C_BYTES;
  * evict the large one between its two uses (a step's second layer runs between x's two products).
  */
 const MIN_RESIDENT = 1 << 16;
-const resident: { token: object | undefined; src: Float64Array | null; lo: number; hi: number; bytes: number } = {
+// The storage is held weakly: the kernel must not keep a large array of the caller's alive.
+const resident: { token: object | undefined; src: WeakRef<Float64Array> | null; lo: number; hi: number; bytes: number } = {
   token: undefined,
   src: null,
   lo: 0,
@@ -385,7 +386,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       const aToken = hints?.aToken !== undefined && aHi - aLo >= MIN_RESIDENT ? hints.aToken : undefined;
       const bToken = aToken === undefined && hints?.bToken !== undefined && bHi - bLo >= MIN_RESIDENT ? hints.bToken : undefined;
       const token = aToken ?? bToken;
-      const hit = token !== undefined && resident.token === token && resident.src === (aToken ? a : b) && resident.lo === (aToken ? aLo : bLo) && resident.hi === (aToken ? aHi : bHi);
+      const hit = token !== undefined && resident.token === token && resident.src?.deref() === (aToken ? a : b) && resident.lo === (aToken ? aLo : bLo) && resident.hi === (aToken ? aHi : bHi);
       if (token !== undefined && !hit) {
         // The new resident operand replaces the old one (one slot: the largest operand of a step).
         resident.token = undefined;
@@ -440,7 +441,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       if (token !== undefined && !hit) {
         // Recorded only now that the copy is complete.
         resident.token = token;
-        resident.src = aToken !== undefined ? a : b;
+        resident.src = new WeakRef(aToken !== undefined ? a : b);
         resident.lo = aToken !== undefined ? aLo : bLo;
         resident.hi = aToken !== undefined ? aHi : bHi;
       }
