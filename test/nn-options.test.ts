@@ -111,3 +111,23 @@ describe('flags must be booleans', () => {
     expect(refusal(() => new SGD([param()], { lr: 0.1, nesterov: true })).message).toBe('SGD: nesterov momentum requires a momentum > 0, got momentum 0');
   });
 });
+
+describe('seeds are checked once, by core, naming the function called', () => {
+  it('a seed beyond 2^53 is refused by spiral, DataLoader, Dropout, Linear and randn themselves', () => {
+    const big = 2 ** 60;
+    const unsafe = 'seed must be an integer of magnitude at most 2^53 - 1 (beyond, integers are not exact), got 1152921504606847000';
+    expect(() => spiral({ seed: big })).toThrow(`spiral: ${unsafe}`);
+    expect(() => new DataLoader(zeros([2, 1]), [0, 1], { seed: big })).toThrow(`DataLoader: ${unsafe}`);
+    expect(() => new Dropout(0.5, { seed: big })).toThrow(`Dropout: ${unsafe}`);
+    expect(() => new Linear(2, 3, { seed: big })).toThrow(`Linear: ${unsafe}`);
+    expect(() => randn([2], { seed: big })).toThrow(`randn: ${unsafe}`);
+  });
+
+  it('a fraction or a string is refused the same way everywhere', () => {
+    expect(() => spiral({ seed: 1.5 })).toThrow(/^spiral: seed must be an integer, got 1\.5$/);
+    expect(() => new DataLoader(zeros([2, 1]), [0, 1], { seed: '3' as never })).toThrow(/^DataLoader: seed must be an integer, got string$/);
+    expect(() => rand([2], { seed: 0.5 })).toThrow(/^rand: seed must be an integer, got 0\.5$/);
+    // The largest safe integer is a valid seed.
+    expect(spiral({ seed: 2 ** 53 - 1, pointsPerClass: 2, classes: 1 }).x.shape).toEqual([2, 2]);
+  });
+});

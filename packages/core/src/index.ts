@@ -47,6 +47,6 @@ export {
   normalizeAxis,
   normalizeAxes,
 } from './shape.js';
-export { Random, manualSeed, randomFor } from './random.js';
+export { Random, manualSeed, randomFor, checkSeed } from './random.js';
 export { formatTensor } from './format.js';
 export { checkOptions, closestOption, type OptionKind, type OptionSpec } from './options.js';

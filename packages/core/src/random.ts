@@ -85,8 +85,16 @@ export class Random {
   }
 }
 
-function checkSeed(seed: unknown, op: string): void {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ValueError(op, `a seed must be an integer, got ${String(seed)}`);
+/**
+ * Checks a seed for `op` and returns it (undefined stays undefined: draw from the global generator).
+ * A seed is an integer; beyond 2^53 integers are no longer exact, so two different seeds could
+ * silently give the same numbers: refused too.
+ */
+export function checkSeed(seed: unknown, op: string): number | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ValueError(op, `seed must be an integer, got ${typeof seed === 'number' ? seed : typeof seed}`);
+  if (!Number.isSafeInteger(seed)) throw new ValueError(op, `seed must be an integer of magnitude at most 2^53 - 1 (beyond, integers are not exact), got ${seed}`);
+  return seed;
 }
 
 function rotl(x: number, k: number): number {
@@ -101,8 +109,11 @@ export function manualSeed(seed: number): void {
   globalRandom = new Random(seed);
 }
 
-/** The generator for a call: a fresh one when a seed is given, else the global one. */
-export function randomFor(seed: number | undefined, op = 'random'): Random {
-  if (seed !== undefined) checkSeed(seed, op);
-  return seed === undefined ? globalRandom : new Random(seed);
+/**
+ * The generator for a call of `op`: a fresh one when a seed is given, else the global one. The seed
+ * is checked here, so a bad one is an error naming `op` (the function the user called).
+ */
+export function randomFor(seed: unknown, op: string): Random {
+  const checked = checkSeed(seed, op);
+  return checked === undefined ? globalRandom : new Random(checked);
 }

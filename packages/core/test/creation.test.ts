@@ -190,7 +190,7 @@ describe('random creators', () => {
 
   it('rejects seeds that are not integers', () => {
     expect(() => rand([2], { seed: 1.5 })).toThrow(ValueError);
-    expect(() => randn([2], { seed: NaN })).toThrow('randn: a seed must be an integer, got NaN');
+    expect(() => randn([2], { seed: NaN })).toThrow('randn: seed must be an integer, got NaN');
     expect(() => manualSeed('1' as any)).toThrow(TensorgradError);
     expect(() => new Random(0).int(0)).toThrow(ValueError);
   });

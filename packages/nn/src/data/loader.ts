@@ -1,5 +1,5 @@
 import { Random, randomFor, ShapeError, Tensor, ValueError, formatShape, fromData } from '@tensorgrad/core';
-import { checkOptions, checkSeed } from '../options.js';
+import { checkOptions } from '../options.js';
 import { describeLabel } from '../losses/labels.js';
 
 export interface DataLoaderOptions {
@@ -83,7 +83,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
     this.xShape = x.shape;
     this.targets = y;
     this.targetData = y instanceof Tensor ? y.data : null;
-    this.rng = randomFor(checkSeed(op, options.seed));
+    this.rng = randomFor(options.seed, op);
   }
 
   /** Number of rows. */

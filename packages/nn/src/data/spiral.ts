@@ -1,5 +1,5 @@
 import { randomFor, ValueError, fromData, type Tensor } from '@tensorgrad/core';
-import { checkOptions, checkSeed } from '../options.js';
+import { checkOptions } from '../options.js';
 
 export interface SpiralOptions {
   /** Points per class, N (default 100). */
@@ -34,7 +34,7 @@ export function spiral(options: SpiralOptions = {}): Dataset {
   if (!Number.isInteger(n) || n < 2) throw new ValueError(op, `pointsPerClass must be an integer >= 2, got ${n}`);
   if (!Number.isInteger(k) || k < 1) throw new ValueError(op, `classes must be a positive integer, got ${k}`);
   if (!Number.isFinite(noise) || noise < 0) throw new ValueError(op, `noise must be a finite non-negative number, got ${noise}`);
-  const rng = randomFor(checkSeed(op, options.seed));
+  const rng = randomFor(options.seed, op);
   const x = new Float64Array(n * k * 2);
   const y = new Int32Array(n * k);
   // NumPy's linspace: start + i·step, with the last point set to stop exactly.

@@ -1,7 +1,7 @@
 import { Random, randomFor, ValueError, fromData, type Tensor } from '@tensorgrad/core';
 import { mul } from '@tensorgrad/ops';
 import { Module } from '../module.js';
-import { checkOptions, checkSeed } from '../options.js';
+import { checkOptions } from '../options.js';
 
 export interface DropoutOptions {
   /** Seed of the masks: same seed, same sequence of masks. Without it a random seed is drawn. */
@@ -21,7 +21,7 @@ export class Dropout extends Module {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError('Dropout', `p must be a probability in [0, 1), got ${String(p)}`);
     this.p = p;
-    this._random = randomFor(checkSeed('Dropout', checkOptions('Dropout', options, { seed: 'any' }, '{ seed: 1 }').seed));
+    this._random = randomFor(checkOptions('Dropout', options, { seed: 'any' }, '{ seed: 1 }').seed, 'Dropout');
   }
 
   forward(x: Tensor): Tensor {

@@ -1,7 +1,7 @@
-import { ShapeError, ValueError, formatShape, randn, zeros, type Tensor } from '@tensorgrad/core';
+import { ShapeError, ValueError, checkSeed, formatShape, randn, zeros, type Tensor } from '@tensorgrad/core';
 import { linear } from '@tensorgrad/ops';
 import { Module } from '../module.js';
-import { checkOptions, checkSeed } from '../options.js';
+import { checkOptions } from '../options.js';
 
 export interface LinearOptions {
   /** Add a learned bias (default true). */
@@ -29,7 +29,7 @@ export class Linear extends Module {
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = randn([outFeatures, inFeatures], { seed: checkSeed('Linear', seed), std: Math.sqrt(2 / inFeatures), requiresGrad: true, name: 'weight' });
+    this.weight = randn([outFeatures, inFeatures], { seed: checkSeed(seed, 'Linear'), std: Math.sqrt(2 / inFeatures), requiresGrad: true, name: 'weight' });
     this.bias = bias === false ? null : zeros([outFeatures], { requiresGrad: true, name: 'bias' });
   }
 
