@@ -1,6 +1,8 @@
-import { Random, Tensor, ValueError, formatShape, fromData, noGrad } from '@tensorgrad/core';
+import { Random, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, type OptionSpec } from '@tensorgrad/core';
 import { vjpNamed } from './transforms.js';
 import { checkFunction } from './util.js';
+
+const GRADCHECK_OPTIONS: OptionSpec = { eps: 'any', atol: 'any', rtol: 'any', maxEntries: 'any', directions: 'any', seed: 'any', wrt: 'any' };
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6, as PyTorch's gradcheck). */
@@ -61,7 +63,11 @@ export interface GradcheckResult {
  * Do not evaluate at a kink (relu at 0, max at a tie): the difference straddles it.
  */
 export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
-  if (options === null || typeof options !== 'object') throw new ValueError('gradcheck', `options must be an object, got ${String(options)}`);
+  // A misspelt option ({ atoll: 1 }) is refused, not ignored: the check would silently run at the default.
+  // Numbers are 'any' here because their ranges are checked below, with messages of their own.
+  // null stays refused (checkOptions reads it as the defaults), as it always was here.
+  if (options === null) throw new ValueError('gradcheck', 'options must be an object such as { atol: 1e-6 }, got null');
+  options = checkOptions('gradcheck', options, GRADCHECK_OPTIONS, '{ atol: 1e-6 }');
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
