@@ -1,6 +1,6 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
-import { lanes } from './axis.js';
+import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
 
 /**
  * x - log Σ e^x along `axis` (the last by default), as log-sum-exp with each lane's max m subtracted
@@ -12,17 +12,14 @@ import { lanes } from './axis.js';
  */
 export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis = -1): Tensor => {
   const x = asTensor(a, 'logSoftmax');
-  const { outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');
+  const { at, outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');
   const xd = x.data;
+  const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);
   const out = new Float64Array(xd.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let k = 0; k < n; k++) {
-        const v = xd[base + k * inner]!;
-        if (v > m || v !== v) m = v;
-      }
+      const m = lanesMax[o * inner + i]!;
       let s = 0;
       for (let k = 0; k < n; k++) s += Math.exp(xd[base + k * inner]! - m);
       const logS = Math.log(s);

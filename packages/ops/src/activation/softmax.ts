@@ -1,6 +1,6 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
-import { lanes } from './axis.js';
+import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
 
 /**
  * e^x / Σ e^x along `axis` (the last by default). Stable for large logits: each lane's max is subtracted
@@ -11,17 +11,14 @@ import { lanes } from './axis.js';
  */
 export const softmax = defineOp('softmax', (a: TensorLike, axis = -1): Tensor => {
   const x = asTensor(a, 'softmax');
-  const { outer, n, inner } = lanes(x.shape, axis, 'softmax');
+  const { at, outer, n, inner } = lanes(x.shape, axis, 'softmax');
   const xd = x.data;
+  const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);
   const p = new Float64Array(xd.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let k = 0; k < n; k++) {
-        const v = xd[base + k * inner]!;
-        if (v > m || v !== v) m = v;
-      }
+      const m = lanesMax[o * inner + i]!;
       let s = 0;
       for (let k = 0; k < n; k++) {
         const e = Math.exp(xd[base + k * inner]! - m);

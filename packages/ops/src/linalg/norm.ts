@@ -1,6 +1,6 @@
 import { ValueError, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
-import { forEachRow, reducedStrides } from '../reduce/axes.js';
+import { forEachRow, laneMax, reducedStrides } from '../reduce/axes.js';
 
 /**
  * The vector norm of `x` over `axis` (all axes by default, as one long vector; a number or a list,
@@ -26,14 +26,7 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;
   // Largest magnitude of each lane: the result for Infinity, the scale for 2.
-  const big = new Float64Array(sizeOf(kept));
-  forEachRow(x.shape, strides, (base, oo) => {
-    for (let j = 0; j < inner; j++) {
-      const v = Math.abs(d[base + j]!);
-      const k = oo + j * step;
-      if (v > big[k]! || v !== v) big[k] = v;
-    }
-  });
+  const big = laneMax(d, x.shape, strides, sizeOf(kept), true);
   let r: Float64Array;
   if (ord === Infinity) r = big;
   else {

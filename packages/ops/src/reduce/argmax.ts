@@ -1,5 +1,6 @@
-import { ValueError, defineOp, formatShape, fromData, normalizeAxis, type Tensor } from '@tensorgrad/core';
+import { ValueError, defineOp, formatShape, fromData, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
+import { lanes } from './axes.js';
 
 /**
  * Index of the largest (`sign` = 1) or smallest (`sign` = -1) entry along `axis`, or the flat
@@ -10,15 +11,9 @@ export function argExtreme(op: string, a: TensorLike, axis: number | null | unde
   const x = asTensor(a, op);
   const keep = checkKeepDims(keepDims, op);
   const all = axis === undefined || axis === null;
-  const at = all ? -1 : normalizeAxis(axis, x.ndim, op);
-  const n = all ? x.size : x.shape[at]!;
+  // All entries flattened are one lane of length size.
+  const { at, outer, n, inner } = all ? { at: -1, outer: 1, n: x.size, inner: 1 } : lanes(x.shape, axis, op);
   if (n === 0) throw new ValueError(op, `cannot take the ${op} of a zero-size ${all ? 'tensor' : 'axis'} (shape ${formatShape(x.shape)})`);
-  let outer = 1;
-  let inner = 1;
-  if (!all) {
-    for (let i = 0; i < at; i++) outer *= x.shape[i]!;
-    for (let i = at + 1; i < x.ndim; i++) inner *= x.shape[i]!;
-  }
   const d = x.data;
   const o = new Float64Array(outer * inner);
   for (let p = 0; p < outer; p++) {

@@ -1,4 +1,18 @@
-import { contiguousStrides, type Shape } from '@tensorgrad/core';
+import { contiguousStrides, normalizeAxis, type Shape } from '@tensorgrad/core';
+
+/**
+ * A contiguous tensor seen as [outer, n, inner] around one axis: entry k of lane (o, i) along the axis
+ * sits at o·n·inner + k·inner + i. For the last axis inner = 1, so each lane is a contiguous row.
+ * `at` is the axis normalized (negative counts from the end), with errors naming `op`.
+ */
+export function lanes(shape: Shape, axis: number, op: string): { at: number; outer: number; n: number; inner: number } {
+  const at = normalizeAxis(axis, shape.length, op);
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < at; i++) outer *= shape[i]!;
+  for (let i = at + 1; i < shape.length; i++) inner *= shape[i]!;
+  return { at, outer, n: shape[at]!, inner };
+}
 
 /**
  * Strides that map an input index of `shape` to its slot in the keepDims output of a reduction over
@@ -55,4 +69,25 @@ export function expandReduced(g: Float64Array, shape: Shape, strides: readonly n
     else for (let j = 0; j < inner; j++) o[base + j] = g[oo + j]!;
   });
   return o;
+}
+
+/**
+ * The largest entry of each lane of a reduction of the contiguous values `d` of `shape` (`strides` from
+ * reducedStrides, `size` output slots). NaN wins, as in NumPy's max (`v !== v`); a zero-size lane gives
+ * -Infinity. With `magnitude`, the largest |x| (0 for a zero-size lane): norm's Infinity result and the
+ * scale of its 2-norm.
+ */
+export function laneMax(d: Float64Array, shape: Shape, strides: readonly number[], size: number, magnitude = false): Float64Array {
+  const m = new Float64Array(size).fill(magnitude ? 0 : -Infinity);
+  const nd = shape.length;
+  const inner = nd === 0 ? 1 : shape[nd - 1]!;
+  const step = nd === 0 ? 0 : strides[nd - 1]!;
+  forEachRow(shape, strides, (base, oo) => {
+    for (let j = 0; j < inner; j++) {
+      const v = magnitude ? Math.abs(d[base + j]!) : d[base + j]!;
+      const k = oo + j * step;
+      if (v > m[k]! || v !== v) m[k] = v;
+    }
+  });
+  return m;
 }

@@ -1,6 +1,6 @@
 import { defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
-import { forEachRow, reducedStrides } from './axes.js';
+import { forEachRow, laneMax, reducedStrides } from './axes.js';
 
 /**
  * log Σ e^x over `axis` (all axes by default; a number or a list, negative allowed), computed stably:
@@ -15,14 +15,7 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
   const d = x.data;
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;
-  const m = new Float64Array(sizeOf(kept)).fill(-Infinity);
-  forEachRow(x.shape, strides, (base, oo) => {
-    for (let j = 0; j < inner; j++) {
-      const v = d[base + j]!;
-      const k = oo + j * step;
-      if (v > m[k]! || v !== v) m[k] = v;
-    }
-  });
+  const m = laneMax(d, x.shape, strides, sizeOf(kept));
   // Shift by the max when it is finite; ±Infinity and NaN lanes come out right unshifted.
   for (let k = 0; k < m.length; k++) if (!Number.isFinite(m[k]!)) m[k] = 0;
   const s = new Float64Array(m.length);

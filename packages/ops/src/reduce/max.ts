@@ -1,6 +1,6 @@
 import { Tensor, ValueError, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
-import { forEachRow, reducedStrides } from './axes.js';
+import { forEachRow, laneMax, reducedStrides } from './axes.js';
 
 /**
  * Largest value over `axis` (all axes by default; a number or a list, negative allowed); NaN wins, as
@@ -16,17 +16,9 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
   if (x.size === 0 && sizeOf(kept) > 0) {
     throw new ValueError('max', `cannot take the max over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (it has no identity)`);
   }
-  const data = x.data;
-  const m = new Float64Array(sizeOf(kept)).fill(-Infinity);
+  const m = laneMax(x.data, x.shape, strides, sizeOf(kept));
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;
-  forEachRow(x.shape, strides, (base, oo) => {
-    for (let j = 0; j < inner; j++) {
-      const v = data[base + j]!;
-      const k = oo + j * step;
-      if (v > m[k]! || v !== v) m[k] = v;
-    }
-  });
   const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
   const y = fromData(m, shape);
   return record(

@@ -1,5 +1,6 @@
-import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, normalizeAxis, record, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { lanes } from '../reduce/axes.js';
 
 /** Integer indices: a tensor, a plain array or a typed array. */
 export type Indices = Tensor | ArrayLike<number>;
@@ -30,7 +31,7 @@ export function indexValues(indices: unknown, op: string): { idx: ArrayLike<numb
  */
 export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis = -1): Tensor => {
   const x = asTensor(a, 'gather');
-  const at = normalizeAxis(axis, x.ndim, 'gather');
+  const { at, n, inner } = lanes(x.shape, axis, 'gather');
   const reduced = x.shape.filter((_, i) => i !== at);
   const { idx, idxShape } = indexValues(indices, 'gather');
   // m: indices per lane.
@@ -46,9 +47,6 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis 
     const along = `[${x.shape.map((d, i) => (i === at ? 'm' : String(d))).join(', ')}]`;
     throw new ShapeError('gather', `indices of shape ${formatShape(idxShape)} do not match x of shape ${formatShape(x.shape)} along axis ${at}: expected ${formatShape(reduced)} (one index per lane) or ${along} (m per lane); to select whole slices use take`);
   }
-  const n = x.shape[at]!;
-  let inner = 1;
-  for (let i = at + 1; i < x.ndim; i++) inner *= x.shape[i]!;
   const count = idx.length;
   // Flat position in x of each picked entry, computed once and shared by forward and backward.
   const positions = new Int32Array(count);

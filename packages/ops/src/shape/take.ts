@@ -1,6 +1,7 @@
-import { ValueError, defineOp, formatShape, fromData, normalizeAxis, record, type Tensor } from '@tensorgrad/core';
+import { ValueError, defineOp, formatShape, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { indexValues, type Indices } from './gather.js';
+import { lanes } from '../reduce/axes.js';
 
 /**
  * Selects whole slices of `x` along `axis` by index: NumPy's `take(x, indices, axis)`, PyTorch's
@@ -13,13 +14,8 @@ import { indexValues, type Indices } from './gather.js';
  */
 export const take = defineOp('take', (a: TensorLike, indices: Indices, axis = 0): Tensor => {
   const x = asTensor(a, 'take');
-  const at = normalizeAxis(axis, x.ndim, 'take');
+  const { at, outer, n, inner } = lanes(x.shape, axis, 'take');
   const { idx, idxShape } = indexValues(indices, 'take');
-  const n = x.shape[at]!;
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < at; i++) outer *= x.shape[i]!;
-  for (let i = at + 1; i < x.ndim; i++) inner *= x.shape[i]!;
   const count = idx.length;
   const picked = new Int32Array(count);
   for (let j = 0; j < count; j++) {
