@@ -5,7 +5,7 @@ import { ShapeError, Tensor, ValueError, arange, noGrad, randn, tensor } from '@
 import * as ops from '@tensorgrad/ops';
 import {
   abs, concat, div, exp, expandDims, gather, log, logSoftmax, max, maximum, mean, min, minimum, mul, norm, pow, relu, reshape,
-  sigmoid, slice, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose, vjp,
+  sigmoid, slice, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, vjp,
 } from '@tensorgrad/ops';
 
 function leaf(values: number[] | number[][] | number): Tensor {
@@ -356,6 +356,17 @@ describe('junk arguments give typed errors naming the op', () => {
       expect(() => f(tensor([1, 2]), 0, 'yes' as unknown as boolean)).toThrow(ValueError);
       expect(() => f(tensor([1, 2]), 0, 1 as unknown as boolean)).toThrow(new RegExp(`^${name}: keepDims must be true or false`));
     }
+  });
+
+  it('composites (minimum, min, std) name themselves when an op they call refuses the input, with its class', () => {
+    expect(() => minimum(tensor([[1, 2, 3]]), tensor([1, 2]))).toThrow(ShapeError);
+    expect(() => minimum(tensor([[1, 2, 3]]), tensor([1, 2]))).toThrow(/^minimum: shapes \[1, 3\] and \[2\] cannot be broadcast together/);
+    expect(() => minimum(tensor([1]), 'x' as unknown as number)).toThrow(/^minimum: expected a Tensor or a number, got string$/);
+    expect(() => min(tensor([1, 2]), 3)).toThrow(/^min: axis 3 is out of range/);
+    expect(() => min(tensor([[1], [2]]).slice([null, [0, 0]]), 1)).toThrow(/^min: cannot reduce over a zero-size axis of a tensor of shape \[2, 0\]/);
+    expect(() => std(tensor([1, 2]), 0, false, -1)).toThrow(ValueError);
+    expect(() => std(tensor([1, 2]), 0, false, -1)).toThrow(/^std: correction must be a finite non-negative number/);
+    expect(() => std(tensor([1, 2]), 2)).toThrow(/^std: axis 2 is out of range/);
   });
 
   it('transforms and gradcheck check f, inputs, argnums and options', () => {

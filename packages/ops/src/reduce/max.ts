@@ -14,7 +14,7 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
   const axes = normalizeAxes(axis, x.ndim, 'max');
   const { kept, strides } = reducedStrides(x.shape, axes);
   if (x.size === 0 && sizeOf(kept) > 0) {
-    throw new ValueError('max', `cannot take the max over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (it has no identity)`);
+    throw new ValueError('max', `cannot reduce over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (the reduction has no identity)`);
   }
   const m = laneMax(x.data, x.shape, strides, sizeOf(kept));
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;

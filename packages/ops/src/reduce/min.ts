@@ -1,5 +1,6 @@
-import { ValueError, defineOp, formatShape, normalizeAxes, type Tensor } from '@tensorgrad/core';
-import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
+import { defineOp, type Tensor } from '@tensorgrad/core';
+import { type TensorLike } from '../util.js';
+import { withOpName } from '../composite.js';
 import { neg } from '../unary/neg.js';
 import { max } from './max.js';
 
@@ -7,12 +8,6 @@ import { max } from './max.js';
  * Smallest value over `axis`, as -max(-x) (negation is exact). The gradient routes to the arg-min;
  * at a tie it is split equally among the tied entries, as for max.
  */
-export const min = defineOp('min', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor => {
-  const x = asTensor(a, 'min');
-  keepDims = checkKeepDims(keepDims, 'min');
-  const axes = normalizeAxes(axis, x.ndim, 'min'); // so that a bad axis names this op
-  if (x.size === 0 && axes.some((i) => x.shape[i] === 0) && x.shape.every((d, i) => d > 0 || axes.includes(i))) {
-    throw new ValueError('min', `cannot take the min over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (it has no identity)`);
-  }
-  return neg(max(neg(x), axes, keepDims));
-});
+export const min = defineOp('min', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor =>
+  withOpName('min', () => neg(max(neg(a), axis, keepDims))),
+);

@@ -7,7 +7,7 @@ import { mean } from './mean.js';
 import { sum } from './sum.js';
 
 /** Checks `correction` and returns the divisor N - correction (at least 0, as NumPy's ddof). */
-export function divisor(op: string, x: Tensor, axes: readonly number[], correction: unknown): number {
+function divisor(op: string, x: Tensor, axes: readonly number[], correction: unknown): number {
   if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) {
     throw new ValueError(op, `correction must be a finite non-negative number (0: population, 1: sample/Bessel), got ${String(correction)}`);
   }
