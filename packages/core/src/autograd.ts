@@ -1,4 +1,4 @@
-import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError } from './errors.js';
+import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError, checkFunction, describeValue } from './errors.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor, describeTensor, fromData, ownsStorage } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
@@ -40,9 +40,6 @@ export interface BackwardOptions {
 
 let gradEnabled = true;
 
-function checkCallback(fn: unknown, op: string): void {
-  if (typeof fn !== 'function') throw new ValueError(op, `expected a function to run, got ${fn === null ? 'null' : typeof fn}`);
-}
 let anomalyMode = false;
 
 export function isGradEnabled(): boolean {
@@ -75,7 +72,7 @@ function refuseThenable(op: string, result: unknown): void {
  * could not follow its awaits.
  */
 export function noGrad<T>(fn: () => T): T {
-  checkCallback(fn, 'noGrad');
+  checkFunction(fn, 'noGrad', 'to run');
   const previous = gradEnabled;
   gradEnabled = false;
   let result: T;
@@ -90,7 +87,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Runs `fn` with grad recording on, even inside noGrad. `fn` must be synchronous, as for noGrad. */
 export function enableGrad<T>(fn: () => T): T {
-  checkCallback(fn, 'enableGrad');
+  checkFunction(fn, 'enableGrad', 'to run');
   const previous = gradEnabled;
   gradEnabled = true;
   let result: T;
@@ -109,7 +106,7 @@ export function enableGrad<T>(fn: () => T): T {
  * synchronous, as for noGrad.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  checkCallback(fn, 'detectAnomaly');
+  checkFunction(fn, 'detectAnomaly', 'to run');
   const previous = anomalyMode;
   anomalyMode = true;
   let result: T;
@@ -132,8 +129,9 @@ function firstNonFinite(t: Tensor): number {
   return -1;
 }
 
+/** An op's input in an error message: `input 1 'bias' of shape [2]`. */
 function describe(t: Tensor, index: number): string {
-  return `input ${index}${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
+  return describeTensor(t, `input ${index}`);
 }
 
 const registry = new Map<string, { name: string }>();
@@ -427,7 +425,7 @@ const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', onS
  * its graph (the function transforms always retain it: the graph may belong to the caller).
  */
 export function gradients(output: Tensor, inputs: readonly Tensor[], options: GradientsOptions = {}): (Tensor | null)[] {
-  if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${output === null ? 'null' : typeof output}`);
+  if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${describeValue(output)}`);
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', 'inputs must be a list of Tensors');
   const checked = checkOptions('gradients', options, GRADIENTS_OPTIONS, '{ retainGraph: true }');
   const { seed, order, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs));

@@ -1,7 +1,7 @@
-import { ShapeError, ValueError } from './errors.js';
+import { ShapeError, ValueError, describeValue } from './errors.js';
 import { checkShape, formatShape, sizeOf } from './shape.js';
 import { randomFor } from './random.js';
-import { Tensor, type TensorOptions } from './tensor.js';
+import { TENSOR_OPTIONS, Tensor, type TensorOptions } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
 import { stridedView } from './view.js';
 
@@ -16,7 +16,6 @@ export interface RandomOptions extends TensorOptions {
 }
 
 /** The options each creator takes (see checkOptions: unknown keys are refused, flags type-checked). */
-const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
 const SPECS: Readonly<Record<string, OptionSpec>> = {
   tensor: { ...TENSOR_OPTIONS, shape: 'any' },
   rand: { ...TENSOR_OPTIONS, seed: 'any', low: 'any', high: 'any' },
@@ -79,12 +78,12 @@ function fill(values: readonly NestedArray[], shape: number[], out: Float64Array
     if (axis === shape.length) {
       if (typeof v === 'number') out[k++] = v;
       else if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: an array ${where()} where a number was expected (shape ${formatShape(shape)})`);
-      else throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
+      else throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} ${where()}`);
       return;
     }
     if (!Array.isArray(v)) {
       if (typeof v === 'number') throw new ShapeError('tensor', `ragged nested array: a number ${where()} where an array of ${shape[axis]} was expected (shape ${formatShape(shape)})`);
-      throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
+      throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} ${where()}`);
     }
     if (v.length !== shape[axis]) {
       throw new ShapeError('tensor', `ragged nested array: ${v.length} entr${v.length === 1 ? 'y' : 'ies'} ${where()}, expected ${shape[axis]} (shape ${formatShape(shape)})`);
@@ -98,8 +97,9 @@ function fill(values: readonly NestedArray[], shape: number[], out: Float64Array
   walk(values, 0);
 }
 
-function describeValue(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : v === null || v === undefined ? String(v) : `of type ${typeof v}`;
+/** A non-numeric entry: strings and null as they are, anything else by its type ('of type boolean'). */
+function describeEntry(v: unknown): string {
+  return typeof v === 'string' || v === null || v === undefined ? describeValue(v) : `of type ${typeof v}`;
 }
 
 /** The requested shape, checked against the number of values. */
@@ -129,7 +129,7 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
     const data = new Float64Array(flat.length);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
-      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeValue(v)} at flat index ${i}`);
+      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} at flat index ${i}`);
       data[i] = v;
     }
     return make(data, reshaped(data.length, options.shape, [data.length]), options);

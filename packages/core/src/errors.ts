@@ -22,3 +22,22 @@ export class InPlaceError extends GraphError {}
 
 /** Anomaly mode found a NaN or an Infinity in an op's output. */
 export class AnomalyError extends TensorgradError {}
+
+/**
+ * A value as an error message shows it: numbers, booleans, null and undefined as they print, strings
+ * quoted (so '1' is not mistaken for 1), bigints with their n, lists as [0, 1], any other object by its
+ * class ('a Tensor', 'a Map').
+ */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(describeValue).join(', ')}]` : `[${v.slice(0, 8).map(describeValue).join(', ')}, ...] (${v.length} entries)`;
+  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  return `a ${typeof v}`;
+}
+
+/** A function argument (the f of a transform, the callback of noGrad): a ValueError naming `op` otherwise. */
+export function checkFunction(f: unknown, op: string, role = 'f'): void {
+  if (typeof f !== 'function') throw new ValueError(op, `expected a function ${role}, got ${f === null ? 'null' : typeof f}`);
+}

@@ -1,5 +1,5 @@
 export { StridedView, stridedView } from './view.js';
-export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, type NdFloat64, type TensorOptions, type VersionCounter } from './tensor.js';
+export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, describeTensor, TENSOR_OPTIONS, type NdFloat64, type TensorOptions, type VersionCounter } from './tensor.js';
 export {
   tensor,
   zeros,
@@ -35,7 +35,7 @@ export {
   type BackwardStep,
   type GraphNode,
 } from './autograd.js';
-export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, AnomalyError } from './errors.js';
+export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, AnomalyError, describeValue, checkFunction } from './errors.js';
 export {
   type Shape,
   sizeOf,

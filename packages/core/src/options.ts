@@ -1,4 +1,4 @@
-import { ValueError } from './errors.js';
+import { ValueError, describeValue } from './errors.js';
 
 /**
  * What an option holds. Flags are type-checked here ('yes' is not true); numbers and the rest are
@@ -64,13 +64,6 @@ export function closestOption(key: string, known: readonly string[]): string | u
   }
   // One typo in a short name, about one in three letters of a long one.
   return bestDistance <= Math.max(1, Math.floor(k.length / 3)) ? best : undefined;
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v}`;
 }
 
 const KIND_TEXT: Record<Exclude<OptionKind, 'any'>, string> = {

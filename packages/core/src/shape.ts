@@ -1,4 +1,4 @@
-import { ShapeError } from './errors.js';
+import { ShapeError, describeValue } from './errors.js';
 
 export type Shape = readonly number[];
 
@@ -59,20 +59,10 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/** An axis value as a message shows it: lists as [0, 1], strings quoted, other values by type. */
-function describeAxis(axis: unknown): string {
-  if (Array.isArray(axis)) return `[${axis.map(describeAxis).join(', ')}]`;
-  if (typeof axis === 'number') return String(axis);
-  if (typeof axis === 'string') return JSON.stringify(axis);
-  if (axis === null || axis === undefined) return String(axis);
-  if (typeof axis === 'object') return `a ${(axis as object).constructor?.name ?? 'object'}`;
-  return `a ${typeof axis}`;
-}
-
 /** Normalizes a possibly negative axis into [0, ndim). */
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
-  if (Array.isArray(axis)) throw new ShapeError(op, `a single axis is expected here, got the list ${describeAxis(axis)}`);
-  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ShapeError(op, `axis must be an integer, got ${describeAxis(axis)}`);
+  if (Array.isArray(axis)) throw new ShapeError(op, `a single axis is expected here, got the list ${describeValue(axis)}`);
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ShapeError(op, `axis must be an integer, got ${describeValue(axis)}`);
   if (axis < -ndim || axis >= Math.max(ndim, 0) || (ndim === 0)) {
     throw new ShapeError(op, `axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'}`);
   }
@@ -87,6 +77,6 @@ export function normalizeAxes(axis: number | readonly number[] | undefined | nul
   }
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(a, ndim, op));
-  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in ${describeAxis(list)}`);
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in ${describeValue(list)}`);
   return out.sort((a, b) => a - b);
 }

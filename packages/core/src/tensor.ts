@@ -5,7 +5,8 @@ import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
 import { checkOptions, type OptionSpec } from './options.js';
 
-const TENSOR_OPTION_SPEC: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
+/** The options of every function that makes a tensor (creators add their own). */
+export const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
 const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', onStep: 'function' };
 import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
 
@@ -271,7 +272,7 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
     throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : typeof data === 'object' ? (data as object).constructor.name : typeof data}`);
   }
   checkShape(shape, 'fromData');
-  options = checkOptions('fromData', options, TENSOR_OPTION_SPEC, '{ requiresGrad: true }');
+  options = checkOptions('fromData', options, TENSOR_OPTIONS, '{ requiresGrad: true }');
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError('fromData', `${data.length} values cannot fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
   }
@@ -286,7 +287,7 @@ export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
   if (nd === null || typeof nd !== 'object' || !Array.isArray(nd.shape) || nd.data === undefined) {
     throw new ValueError('fromNdarray', `expected an ndarray (an object with data, shape, stride and offset), got ${nd === null ? 'null' : typeof nd}`);
   }
-  options = checkOptions('fromNdarray', options, TENSOR_OPTION_SPEC, '{ requiresGrad: true }');
+  options = checkOptions('fromNdarray', options, TENSOR_OPTIONS, '{ requiresGrad: true }');
   const shape = checkShape(nd.shape, 'fromNdarray');
   if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
   const out = new Float64Array(sizeOf(shape));
@@ -314,9 +315,12 @@ export function viewOf(x: Tensor, shape: readonly number[], strides: readonly nu
   return out;
 }
 
-/** Names a tensor in an error message: its own name, else the named tensor it is a view of. */
-export function describeTensor(t: Tensor): string {
-  const own = `a tensor${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
+/**
+ * Names a tensor in an error message as `label` ('a tensor', 'input 1'), its name and shape, and for an
+ * unnamed view the named tensor it is a view of.
+ */
+export function describeTensor(t: Tensor, label = 'a tensor'): string {
+  const own = `${label}${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
   const base = t._base;
   if (t.name || base === null) return own;
   return `${own} (a view of ${base.name ? `'${base.name}'` : 'a tensor'} of shape ${formatShape(base.shape)})`;

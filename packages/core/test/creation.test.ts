@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeValue,
   Random,
   ShapeError,
   TensorgradError,
@@ -193,5 +194,15 @@ describe('random creators', () => {
     expect(() => randn([2], { seed: NaN })).toThrow('randn: seed must be an integer, got NaN');
     expect(() => manualSeed('1' as any)).toThrow(TensorgradError);
     expect(() => new Random(0).int(0)).toThrow(ValueError);
+  });
+});
+
+describe('describeValue: one way to show a value in every error message', () => {
+  it('quotes strings, prints numbers, lists and bigints, names other objects by class', () => {
+    expect([describeValue('1'), describeValue(1), describeValue(null), describeValue(true), describeValue(2n)]).toEqual(['"1"', '1', 'null', 'true', '2n']);
+    expect(describeValue([0, '1'])).toBe('[0, "1"]');
+    expect(describeValue(new Map())).toBe('a Map');
+    expect(describeValue(() => 1)).toBe('a function');
+    expect(() => tensor([1], { name: [1, 2] } as never)).toThrow(`tensor: option 'name' must be a string, got [1, 2]`);
   });
 });

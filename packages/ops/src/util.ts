@@ -95,7 +95,5 @@ export function checkKeepDims(keepDims: unknown, op: string): boolean {
   return keepDims;
 }
 
-/** A function argument of a transform (grad, vjp, gradcheck). */
-export function checkFunction(f: unknown, op: string): void {
-  if (typeof f !== 'function') throw new ValueError(op, `expected a function f, got ${f === null ? 'null' : typeof f}`);
-}
+/** A function argument of a transform (grad, vjp, gradcheck): core's check, under the name ops code imports. */
+export { checkFunction } from '@tensorgrad/core';

@@ -1,6 +1,5 @@
-import { Random, randomFor, ShapeError, Tensor, ValueError, formatShape, fromData } from '@tensorgrad/core';
+import { Random, randomFor, ShapeError, Tensor, ValueError, describeValue, formatShape, fromData } from '@tensorgrad/core';
 import { checkOptions } from '../options.js';
-import { describeLabel } from '../losses/labels.js';
 
 export interface DataLoaderOptions {
   /** Rows per batch (default 32). The last batch may be smaller unless `dropLast`. */
@@ -69,7 +68,7 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
       for (let i = 0; i < n; i++) {
         const v = y[i];
         if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
-          throw new ValueError(op, `label ${describeLabel(v)} at index ${i} is not an integer; pass real-valued targets as a Tensor`);
+          throw new ValueError(op, `label ${describeValue(v)} at index ${i} is not an integer; pass real-valued targets as a Tensor`);
         }
       }
     }

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, describeValue } from '@tensorgrad/core';
 
 /** Class labels, one per row: a plain array, an Int32Array (or any typed array), or a 1-d Tensor of integers. */
 export type Labels = readonly number[] | ArrayLike<number> | Tensor;
@@ -20,7 +20,7 @@ export function checkLabels(op: string, labels: Labels, n: number, classes: numb
   if (values.length !== n) throw new ShapeError(op, `got ${values.length} labels for ${n} rows of scores`);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValueError(op, `label ${describeLabel(v)} at index ${i} is not an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValueError(op, `label ${describeValue(v)} at index ${i} is not an integer`);
     if (v < 0 || v >= classes) throw new ValueError(op, `label ${v} at index ${i} is out of range for ${classes} classes (expected 0 <= label < ${classes})`);
   }
   return values instanceof Int32Array ? values : Int32Array.from(values);
@@ -33,13 +33,4 @@ export function checkScores(op: string, scores: Tensor): [number, number] {
   const [n, c] = scores.shape as [number, number];
   if (n === 0 || c === 0) throw new ShapeError(op, `scores of shape [${n}, ${c}] are empty: the mean over the batch is undefined`);
   return [n, c];
-}
-
-/** A label as a message shows it: numbers as they are, strings quoted (so '1' is not mistaken for 1). */
-export function describeLabel(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return `a ${typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v}`;
 }
