@@ -38,32 +38,45 @@ export interface BackwardOptions {
   onStep?: (step: BackwardStep) => void;
 }
 
-let gradEnabled = true;
-
-let anomalyMode = false;
+/** The two modes: grad recording (on by default) and anomaly detection (off by default). */
+const modes = { 'grad mode': true, 'anomaly mode': false };
+type Mode = keyof typeof modes;
 
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return modes['grad mode'];
 }
 
 /**
+ * Runs `fn` with `mode` set to `value`, restoring it afterwards (also when `fn` throws).
+ *
  * A callback that returned a promise (an async function) cannot be covered by a mode: the mode is
  * restored when the callback returns, so whatever runs after its first `await` runs in the outer mode
- * (`noGrad(async () => { await x; return p.mul(2) })` would record a graph). Refuse it loudly rather
- * than let the mode silently not apply. The state is already restored when this runs.
+ * (`noGrad(async () => { await x; return p.mul(2) })` would record a graph). It is refused loudly
+ * rather than let the mode silently not apply (the mode is already restored by then).
  */
-function refuseThenable(op: string, result: unknown): void {
-  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return;
-  const then = (result as { then?: unknown }).then;
-  if (typeof then !== 'function') return;
-  // The promise keeps running; swallow its eventual rejection so it does not also surface as an
-  // unhandled rejection on top of this error.
-  then.call(result, undefined, () => {});
-  const mode = op === 'detectAnomaly' ? 'anomaly mode' : 'grad mode';
-  throw new GraphError(
-    op,
-    `the callback returned a Promise; ${mode} cannot follow an await — call ${op} inside the async function around the synchronous part`,
-  );
+function withMode<T>(op: string, mode: Mode, value: boolean, fn: () => T): T {
+  checkFunction(fn, op, 'to run');
+  const previous = modes[mode];
+  modes[mode] = value;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    modes[mode] = previous;
+  }
+  if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+    const then = (result as { then?: unknown }).then;
+    if (typeof then === 'function') {
+      // The promise keeps running; swallow its eventual rejection so it does not also surface as an
+      // unhandled rejection on top of this error.
+      then.call(result, undefined, () => {});
+      throw new GraphError(
+        op,
+        `the callback returned a Promise; ${mode} cannot follow an await — call ${op} inside the async function around the synchronous part`,
+      );
+    }
+  }
+  return result;
 }
 
 /**
@@ -72,32 +85,12 @@ function refuseThenable(op: string, result: unknown): void {
  * could not follow its awaits.
  */
 export function noGrad<T>(fn: () => T): T {
-  checkFunction(fn, 'noGrad', 'to run');
-  const previous = gradEnabled;
-  gradEnabled = false;
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    gradEnabled = previous;
-  }
-  refuseThenable('noGrad', result);
-  return result;
+  return withMode('noGrad', 'grad mode', false, fn);
 }
 
 /** Runs `fn` with grad recording on, even inside noGrad. `fn` must be synchronous, as for noGrad. */
 export function enableGrad<T>(fn: () => T): T {
-  checkFunction(fn, 'enableGrad', 'to run');
-  const previous = gradEnabled;
-  gradEnabled = true;
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    gradEnabled = previous;
-  }
-  refuseThenable('enableGrad', result);
-  return result;
+  return withMode('enableGrad', 'grad mode', true, fn);
 }
 
 /**
@@ -106,21 +99,11 @@ export function enableGrad<T>(fn: () => T): T {
  * synchronous, as for noGrad.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  checkFunction(fn, 'detectAnomaly', 'to run');
-  const previous = anomalyMode;
-  anomalyMode = true;
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    anomalyMode = previous;
-  }
-  refuseThenable('detectAnomaly', result);
-  return result;
+  return withMode('detectAnomaly', 'anomaly mode', true, fn);
 }
 
 export function isAnomalyEnabled(): boolean {
-  return anomalyMode;
+  return modes['anomaly mode'];
 }
 
 function firstNonFinite(t: Tensor): number {
@@ -134,7 +117,7 @@ function describe(t: Tensor, index: number): string {
   return describeTensor(t, `input ${index}`);
 }
 
-const registry = new Map<string, { name: string }>();
+const registry = new Set<string>();
 
 /**
  * Registers an op under a name and returns it unchanged. Defining an op is registering it: tests ask
@@ -142,13 +125,13 @@ const registry = new Map<string, { name: string }>();
  */
 export function defineOp<F extends (...args: any[]) => Tensor>(name: string, fn: F): F {
   if (registry.has(name)) throw new ValueError('defineOp', `an op named '${name}' is already defined`);
-  registry.set(name, { name });
+  registry.add(name);
   return fn;
 }
 
 /** Names of every op defined so far. */
 export function registeredOps(): string[] {
-  return [...registry.keys()].sort();
+  return [...registry].sort();
 }
 
 /**
@@ -157,8 +140,8 @@ export function registeredOps(): string[] {
  * so that an in-place write to one of them between forward and backward is caught.
  */
 export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
-  if (anomalyMode) checkFinite(op, 'output', out, inputs.map((tensor, i) => ({ label: describe(tensor, i), tensor })), 'every input was finite, so this op produced it');
-  if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
+  if (modes['anomaly mode']) checkFinite(op, 'output', out, null, inputs, 'every input was finite, so this op produced it');
+  if (!modes['grad mode'] || !inputs.some((t) => t.requiresGrad)) return out;
   if (out._node !== null || inputs.includes(out)) {
     // Recording onto an input (or onto another op's result) would overwrite its graph or make a cycle.
     throw new GraphError(op, 'an op must return a new tensor (a view is fine), not one of its inputs or another recorded result');
@@ -169,16 +152,22 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
 }
 
 /**
- * Anomaly mode: throws naming the op, the shapes it was given, and which source (an input, or the
- * upstream gradient) already held a non-finite value — or that all were finite, so this op made it.
+ * Anomaly mode: throws naming the op, the shapes it was given (the upstream gradient's first, when
+ * checking a backward rule), and which of them already held a non-finite value — or that all were
+ * finite, so this op made it.
  */
-function checkFinite(op: string, what: string, result: Tensor, sources: readonly { label: string; tensor: Tensor }[], produced: string): void {
+function checkFinite(op: string, what: string, result: Tensor, upstream: Tensor | null, inputs: readonly Tensor[], produced: string): void {
   const bad = firstNonFinite(result);
   if (bad < 0) return;
-  const shapes = sources.map((s) => `${s.label.startsWith('the upstream') ? 'upstream gradient ' : ''}${formatShape(s.tensor.shape)}`).join(', ');
+  const sources = inputs.map((tensor, i) => ({ label: describe(tensor, i), tensor }));
+  const shapes = inputs.map((t) => formatShape(t.shape));
+  if (upstream !== null) {
+    sources.unshift({ label: 'the upstream gradient', tensor: upstream });
+    shapes.unshift(`upstream gradient ${formatShape(upstream.shape)}`);
+  }
   const culprit = sources.find((s) => firstNonFinite(s.tensor) >= 0);
   const cause = culprit ? `${culprit.label} already held ${culprit.tensor.data[firstNonFinite(culprit.tensor)]}` : produced;
-  throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes}); ${cause}`);
+  throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes.join(', ')}); ${cause}`);
 }
 
 /**
@@ -325,8 +314,9 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const collected = new Map<Tensor, Tensor>();
-  const previous = gradEnabled;
-  gradEnabled = false;
+  // Rules run without recording (see the ARCHITECTURE: higher-order gradients are not supported).
+  const previous = modes['grad mode'];
+  modes['grad mode'] = false;
   try {
     for (const t of order) {
       const g = grads.get(t);
@@ -347,14 +337,8 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
           const got = gi instanceof Tensor ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
-        if (anomalyMode) {
-          checkFinite(
-            node.op,
-            `backward's gradient for ${describe(input, i)}`,
-            gi,
-            [{ label: 'the upstream gradient', tensor: g }, ...node.inputs.map((tensor, k) => ({ label: describe(tensor, k), tensor }))],
-            "the upstream gradient and the op's inputs were finite, so this op's backward produced it",
-          );
+        if (modes['anomaly mode']) {
+          checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, g, node.inputs, "the upstream gradient and the op's inputs were finite, so this op's backward produced it");
         }
         const existing = grads.get(input);
         // Gradients add at branches: a tensor used by several ops receives the sum of their gradients.
@@ -363,7 +347,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
     }
   } finally {
-    gradEnabled = previous;
+    modes['grad mode'] = previous;
   }
   return { seed, order, collected };
 }
