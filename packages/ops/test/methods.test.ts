@@ -1,0 +1,40 @@
+// Every op as a chained Tensor method.
+import { describe, expect, it } from 'vitest';
+import { Tensor, ValueError, tensor } from '@tensorgrad/core';
+import '@tensorgrad/ops'; // installs the Tensor methods
+import { leaf } from './leaf.js';
+
+describe('methods', () => {
+  it('every contract op is a chained Tensor method', () => {
+    const names = [
+      'neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'pow', 'sigmoid', 'tanh', 'relu', 'add', 'sub', 'mul', 'div',
+      'maximum', 'minimum', 'sum', 'mean', 'max', 'min', 'matmul', 'l2', 'norm', 'reshape', 'transpose', 'broadcastTo',
+      'expandDims', 'squeeze', 'slice', 'gather', 'softmax', 'logSoftmax', 'take', 'sin', 'cos', 'clamp', 'clone', 'where',
+      'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'flatten',
+    ];
+    const t = tensor([1]);
+    for (const name of names) expect(typeof (t as unknown as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('a method given more arguments than it takes is a ValueError, not silently ignored', () => {
+    const t = tensor([[3, -4], [0, 1]]);
+    const loose = t as unknown as Record<string, (...args: unknown[]) => Tensor>;
+    expect(() => loose.l2!.call(t, 1)).toThrow(ValueError);
+    expect(() => loose.l2!.call(t, 1)).toThrow(/^l2: x\.l2\(\.\.\.\) takes no arguments, got 1$/);
+    expect(() => loose.sum!.call(t, 0, true, 1)).toThrow(/^sum: x\.sum\(\.\.\.\) takes at most 2 arguments, got 3$/);
+    expect(() => loose.pow!.call(t, 2, 3)).toThrow(/^pow: x\.pow\(\.\.\.\) takes at most 1 argument, got 2$/);
+    expect(t.norm(1, 0, true).toArray()).toEqual([[3, 5]]);
+    expect(t.sum(0, true).toArray()).toEqual([[3, -3]]);
+  });
+
+  it('chain as in the lecture: W.matmul(x).l2(), x.add(y).mul(z), h.relu()', () => {
+    const W = leaf([[0.1, 0.5], [-0.3, 0.8]]);
+    const x = leaf([0.2, 0.4]);
+    const f = W.matmul(x).l2();
+    expect(f.item()).toBeCloseTo(0.116, 14);
+    expect(tensor([-2]).add(tensor([5])).mul(tensor([-4])).item()).toBe(-12);
+    expect(tensor([-1, 2]).relu().sum(0, true).toArray()).toEqual([2]);
+    expect(tensor([[1, 2], [3, 4]]).max(1).mean().item()).toBe(3);
+    expect(tensor([1, 2]).pow(2).sqrt().toArray()).toEqual([1, 2]);
+  });
+});
