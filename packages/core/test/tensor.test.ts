@@ -12,6 +12,8 @@ import {
   noGrad,
   tensor,
   viewOf,
+  contiguousData,
+  scatterInto,
   zeros,
 } from '@tensorgrad/core';
 
@@ -210,5 +212,32 @@ describe('detach, requiresGrad, names', () => {
     const t = new Tensor(ndarray(new Float64Array([1, 2]), [2]), { requiresGrad: true, name: 'v' });
     expect(t.requiresGrad).toBe(true);
     expect(t.name).toBe('v');
+  });
+});
+
+describe('contiguousData and scatterInto: the strided copies shared with ops', () => {
+  it('copy a transposed matrix (tiled, sizes not a multiple of the tile) and other views row-major', () => {
+    for (const [r, c] of [[1, 1], [33, 70], [64, 5]] as const) {
+      const values = Float64Array.from({ length: r * c }, (_, i) => i * 1.5 - 7);
+      const base = fromData(values, [r, c]);
+      const t = viewOf(base, [c, r], [1, c], 0); // the transpose
+      const copy = contiguousData(t.nd);
+      for (let i = 0; i < c; i++) for (let j = 0; j < r; j++) expect(copy[i * r + j]).toBe(values[j * c + i]);
+      expect(t.data).toEqual(copy);
+    }
+    // A 3-d view with an offset and a negative stride, and a 0-d view.
+    const storage = Float64Array.from({ length: 30 }, (_, i) => i);
+    expect(Array.from(contiguousData({ data: storage, shape: [2, 2, 2], stride: [12, -3, 1], offset: 5 }))).toEqual([5, 6, 2, 3, 17, 18, 14, 15]);
+    expect(Array.from(contiguousData({ data: storage, shape: [], stride: [], offset: 7 }))).toEqual([7]);
+  });
+
+  it('scatterInto writes (or adds) row-major values back through the view', () => {
+    const storage = new Float64Array(6);
+    scatterInto({ data: storage, shape: [3, 2], stride: [1, 3], offset: 0 }, Float64Array.from([1, 2, 3, 4, 5, 6]));
+    expect(Array.from(storage)).toEqual([1, 3, 5, 2, 4, 6]);
+    scatterInto({ data: storage, shape: [2], stride: [2], offset: 1 }, Float64Array.from([10, 20]), true);
+    expect(Array.from(storage)).toEqual([1, 13, 5, 22, 4, 6]);
+    scatterInto({ data: storage, shape: [], stride: [], offset: 5 }, Float64Array.from([9]), true);
+    expect(storage[5]).toBe(15);
   });
 });
