@@ -83,10 +83,20 @@ export function laneMax(d: Float64Array, shape: Shape, strides: readonly number[
   const inner = nd === 0 ? 1 : shape[nd - 1]!;
   const step = nd === 0 ? 0 : strides[nd - 1]!;
   forEachRow(shape, strides, (base, oo) => {
-    for (let j = 0; j < inner; j++) {
-      const v = magnitude ? Math.abs(d[base + j]!) : d[base + j]!;
-      const k = oo + j * step;
-      if (v > m[k]! || v !== v) m[k] = v;
+    if (step === 0) {
+      // The row is one lane (the last axis is reduced): keep its max in a local, not in m.
+      let best = m[oo]!;
+      for (let j = 0; j < inner; j++) {
+        const v = magnitude ? Math.abs(d[base + j]!) : d[base + j]!;
+        if (v > best || v !== v) best = v;
+      }
+      m[oo] = best;
+    } else {
+      for (let j = 0; j < inner; j++) {
+        const v = magnitude ? Math.abs(d[base + j]!) : d[base + j]!;
+        const k = oo + j * step;
+        if (v > m[k]! || v !== v) m[k] = v;
+      }
     }
   });
   return m;
