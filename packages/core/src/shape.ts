@@ -63,7 +63,8 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
   if (Array.isArray(axis)) throw new ShapeError(op, `a single axis is expected here, got the list ${describeValue(axis)}`);
   if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ShapeError(op, `axis must be an integer, got ${describeValue(axis)}`);
-  if (axis < -ndim || axis >= Math.max(ndim, 0) || (ndim === 0)) {
+  // A 0-d tensor has no axis: every value fails one of the two bounds.
+  if (axis < -ndim || axis >= ndim) {
     throw new ShapeError(op, `axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'}`);
   }
   return axis < 0 ? axis + ndim : axis;

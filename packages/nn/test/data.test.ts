@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError, ValueError, tensor } from '@tensorgrad/core';
+import { ShapeError, ValueError, fromData, tensor, viewOf } from '@tensorgrad/core';
 import { DataLoader, minibatches, spiral } from '@tensorgrad/nn';
 
 describe('spiral', () => {
@@ -105,5 +105,20 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(x, [1, 2, 3])).toThrow('DataLoader: x has 10 rows (shape [10, 2]) but y has 3');
     expect(() => new DataLoader(x, y, { batchSize: 0 })).toThrow(ValueError);
     expect(() => new DataLoader(x, [0, 1, 2, 0, 1, 2.5, 0, 1, 2, 0])).toThrow('DataLoader: label 2.5 at index 5 is not an integer; pass real-valued targets as a Tensor');
+  });
+});
+
+describe('DataLoader holds the data, as PyTorch\'s TensorDataset', () => {
+  it('a contiguous x is shared (an in-place write shows in later batches); a strided view is copied once', () => {
+    const x = fromData(Float64Array.from([1, 2, 3, 4]), [4, 1]);
+    const loader = new DataLoader(x, [0, 1, 0, 1], { batchSize: 4, shuffle: false });
+    expect([...loader][0]!.x.toArray()).toEqual([[1], [2], [3], [4]]);
+    x.mutate((d) => d.fill(7));
+    expect([...loader][0]!.x.toArray()).toEqual([[7], [7], [7], [7]]);
+    const base = fromData(Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]);
+    const view = viewOf(base, [4, 2], [1, 4], 0); // the transpose
+    const copied = new DataLoader(view, [0, 1, 0, 1], { batchSize: 4, shuffle: false });
+    base.mutate((d) => d.fill(0));
+    expect([...copied][0]!.x.toArray()).toEqual([[1, 5], [2, 6], [3, 7], [4, 8]]);
   });
 });

@@ -77,7 +77,10 @@ export class DataLoader<T extends Targets = Int32Array> implements Iterable<Batc
     this.batchSize = batchSize;
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
-    // Row-major copies are taken once here, not once per batch.
+    // Row-major values, read once here rather than once per batch. For a contiguous tensor they are its
+    // storage, not a copy: like PyTorch's TensorDataset, the loader holds the data, so an in-place write to
+    // x or y between epochs shows in later batches (and a dataset is not held twice in memory). A strided
+    // view (a transpose, a slice) has no row-major storage to share and is copied once.
     this.xData = x.data;
     this.xShape = x.shape;
     this.targets = y;
