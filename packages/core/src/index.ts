@@ -49,4 +49,5 @@ export {
 } from './shape.js';
 export { Random, manualSeed, randomFor, checkSeed } from './random.js';
 export { formatTensor } from './format.js';
+export { pairwiseSum } from './summation.js';
 export { checkOptions, closestOption, type OptionKind, type OptionSpec } from './options.js';

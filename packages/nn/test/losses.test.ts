@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, ValueError, fromData, randn, tensor } from '@tensorgrad/core';
-import { gather, gradcheck, logSoftmax, maximum, mean, neg, softmax, sub, sum } from '@tensorgrad/ops';
+import { gather, gradcheck, logSoftmax, maximum, mean, neg, softmax, square, sub, sum } from '@tensorgrad/ops';
 import { accuracy, l2Regularization, mse, predictClasses, softmaxCrossEntropy, svmLoss, type Reduction } from '@tensorgrad/nn';
 
 function expectGradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): void {
@@ -127,6 +127,26 @@ describe('mse', () => {
     expect(input.grad!.toArray()).toEqual([[0, 1], [-1, -0.25]]);
     expect(target.grad!.toArray()).toEqual([[-0, -1], [1, 0.25]]);
     expectGradcheck((a, b) => mse(a, b), [randn([2, 3], { seed: 5 }), randn([2, 3], { seed: 6 })]);
+  });
+
+  it('agrees with its composite oracle mean(square(sub(a, b))) in value and gradients, for every reduction', () => {
+    const a0 = randn([37, 9], { seed: 11 });
+    const b0 = randn([37, 9], { seed: 12 });
+    const oracles = { mean: (d: Tensor) => mean(d), sum: (d: Tensor) => sum(d), none: (d: Tensor) => d };
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const grads = (f: (a: Tensor, b: Tensor) => Tensor) => {
+        const a = fromData(a0.data.slice(), a0.shape, { requiresGrad: true });
+        const b = fromData(b0.data.slice(), b0.shape, { requiresGrad: true });
+        const out = f(a, b);
+        out.backward(reduction === 'none' ? fromData(Float64Array.from({ length: out.size }, (_, i) => Math.cos(i)), out.shape) : undefined);
+        return [out.data, a.grad!.data, b.grad!.data];
+      };
+      const fused = grads((a, b) => mse(a, b, { reduction }));
+      const composite = grads((a, b) => oracles[reduction](square(sub(a, b))));
+      // The same pairwise sum: the values agree exactly, the gradients to rounding.
+      expect(Array.from(fused[0]!)).toEqual(Array.from(composite[0]!));
+      for (const k of [1, 2]) fused[k]!.forEach((v, i) => expect(v).toBeCloseTo(composite[k]![i]!, 14));
+    }
   });
 
   it('refuses shapes that would silently broadcast', () => {

@@ -6,6 +6,11 @@ import type { LossOptions } from './softmaxCrossEntropy.js';
  * Mean squared error over every element: L = (1/n) Σ (input - target)². The shapes must match exactly:
  * a silently broadcast target is a classic regression bug ([N] against [N, 1] gives an [N, N] loss).
  * `{ reduction: 'sum' }` drops the 1/n; `'none'` returns the squared errors, shaped like the input.
+ *
+ * Fused rather than the composite mean(square(sub(input, target))) (which stays its test oracle): one
+ * graph node, so diagrams and transcripts show one mse gate as for softmaxCrossEntropy, and forward +
+ * backward measured 1.3-1.5x faster ([64, 10]: 13.8 vs 20.5 µs; [1024, 64]: 478 vs 611 µs; medians,
+ * one machine). The sum is pairwise, as the composite's mean.
  */
 export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
   const op = 'mse';

@@ -1,4 +1,4 @@
-import { ValueError, fromData, type Shape, type Tensor } from '@tensorgrad/core';
+import { ValueError, fromData, pairwiseSum, type Shape, type Tensor } from '@tensorgrad/core';
 import { checkOptions, type OptionSpec } from '../options.js';
 
 /** How a loss combines its per-sample values: their mean (the default), their sum, or none (one value each). */
@@ -10,11 +10,13 @@ export function checkReduction(op: string, reduction: unknown): Reduction {
   return r;
 }
 
-/** The loss tensor: a 0-d mean or sum of `values`, or `values` themselves shaped `shape`. */
+/**
+ * The loss tensor: a 0-d mean or sum of `values`, or `values` themselves shaped `shape`. Summed pairwise,
+ * as ops' `sum` and `mean` sum, so a fused loss and its composite oracle round alike.
+ */
 export function reduce(values: Float64Array, reduction: Reduction, shape: Shape): Tensor {
   if (reduction === 'none') return fromData(values, shape);
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += values[i]!;
+  const total = pairwiseSum(values);
   return fromData(new Float64Array([reduction === 'mean' ? total / values.length : total]), []);
 }
 
