@@ -579,10 +579,10 @@ function runTwoThreads(
 // When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
 // and this thread idles until it is scheduled again: two threads then lose to one, by up to 40% here.
 // So the default kernel times every large product, on one thread and on two, per shape (sizes and
-// strides), and keeps the last RING times of each. The first calls of a shape alternate (three of each;
-// the median drops an outlier such as a call that met a burst of load or ran before tier-up); after that
-// each call takes the mode with the lower median, and now and then the other one, to notice when the
-// load changes (see chooseTwo). Real times of both modes, rather than an estimate of one thread from a
+// strides), and keeps the last RING times of each. The first three calls of a shape run on two threads,
+// one, two; after that each call takes the mode with the lower median (the best time while a mode has
+// fewer than RING; the median drops an outlier such as a call that met a burst of load), and now and
+// then the other one, to notice when the load changes (see chooseTwo). Real times of both modes, rather than an estimate of one thread from a
 // threaded call: with a third process on two cores this thread's own pace is slowed as well, and an
 // estimate from it would flatter the threads.
 const RING = 3;
@@ -616,18 +616,21 @@ export function recordFor(chooser: Chooser, key: string): ShapeRecord {
   return r;
 }
 
-function medianOf(xs: number[]): number {
+/** The median of a full ring; the best time while fewer are in (what the mode can do, so far). */
+function typical(xs: number[]): number {
+  if (xs.length < RING) return Math.min(...xs);
   const s = [...xs].sort((x, y) => x - y);
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  return s[RING >> 1]!;
 }
 
 /** @internal Exported for tests: whether the next call of this shape runs on two threads. */
 export function chooseTwo(r: ShapeRecord): boolean {
   const call = r.calls++;
-  if (r.two.length < RING || r.one.length < RING) return r.two.length <= r.one.length;
-  const one = medianOf(r.one);
-  const two = medianOf(r.two);
+  // Exploration: two threads, one, two threads again; a short benchmark run should not spend many of
+  // its calls on the mode that loses.
+  if (call < 3) return call !== 1;
+  const one = typical(r.one);
+  const two = typical(r.two);
   const twoWins = two < one;
   // Probe the losing mode now and then (rarely while two threads win: a probe of one thread costs half a
   // product), at once when the winner's latest time is worse than the loser's median, and again while
