@@ -261,6 +261,8 @@ interface Walk {
   seed: Tensor;
   /** The tensors walked, output first. */
   order: Tensor[];
+  /** Those of them whose rule ran (with targets, a target's own rule runs only if another lies behind it). */
+  ran: Tensor[];
   /** The gradient arriving at each collected tensor (the sum over its consumers). */
   collected: Map<Tensor, Tensor>;
 }
@@ -349,7 +351,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
   } finally {
     modes['grad mode'] = previous;
   }
-  return { seed, order, collected };
+  return { seed, order, ran: order.filter(runs), collected };
 }
 
 /**
@@ -405,19 +407,19 @@ const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', onS
  * a path from `output` to an input run, and no `.grad` anywhere is read or written (nor do `retainGrad()`
  * tensors keep anything), so it is a pure function of the graph. Returns one gradient per input, or null
  * for an input the output does not depend on. An input may be an intermediate tensor: it gets the
- * gradient arriving at it. Unless `retainGraph`, the walked nodes are released as `backward` releases
+ * gradient arriving at it. Unless `retainGraph`, the nodes whose rules ran are released as `backward` releases
  * its graph (the function transforms always retain it: the graph may belong to the caller).
  */
 export function gradients(output: Tensor, inputs: readonly Tensor[], options: GradientsOptions = {}): (Tensor | null)[] {
   if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${describeValue(output)}`);
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', 'inputs must be a list of Tensors');
   const checked = checkOptions('gradients', options, GRADIENTS_OPTIONS, '{ retainGraph: true }');
-  const { seed, order, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs));
+  const { seed, ran, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs));
   const own = handOut(seed);
   const result = inputs.map((t) => {
     const g = collected.get(t);
     return g === undefined ? null : own(g);
   });
-  if (!checked.retainGraph) release(order);
+  if (!checked.retainGraph) release(ran);
   return result;
 }

@@ -371,6 +371,14 @@ describe('gradients(output, inputs): torch.autograd.grad', () => {
     const y = total(scale(x, 3));
     gradients(y, [x]);
     expect(() => y.backward()).toThrow(/already released/);
+    // Only the rules that ran: the gradient of an intermediate leaves the graph behind it intact.
+    const w = tensor([1, 2], { requiresGrad: true });
+    const h = scale(w, 3);
+    const L = total(h);
+    expect(gradients(L, [h])[0]!.toArray()).toEqual([1, 1]);
+    expect(() => L.backward()).toThrow(/already released/);
+    total(times(h, h)).backward();
+    expect(w.grad!.toArray()).toEqual([18, 36]);
   });
 
   it('never hands out the seed storage or the same storage twice', () => {
