@@ -285,13 +285,15 @@ describe('choice between one and two threads', () => {
     expect(picks.slice(0, 3)).toEqual([true, false, true]);
     expect(picks.slice(3).filter((p) => !p).length).toBe(2); // two probes of one thread in 128 calls
     const s = recordFor({ shapes: new Map(), lastTwo: true }, 'shape');
-    const slow = drive(s, 3 + 32, 6, 10);
-    expect(slow.slice(3).filter((p) => p).length).toBe(2); // while one thread wins: one probe in 16
+    const slow = drive(s, 3 + 64, 6, 10);
+    // While one thread wins: a probe of two threads every 4th call of the first 32, then every 16th.
+    expect(slow.slice(3, 32).filter((p) => p).length).toBe(8);
+    expect(slow.slice(32).filter((p) => p).length).toBe(2);
   });
 
   it('switches to one thread when two get slower (the other core got busy), and back when they recover', () => {
     const r = recordFor({ shapes: new Map(), lastTwo: true }, 'shape');
-    drive(r, 20, 10, 6);
+    drive(r, 40, 10, 6); // past the first 32 calls of the shape (see chooseTwo)
     const busy = drive(r, 20, 10, 15);
     // Two threaded calls go by (with a probe of one thread between them, since the first was slow)
     // before the median of the last three flips; then one probe of two threads in 16 calls.

@@ -638,7 +638,9 @@ export function chooseTwo(r: ShapeRecord): boolean {
   // burst that is over costs few calls).
   const winner = twoWins ? r.two : r.one;
   const loser = twoWins ? r.one : r.two;
-  const every = twoWins ? PROBE_TWO_WINS : PROBE_ONE_WINS;
+  // While a shape is new, one thread winning may be a burst of load during the first calls: probe two
+  // threads every 4th call, so that a short run (a benchmark's few calls) is not stuck on one thread.
+  const every = twoWins ? PROBE_TWO_WINS : call < 32 ? 4 : PROBE_ONE_WINS;
   const lastWasWinner = r.lastTwo === twoWins;
   const probe =
     call % every === every - 1 ||
