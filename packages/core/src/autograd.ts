@@ -351,7 +351,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
   } finally {
     modes['grad mode'] = previous;
   }
-  return { seed, order, ran: order.filter(runs), collected };
+  return { seed, order, ran: targets === null ? order : order.filter(runs), collected };
 }
 
 /**
