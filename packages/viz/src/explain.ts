@@ -1,7 +1,7 @@
 import { Tensor } from '@tensorgrad/core';
 import { fillNames, gateInfo } from './gates.js';
 import { collectGraph, isFoldedConstant, type GraphView } from './graph.js';
-import { lastTrace, traceBackward, type BackwardTrace } from './trace.js';
+import { lastTrace, traceGradients, type BackwardTrace } from './trace.js';
 import { formatConstant, formatValue, type ValueFormat } from './values.js';
 
 export type ExplainOptions = ValueFormat;
@@ -16,11 +16,12 @@ export type ExplainOptions = ValueFormat;
  * rule that makes the downstream gradient from the upstream one instead (`W: dy·xᵀ = ...`). A last line
  * gives each leaf's gradient, as a sum where the leaf fans out (gradients add at branches).
  *
- * Given a tensor, it explains the last `traceBackward` of it, or traces one now (which, like backward,
- * accumulates into the leaves' `.grad`).
+ * Given a tensor, it explains the last `traceBackward` of it, or traces one now without writing any
+ * `.grad` (explaining only looks: `explainBackward(loss); loss.backward(); opt.step()` steps with the
+ * gradient of one pass) and keeping the graph, so that `loss.backward()` still runs afterwards.
  */
 export function explainBackward(target: Tensor | BackwardTrace, options: ExplainOptions = {}): string {
-  const trace = target instanceof Tensor ? lastTrace(target) ?? traceBackward(target) : target;
+  const trace = target instanceof Tensor ? lastTrace(target) ?? traceGradients('explainBackward', target) : target;
   const graph = collectGraph(trace.output);
   const format: ValueFormat = { decimals: options.decimals, maxElements: options.maxElements };
   const value = (t: Tensor): string => formatValue(t, format);

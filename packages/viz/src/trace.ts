@@ -1,5 +1,6 @@
-import { GraphError, fromData, shapesEqual, type Tensor } from '@tensorgrad/core';
+import { GraphError, formatShape, fromData, gradients, shapesEqual, type BackwardStep, type Tensor } from '@tensorgrad/core';
 import { gateInfo } from './gates.js';
+import { collectGraph } from './graph.js';
 
 /** One gate of a traced backward pass. */
 export interface TraceStep {
@@ -62,37 +63,69 @@ function addTensors(a: Tensor, b: Tensor): Tensor {
  * leaves. `toDot`, `renderSvg` and `explainBackward` of the same output use the trace without being given it.
  */
 export function traceBackward(output: Tensor, seed?: Tensor | number | ArrayLike<number>, options: TraceOptions = {}): BackwardTrace {
+  return trace('traceBackward', output, seed, options.retainGraph ?? true, true);
+}
+
+/**
+ * The same trace without touching any `.grad` (for `explainBackward`, which only looks): core's
+ * `gradients` walks the graph, retained, towards every leaf that requires grad and writes nothing.
+ */
+export function traceGradients(op: string, output: Tensor): BackwardTrace {
+  return trace(op, output, undefined, true, false);
+}
+
+function trace(op: string, output: Tensor, seed: Tensor | number | ArrayLike<number> | undefined, retainGraph: boolean, accumulate: boolean): BackwardTrace {
   if (!output.requiresGrad) {
-    throw new GraphError('traceBackward', `the tensor${output.name ? ` '${output.name}'` : ''} does not require grad: no graph leads to it (create its inputs with { requiresGrad: true })`);
+    throw new GraphError(op, `the tensor${output.name ? ` '${output.name}'` : ''} does not require grad: no graph leads to it (create its inputs with { requiresGrad: true })`);
   }
   const steps: TraceStep[] = [];
   const totals = new Map<Tensor, Tensor>();
   const contributions = new Map<Tensor, (Tensor | null)[]>();
-  output.backward(seed, {
-    retainGraph: options.retainGraph ?? true,
-    onStep: (step) => {
-      if (steps.length === 0) totals.set(step.output, copy(step.upstream));
-      const downstream = step.downstream.map((g, i) => (g === null || g === undefined || !step.inputs[i]!.requiresGrad ? null : copy(g)));
-      downstream.forEach((g, i) => {
-        if (g === null) return;
-        const input = step.inputs[i]!;
-        const existing = totals.get(input);
-        totals.set(input, existing === undefined ? g : addTensors(existing, g));
-      });
-      contributions.set(step.output, downstream);
-      steps.push({
-        index: steps.length + 1,
-        op: step.op,
-        output: step.output,
-        inputs: step.inputs,
-        upstream: copy(step.upstream),
-        downstream,
-        local: localGradients(step.op, step.output, step.inputs, downstream),
-      });
-    },
-  });
-  // An output that is itself a leaf runs no gate: its gradient is the seed the engine stored.
-  const seedTensor = steps[0]?.upstream ?? (output.grad !== null ? copy(output.grad) : fromData(new Float64Array(output.size).fill(1), output.shape));
+  const onStep = (step: BackwardStep): void => {
+    if (steps.length === 0) totals.set(step.output, copy(step.upstream));
+    const downstream = step.downstream.map((g, i) => (g === null || g === undefined || !step.inputs[i]!.requiresGrad ? null : copy(g)));
+    downstream.forEach((g, i) => {
+      if (g === null) return;
+      const input = step.inputs[i]!;
+      const existing = totals.get(input);
+      totals.set(input, existing === undefined ? g : addTensors(existing, g));
+    });
+    contributions.set(step.output, downstream);
+    steps.push({
+      index: steps.length + 1,
+      op: step.op,
+      output: step.output,
+      inputs: step.inputs,
+      upstream: copy(step.upstream),
+      downstream,
+      local: localGradients(step.op, step.output, step.inputs, downstream),
+    });
+  };
+  let seedTensor: Tensor;
+  if (accumulate) {
+    output.backward(seed, { retainGraph, onStep });
+    // An output that is itself a leaf runs no gate: its gradient is the seed the engine stored.
+    seedTensor = steps[0]?.upstream ?? (output.grad !== null ? copy(output.grad) : fromData(new Float64Array(output.size).fill(1), output.shape));
+  } else {
+    if (output.size !== 1) {
+      throw new GraphError(
+        op,
+        `the output has shape ${formatShape(output.shape)}, not a scalar: explain a reduction of it (${op}(y.sum())), or a trace with a seed of its shape (${op}(traceBackward(y, seed)))`,
+      );
+    }
+    const graph = collectGraph(output);
+    const released = graph.tensors.find((t) => t._node !== null && t._node.backward === null && t.requiresGrad);
+    if (released !== undefined) {
+      throw new GraphError(
+        op,
+        `the graph behind '${released._node!.op}' was already released by a backward pass; to explain a pass, run it as traceBackward(output) instead of output.backward() (it keeps the graph), or pass { retainGraph: true } to backward`,
+      );
+    }
+    // The output is a target too, so that the seed comes back (the whole pass when it is a leaf itself).
+    const leaves = graph.tensors.filter((t) => t._node === null && t.requiresGrad && t !== output);
+    const result = gradients(output, [output, ...leaves], { retainGraph: true, onStep });
+    seedTensor = steps[0]?.upstream ?? result[0]!;
+  }
   if (!totals.has(output)) totals.set(output, seedTensor);
   const trace: BackwardTrace = {
     output,
