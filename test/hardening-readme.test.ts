@@ -67,7 +67,7 @@ const rows: [ErrorClass, () => unknown][] = [
   [ValueError, () => net().loadStateDict(stateWith((s) => (s.x = zeros([1]))))],
   [ShapeError, () => net().loadStateDict(stateWith((s) => (s['2.bias'] = zeros([3]))))],
   [ValueError, () => new SGD([tensor([1], { requiresGrad: true })], { lr: -0.1 })],
-  [ValueError, () => new SGD([tensor([1, 2], { name: 'frozen' })])],
+  [ValueError, () => new SGD([tensor([1, 2], { requiresGrad: true, name: 'w' }), ops.mul(tensor([1, 2], { requiresGrad: true }), 2)])],
   [GraphError, () => tensor([1], { requiresGrad: true, name: 'w' }).mutate((d) => d.fill(0))],
   [
     InPlaceError,

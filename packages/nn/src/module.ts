@@ -3,13 +3,61 @@ import { ShapeError, Tensor, ValueError, formatShape, fromData, noGrad, shapesEq
 /** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
 export type StateDict = Record<string, Tensor>;
 
+/** What a module holds directly: its tensors and its submodules, each with its dotted name. */
+interface Members {
+  tensors: [string, Tensor][];
+  children: [string, Module][];
+}
+
+/** A container walked for tensors and modules: an array, a plain object, or a Map. */
+function entriesOf(value: unknown): [string, unknown][] | null {
+  if (Array.isArray(value)) return value.map((v, i) => [String(i), v]);
+  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [String(k), v]);
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    // Only plain objects ({ a: new Linear(2, 2) }): a class instance (a DataLoader, a Random) is not a container.
+    if (proto === Object.prototype || proto === null) return Object.entries(value);
+  }
+  return null;
+}
+
+/**
+ * The tensors and submodules of `module`'s own properties, walking into arrays, plain objects and Maps
+ * (`blocks = { a: new Linear(2, 2) }` holds `blocks.a`), in declaration order. Iterative, and each
+ * container is entered once, so a container that holds itself is no problem. A Module found is a child:
+ * its own members are its business.
+ */
+function membersOf(module: Module): Members {
+  const tensors: [string, Tensor][] = [];
+  const children: [string, Module][] = [];
+  const entered = new Set<object>();
+  const stack: [string, unknown][] = Object.entries(module)
+    .filter(([key]) => !key.startsWith('_'))
+    .reverse();
+  while (stack.length > 0) {
+    const [name, value] = stack.pop()!;
+    if (value instanceof Tensor) tensors.push([name, value]);
+    else if (value instanceof Module) {
+      if (value !== module) children.push([name, value]);
+    } else {
+      const entries = entriesOf(value);
+      if (entries === null || entered.has(value as object)) continue;
+      entered.add(value as object);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([`${name}.${entries[i]![0]}`, entries[i]![1]]);
+    }
+  }
+  return { tensors, children };
+}
+
 /**
  * Base class of every layer and model, after PyTorch's nn.Module.
  *
- * Parameters and submodules are found by walking the module's own properties, so a subclass only assigns
- * them: a Tensor-valued property is a parameter, a Module-valued property (or an array of Modules) is a
- * submodule. Properties whose name starts with `_` are skipped (keep caches and scratch tensors there).
- * Names are dotted paths in declaration order (`fc1.weight`, `layers.0.bias`), as in PyTorch.
+ * Parameters, buffers and submodules are found by walking the module's own properties, so a subclass
+ * only assigns them: a Tensor-valued property is a parameter if it requires grad and a buffer if it does
+ * not (a frozen parameter, a running statistic); a Module-valued property is a submodule. Arrays, plain
+ * objects and Maps are walked into (`layers.0.bias`, `blocks.a.weight`). Properties whose name starts
+ * with `_` are skipped (keep caches and scratch tensors there). Names are dotted paths in declaration
+ * order (`fc1.weight`, `layers.0.bias`), as in PyTorch.
  *
  * Call a module with `module.forward(x)` or its alias `module.call(x)`.
  */
@@ -26,38 +74,29 @@ export abstract class Module {
 
   /** Direct submodules with their names, in declaration order. */
   namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (key.startsWith('_')) continue;
-      if (value instanceof Module) out.push([key, value]);
-      else if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Module)) {
-        value.forEach((m: Module, i) => out.push([`${key}.${i}`, m]));
-      }
-    }
-    return out;
+    return membersOf(this).children;
   }
 
-  /** Parameters held directly by this module (not by submodules). */
-  protected ownParameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (!key.startsWith('_') && value instanceof Tensor) out.push([key, value]);
-    }
-    return out;
+  /** Tensors held directly by this module (not by submodules): its parameters and buffers. */
+  protected ownTensors(): [string, Tensor][] {
+    return membersOf(this).tensors;
   }
 
-  /** Every parameter with its dotted name; a tensor shared by two submodules is listed once, under its first name. */
-  namedParameters(): [string, Tensor][] {
+  /**
+   * Every tensor of this module and its submodules with its dotted name, parameters and buffers alike; a
+   * tensor shared by two submodules is listed once, under its first name.
+   */
+  namedTensors(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
-    // Iterative walk (own parameters first, then children in order), so the order matches PyTorch.
+    // Iterative walk (own tensors first, then children in order), so the order matches PyTorch.
     const stack: [string, Module][] = [['', this]];
     const visitedModules = new Set<Module>();
     while (stack.length > 0) {
       const [prefix, module] = stack.pop()!;
       if (visitedModules.has(module)) continue;
       visitedModules.add(module);
-      for (const [name, p] of module.ownParameters()) {
+      for (const [name, p] of module.ownTensors()) {
         if (seen.has(p)) continue;
         seen.add(p);
         out.push([prefix + name, p]);
@@ -68,8 +107,25 @@ export abstract class Module {
     return out;
   }
 
+  /** The tensors that require grad, with their dotted names: what an optimizer trains. */
+  namedParameters(): [string, Tensor][] {
+    return this.namedTensors().filter(([, t]) => t.requiresGrad);
+  }
+
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /**
+   * The tensors that do not require grad (PyTorch's buffers; here also a parameter frozen with
+   * `requiresGrad = false`): saved and loaded by the state dict, never trained.
+   */
+  namedBuffers(): [string, Tensor][] {
+    return this.namedTensors().filter(([, t]) => !t.requiresGrad);
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
   }
 
   /** This module and every submodule, depth first. */
@@ -86,9 +142,9 @@ export abstract class Module {
     return out;
   }
 
-  /** Forgets every parameter's accumulated gradient. */
+  /** Forgets every tensor's accumulated gradient (a parameter frozen since its last backward included). */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const [, t] of this.namedTensors()) t.grad = null;
   }
 
   /** Sets training mode on this module and every submodule; returns this. */
@@ -105,24 +161,24 @@ export abstract class Module {
   }
 
   /**
-   * A snapshot of every parameter: name -> a detached copy. Unlike PyTorch (which shares storage), the
+   * A snapshot of every parameter and buffer: name -> a detached copy. Unlike PyTorch (which shares storage), the
    * copies do not change when training goes on, so a state dict can be kept as a checkpoint.
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [name, p] of this.namedParameters()) out[name] = fromData(p.data.slice(), p.shape);
+    for (const [name, p] of this.namedTensors()) out[name] = fromData(p.data.slice(), p.shape);
     return out;
   }
 
   /**
-   * Copies values into the parameters, in place (their version counters are bumped). Every key is
+   * Copies values into the parameters and buffers, in place (their version counters are bumped). Every key is
    * checked first: a missing key, an unexpected key or a wrong shape throws an error naming the key,
    * and then nothing has been written.
    */
   loadStateDict(state: StateDict): void {
     const op = 'loadStateDict';
     if (state === null || typeof state !== 'object') throw new ValueError(op, `expected an object of name -> Tensor, got ${state === null ? 'null' : typeof state}`);
-    const params = this.namedParameters();
+    const params = this.namedTensors();
     const expected = new Set(params.map(([name]) => name));
     const missing = params.map(([name]) => name).filter((name) => !Object.prototype.hasOwnProperty.call(state, name));
     const unexpected = Object.keys(state).filter((name) => !expected.has(name));

@@ -161,6 +161,56 @@ describe('Module and Sequential', () => {
     expect(net.namedParameters().map(([n]) => n)).toEqual(['a.weight', 'a.bias', 'blocks.0.weight', 'blocks.0.bias', 'blocks.1.bias']);
   });
 
+  it('walks plain objects and Maps of modules, with dotted names, and survives a container that holds itself', () => {
+    class Blocks extends Module {
+      blocks = { a: new Linear(2, 2, { seed: 1 }), deep: { b: new Linear(2, 1, { seed: 2 }) } };
+      heads = new Map<string, Module>([['out', new Linear(1, 1, { seed: 3 })]]);
+      loop: unknown[] = [];
+      constructor() {
+        super();
+        this.loop.push(this.loop, this);
+      }
+      forward(x: Tensor): Tensor {
+        return this.heads.get('out')!.forward(this.blocks.deep.b.forward(this.blocks.a.forward(x)));
+      }
+    }
+    const net = new Blocks();
+    const names = ['blocks.a.weight', 'blocks.a.bias', 'blocks.deep.b.weight', 'blocks.deep.b.bias', 'heads.out.weight', 'heads.out.bias'];
+    expect(net.namedParameters().map(([n]) => n)).toEqual(names);
+    expect(Object.keys(net.stateDict())).toEqual(names);
+    expect(net.modules()).toHaveLength(4);
+    expect(String(net)).toContain('(blocks.deep.b): Linear(in=2, out=1, bias=true)');
+    // The walked parameters are the ones forward uses: every one gets a gradient, and loading round-trips.
+    sum(net.forward(randn([3, 2], { seed: 4 }))).backward();
+    for (const p of net.parameters()) expect(p.grad!.shape).toEqual(p.shape);
+    const copy = new Blocks();
+    copy.loadStateDict(net.stateDict());
+    const x = randn([3, 2], { seed: 5 });
+    expect(copy.forward(x).data).toEqual(net.forward(x).data);
+  });
+
+  it('tensors that do not require grad are buffers: not parameters, but in the state dict', () => {
+    class WithBuffer extends Module {
+      fc = new Linear(2, 2, { seed: 1 });
+      runningMean = zeros([2]);
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x).sub(this.runningMean);
+      }
+    }
+    const net = new WithBuffer();
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['fc.weight', 'fc.bias']);
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['runningMean']);
+    expect(net.buffers()).toEqual([net.runningMean]);
+    expect(Object.keys(net.stateDict())).toEqual(['runningMean', 'fc.weight', 'fc.bias']);
+    const copy = new WithBuffer();
+    copy.loadStateDict({ ...net.stateDict(), runningMean: tensor([1, 2]) });
+    expect(Array.from(copy.runningMean.data)).toEqual([1, 2]);
+    // Freezing a parameter makes it a buffer: the optimizer built from parameters() then leaves it alone.
+    net.fc.bias.requiresGrad = false;
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['runningMean', 'fc.bias']);
+    expect(Object.keys(net.stateDict())).toEqual(['runningMean', 'fc.weight', 'fc.bias']);
+  });
+
   it('sequential forward composes the layers, and every parameter gets a gradient of its shape', () => {
     const seq = new Sequential(new Linear(2, 4, { seed: 1 }), new Tanh(), new Linear(4, 3, { seed: 2 }));
     const x = randn([6, 2], { seed: 1 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValueError, fromData, tensor, type Tensor } from '@tensorgrad/core';
+import { ValueError, fromData, noGrad, randn, tensor, type Tensor } from '@tensorgrad/core';
 import { mul, sum } from '@tensorgrad/ops';
-import { Adam, Linear, SGD } from '@tensorgrad/nn';
+import { Adam, Linear, SGD, Sequential, Tanh, mse } from '@tensorgrad/nn';
 
 /** A parameter [1, -2] whose gradient is set by hand. */
 function param(): Tensor {
@@ -68,7 +68,6 @@ describe('SGD', () => {
     expect(() => new SGD([param()], { lr: -1 })).toThrow('SGD: lr must be a finite number >= 0, got -1');
     expect(() => new SGD([param()], { momentum: NaN })).toThrow(/^SGD: momentum/);
     expect(() => new SGD([param()], { weightDecay: -0.1 })).toThrow(/^SGD: weightDecay/);
-    expect(() => new SGD([tensor([1, 2])])).toThrow("SGD: parameter 0 of shape [2] does not require grad");
     const w = param();
     expect(() => new SGD([mul(w, 2)])).toThrow(/SGD: parameter 0 of shape \[2\] is not a leaf/);
     expect(() => new SGD([])).toThrow('SGD: got an empty parameter list');
@@ -115,5 +114,63 @@ describe('Adam', () => {
     expect(() => new Adam(layer.parameters(), { betas: [0.9, 1] })).toThrow('Adam: betas[1] must be a finite number in [0, 1), got 1');
     expect(() => new Adam(layer.parameters(), { betas: [0.9] as never })).toThrow(/Adam: betas must be a pair/);
     expect(() => new Adam(layer.parameters(), { eps: -1 })).toThrow(/^Adam: eps/);
+  });
+});
+
+describe('frozen parameters (leaves that do not require grad)', () => {
+  it.each([
+    ['SGD', (ps: Tensor[]) => new SGD(ps, { lr: 0.5, momentum: 0.9, weightDecay: 0.1 })],
+    ['Adam', (ps: Tensor[]) => new Adam(ps, { lr: 0.5, weightDecay: 0.1 })],
+  ] as const)('%s accepts them, as PyTorch does, and never moves them', (_, make) => {
+    const frozen = tensor([3, 4], { name: 'frozen' });
+    const w = param();
+    const opt = make([frozen, w]);
+    expect(opt.params).toEqual([frozen, w]);
+    sum(mul(mul(w, w), frozen)).backward();
+    expect(frozen.grad).toBeNull();
+    opt.step();
+    expect(Array.from(frozen.data)).toEqual([3, 4]);
+    expect(Array.from(w.data)).not.toEqual([1, -2]);
+    // Frozen after a backward reached it: its stale gradient does not move it either.
+    const v = param();
+    const opt2 = make([v]);
+    sum(mul(v, v)).backward();
+    v.requiresGrad = false;
+    opt2.step();
+    expect(Array.from(v.data)).toEqual([1, -2]);
+  });
+
+  it('still refuses a non-leaf', () => {
+    expect(() => new Adam([mul(param(), 2)])).toThrow(/^Adam: parameter 0 of shape \[2\] is not a leaf \(it was computed by an op\): an optimizer updates leaves only$/);
+  });
+});
+
+describe('fine-tuning with a frozen layer', () => {
+  it('trains only the unfrozen layer, by lr times the centered-difference gradient', () => {
+    const model = new Sequential(new Linear(2, 3, { seed: 1 }), new Tanh(), new Linear(3, 1, { seed: 2 }));
+    const x = randn([4, 2], { seed: 3 });
+    const target = randn([4, 1], { seed: 4 });
+    for (const p of (model.at(0) as Linear).parameters()) p.requiresGrad = false;
+    const lossAt = (): number => noGrad(() => mse(model.forward(x), target).item());
+    const head = (model.at(2) as Linear).weight;
+    // Centered differences of the loss in each entry of the head's weight, before the step.
+    const eps = 1e-6;
+    const numeric = Array.from(head.data, (_, i) => {
+      const at = (d: number): number => {
+        noGrad(() => head.mutate((w) => { w[i]! += d; }));
+        const l = lossAt();
+        noGrad(() => head.mutate((w) => { w[i]! -= d; }));
+        return l;
+      };
+      return (at(eps) - at(-eps)) / (2 * eps);
+    });
+    const frozenBefore = Array.from((model.at(0) as Linear).weight.data);
+    const headBefore = Array.from(head.data);
+    const opt = new SGD(model.parameters(), { lr: 0.1 });
+    expect(opt.params).toEqual([head, (model.at(2) as Linear).bias]);
+    mse(model.forward(x), target).backward();
+    opt.step();
+    expect(Array.from((model.at(0) as Linear).weight.data)).toEqual(frozenBefore);
+    Array.from(head.data).forEach((w, i) => expect(w).toBeCloseTo(headBefore[i]! - 0.1 * numeric[i]!, 8));
   });
 });

@@ -50,7 +50,8 @@ export class Adam extends Optimizer {
     const [beta1, beta2] = this.betas;
     noGrad(() => {
       for (const p of this.params) {
-        if (p.grad === null) continue;
+        // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
+        if (p.grad === null || !p.requiresGrad) continue;
         const g = p.grad.data;
         let s = this.state.get(p);
         if (s === undefined) {

@@ -11,7 +11,7 @@ export function checkHyperparameter(optimizer: string, name: string, value: numb
 
 /**
  * Base class of the optimizers: holds the parameter list and clears gradients. `step()` updates every
- * parameter that has a gradient, in place (through `mutate`, which bumps its version counter) and under
+ * parameter that requires grad and has a gradient (a frozen one is skipped), in place (through `mutate`, which bumps its version counter) and under
  * noGrad, so an update never becomes part of a graph.
  */
 export abstract class Optimizer {
@@ -27,7 +27,8 @@ export abstract class Optimizer {
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${index} is not a Tensor`);
       const label = `parameter ${index}${p.name ? ` '${p.name}'` : ''} of shape ${formatShape(p.shape)}`;
-      if (!p.requiresGrad) throw new ValueError(name, `${label} does not require grad: create it with { requiresGrad: true }`);
+      // A leaf that does not require grad (a frozen parameter) is accepted and skipped while it has no
+      // gradient, as PyTorch does, so that `new SGD(model.parameters())` works after freezing a layer.
       if (!p.isLeaf) throw new ValueError(name, `${label} is not a leaf (it was computed by an op): an optimizer updates leaves only`);
       // The same tensor listed twice would be updated twice per step.
       if (!seen.has(p)) list.push(p);

@@ -40,7 +40,8 @@ export class SGD extends Optimizer {
     const { lr, momentum, weightDecay, nesterov } = this;
     noGrad(() => {
       for (const p of this.params) {
-        if (p.grad === null) continue;
+        // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
+        if (p.grad === null || !p.requiresGrad) continue;
         const g = p.grad.data;
         // Memory-bound loops: each case gets its own, so the common ones read no more than they need
         // (plain SGD reads w and g once and writes w; no weight-decay term when λ is 0).
