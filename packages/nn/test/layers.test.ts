@@ -206,7 +206,7 @@ describe('Module and Sequential', () => {
     copy.loadStateDict({ ...net.stateDict(), runningMean: tensor([1, 2]) });
     expect(Array.from(copy.runningMean.data)).toEqual([1, 2]);
     // Freezing a parameter makes it a buffer: the optimizer built from parameters() then leaves it alone.
-    net.fc.bias.requiresGrad = false;
+    net.fc.bias!.requiresGrad = false;
     expect(net.namedBuffers().map(([n]) => n)).toEqual(['runningMean', 'fc.bias']);
     expect(Object.keys(net.stateDict())).toEqual(['runningMean', 'fc.weight', 'fc.bias']);
   });
