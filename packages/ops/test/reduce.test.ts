@@ -16,6 +16,26 @@ describe('ties and kinks (documented choices)', () => {
     expect(y.grad!.toArray().flat().map((v: number) => v + 0)).toEqual([0, 1 / 3, 0, 0, 1 / 3, 1 / 3]);
   });
 
+  it('at a 3-way tie the split (1/3 each) differs from a per-entry centered difference (1/2 each), as documented', () => {
+    const values = [2, 5, 5, 5];
+    const x = leaf(values);
+    max(x).backward();
+    expect(x.grad!.toArray()).toEqual([0, 1 / 3, 1 / 3, 1 / 3]);
+    const eps = 1e-6;
+    const at = (v: number[]): number => max(tensor(v)).item();
+    const shifted = (i: number, d: number): number[] => values.map((v, j) => (j === i ? v + d : v));
+    const perEntry = values.map((_, i) => (at(shifted(i, eps)) - at(shifted(i, -eps))) / (2 * eps));
+    expect(perEntry.map((d) => Math.round(d * 1e6) / 1e6)).toEqual([0, 0.5, 0.5, 0.5]);
+    // Along the direction that moves every tied entry together, both agree: the parts sum to 1.
+    const together = (at(values.map((v, j) => (j > 0 ? v + eps : v))) - at(values.map((v, j) => (j > 0 ? v - eps : v)))) / (2 * eps);
+    expect(together).toBeCloseTo(1, 9);
+    expect(x.grad!.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 15);
+    // A 2-way tie is where the split and the per-entry difference agree (1/2 each).
+    const y = leaf([5, 5, 1]);
+    max(y).backward();
+    expect(y.grad!.toArray()).toEqual([0.5, 0.5, 0]);
+  });
+
   it('max propagates NaN (as NumPy) and gives it no gradient', () => {
     const x = leaf([1, NaN, 3]);
     const m = max(x);

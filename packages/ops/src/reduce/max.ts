@@ -6,7 +6,8 @@ import { forEachRow, laneMax, reducedStrides } from './axes.js';
  * Largest value over `axis` (all axes by default; a number or a list, negative allowed); NaN wins, as
  * in NumPy. The gradient routes to the arg-max. At a tie — several entries equal to the max — it is
  * split equally among them (each gets dy / count), as JAX and PyTorch's amax do: symmetric, and what
- * a centered finite difference sees when all the tied entries move together.
+ * a centered finite difference sees when all the tied entries move together. (A centered difference in
+ * one tied entry sees 1/2 whatever the count: it agrees with the split only for a 2-way tie.)
  */
 export const max = defineOp('max', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean): Tensor => {
   const x = asTensor(a, 'max');
