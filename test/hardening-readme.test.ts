@@ -54,6 +54,7 @@ const rows: [ErrorClass, () => unknown][] = [
   [GraphError, () => ops.mul(tensor([1, 2], { requiresGrad: true }), 2).backward()],
   [ShapeError, () => ops.sum(tensor([1, 2], { requiresGrad: true })).backward([1, 1])],
   [ShapeError, () => ops.mul(tensor([1, 2], { requiresGrad: true }), 2).backward(zeros([2, 1]))],
+  [ValueError, () => ops.sum(tensor([1, 2], { requiresGrad: true })).backward({ retainGraph: true } as never)],
   [
     GraphError,
     () => {

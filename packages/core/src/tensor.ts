@@ -163,6 +163,11 @@ export class Tensor {
    * Gradients accumulate into the `.grad` of leaves that require grad, across calls, until zeroGrad().
    */
   backward(seed?: Tensor | number | ArrayLike<number>, options: BackwardOptions = {}): void {
+    if (isOptionsObject(seed)) {
+      // PyTorch's loss.backward(retain_graph=True) is a keyword argument; here options are the second argument.
+      const shown = Object.entries(seed).map(([key, value]) => `${key}: ${typeof value === 'boolean' ? value : '...'}`).join(', ');
+      throw new ValueError('backward', `options go second, after the seed gradient: backward(undefined, { ${shown} }) (the first argument is the seed: a Tensor, a number or an array of numbers)`);
+    }
     runBackward(this, seed, checkOptions('backward', options, BACKWARD_OPTION_SPEC, '{ retainGraph: true }'));
   }
 
@@ -198,6 +203,13 @@ export class Tensor {
     }
     return this;
   }
+}
+
+/** A plain object whose keys are all backward options (and at least one): `{ retainGraph: true }` passed as the seed. */
+function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || value instanceof Tensor || 'length' in value) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((key) => Object.prototype.hasOwnProperty.call(BACKWARD_OPTION_SPEC, key));
 }
 
 export function isContiguousView(nd: NdFloat64): boolean {

@@ -170,6 +170,22 @@ describe('retainGraph and release', () => {
     expect(() => y.backward()).toThrow(GraphError);
   });
 
+  it('options passed first (PyTorch keyword style) are refused with where they go, and nothing runs', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = total(expo(x));
+    expect(() => y.backward({ retainGraph: true } as never)).toThrow(ValueError);
+    expect(() => y.backward({ retainGraph: true } as never)).toThrow(
+      'backward: options go second, after the seed gradient: backward(undefined, { retainGraph: true }) (the first argument is the seed: a Tensor, a number or an array of numbers)',
+    );
+    expect(x.grad).toBeNull();
+    // Any other object is still a bad seed.
+    expect(() => y.backward({ retain: true } as never)).toThrow('backward: a seed gradient is a Tensor, a number or an array of numbers, got object');
+    // The graph is intact and the advice works: two passes, e^x twice.
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(x.grad!.data[1]).toBeCloseTo(2 * Math.exp(2), 13);
+  });
+
   it('a failing backward changes no .grad and releases nothing', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     const good = scale(x, 2);
