@@ -137,22 +137,40 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
   throw new ValueError('tensor', `cannot make a tensor from ${values === null ? 'null' : typeof values}: pass a number, nested arrays, a typed array or a tensor`);
 }
 
+/**
+ * The shape argument of a creator, checked before its options: PyTorch's varargs (`zeros(2, 3)`, which
+ * would otherwise be read as shape 2 with options 3) are refused with the array form to write instead.
+ */
+function shapeArgument(op: string, args: ArrayLike<unknown>): number[] {
+  const dims: number[] = [];
+  for (let i = 0; i < args.length && typeof args[i] === 'number'; i++) dims.push(args[i] as number);
+  if (dims.length > 0) {
+    const list = dims.join(', ');
+    throw new ShapeError(op, `shape must be an array such as [${list}]: ${op}([${list}]), not ${op}(${list})`);
+  }
+  return checkShape(args[0], op);
+}
+
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  options = creatorOptions(options, 'full');
+  // Not shapeArgument: in full(2, 3) the 3 is the fill value, not a dimension.
   const s = checkShape(shape, 'full');
+  options = creatorOptions(options, 'full');
   if (typeof value !== 'number') throw new ValueError('full', `the fill value must be a number, got ${describeValue(value)}`);
   return make(allocate(s, 'full').fill(value), s, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  // eslint-disable-next-line prefer-rest-params
+  const s = shapeArgument('zeros', arguments);
   options = creatorOptions(options, 'zeros');
-  const s = checkShape(shape, 'zeros');
   return make(allocate(s, 'zeros'), s, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  // eslint-disable-next-line prefer-rest-params
+  const s = shapeArgument('ones', arguments);
   options = creatorOptions(options, 'ones');
-  return full(checkShape(shape, 'ones'), 1, options);
+  return full(s, 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
@@ -205,8 +223,9 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
 
 /** Uniform values in [low, high) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  // eslint-disable-next-line prefer-rest-params
+  const s = shapeArgument('rand', arguments);
   options = creatorOptions(options, 'rand');
-  const s = checkShape(shape, 'rand');
   const rng = randomFor(options.seed, 'rand');
   const low = options.low ?? 0;
   const high = options.high ?? 1;
@@ -218,8 +237,9 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 
 /** Normal values with mean `mean` and standard deviation `std` (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  // eslint-disable-next-line prefer-rest-params
+  const s = shapeArgument('randn', arguments);
   options = creatorOptions(options, 'randn');
-  const s = checkShape(shape, 'randn');
   const rng = randomFor(options.seed, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;

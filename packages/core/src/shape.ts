@@ -32,7 +32,10 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** Throws unless every dimension is a finite non-negative integer. */
 export function checkShape(shape: unknown, op: string): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError(op, `shape must be an array of dimensions, got ${String(shape)}`);
+  if (!Array.isArray(shape)) {
+    const example = typeof shape === 'number' && Number.isInteger(shape) && shape >= 0 ? `[${shape}]` : '[2, 3]';
+    throw new ShapeError(op, `shape must be an array such as ${example}, got ${describeValue(shape)}`);
+  }
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(op, `invalid dimension ${String(d)} in shape [${shape.map(String).join(', ')}]: dimensions are non-negative integers`);

@@ -111,8 +111,25 @@ describe('filled and ranged creators', () => {
       expect(() => make([1.5])).toThrow(/invalid dimension 1.5/);
       expect(() => make([Infinity])).toThrow(ShapeError);
     }
-    expect(() => zeros(3 as any)).toThrow('zeros: shape must be an array of dimensions, got 3');
+    expect(() => zeros(3 as any)).toThrow('zeros: shape must be an array such as [3]: zeros([3]), not zeros(3)');
+    expect(() => full(3 as any, 1)).toThrow('full: shape must be an array such as [3], got 3');
+    expect(() => zeros('3' as any)).toThrow('zeros: shape must be an array such as [2, 3], got "3"');
     expect(() => eye(-2)).toThrow('eye: invalid dimension -2 in shape [-2, -2]');
+  });
+
+  it("PyTorch's varargs shapes (zeros(2, 3)) are refused with the array form, before the options are read", () => {
+    for (const [name, make] of [
+      ['zeros', zeros],
+      ['ones', ones],
+      ['rand', rand],
+      ['randn', randn],
+    ] as const) {
+      expect(() => (make as any)(2, 3)).toThrow(ShapeError);
+      expect(() => (make as any)(2, 3)).toThrow(`${name}: shape must be an array such as [2, 3]: ${name}([2, 3]), not ${name}(2, 3)`);
+      expect(() => (make as any)(2, 3, 4)).toThrow(`${name}([2, 3, 4]), not ${name}(2, 3, 4)`);
+      // The advice is right: the array form makes the shape asked for.
+      expect(make([2, 3]).shape).toEqual([2, 3]);
+    }
   });
 
   it('arange follows NumPy, including fractional and negative steps', () => {

@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError } from '@tensorgrad/core';
 import { neg } from './unary/neg.js';
 import { exp } from './unary/exp.js';
 import { log } from './unary/log.js';
@@ -151,12 +151,33 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   flatten(startAxis?: number, endAxis?: number) { return flatten(this, startAxis, endAxis); },
 };
 
+// PyTorch's varargs forms, x.reshape(3, 2) and x.transpose(0, 2) (swap two axes), written the way this
+// library takes them: the shape as one array, the whole permutation as one array.
+const VARARGS: Record<string, (x: Tensor, args: number[]) => string | null> = {
+  reshape: (_, dims) => `the shape is one array: x.reshape([${dims.join(', ')}]), not x.reshape(${dims.join(', ')})`,
+  transpose: (x, axes) => {
+    const permutation = Array.from({ length: x.ndim }, (_, i) => i);
+    const valid = axes.length === 2 && axes.every((a) => Number.isInteger(a) && a >= -x.ndim && a < x.ndim);
+    if (!valid) return `axes is one array, a permutation of all ${x.ndim} axes (such as [${permutation.slice().reverse().join(', ')}]), not x.transpose(${axes.join(', ')})`;
+    const [i, j] = axes.map((a) => (a < 0 ? a + x.ndim : a)) as [number, number];
+    [permutation[i], permutation[j]] = [permutation[j]!, permutation[i]!];
+    return `axes is one array, a permutation of all the axes: x.transpose([${permutation.join(', ')}]) swaps axes ${axes[0]} and ${axes[1]} (PyTorch's x.transpose(${axes.join(', ')}))`;
+  },
+};
+
 // A method given more arguments than it takes is refused rather than silently ignoring the extra ones
 // (`x.l2(1)`, `x.sum(0, true, 1)`): an extra argument is a caller's misreading of the signature. Every
 // method above lists its parameters without defaults, so fn.length is how many it takes.
 function arityChecked(name: string, fn: (this: Tensor, ...args: any[]) => Tensor): (this: Tensor, ...args: any[]) => Tensor {
   const most = fn.length;
+  const varargs = VARARGS[name];
   return function (this: Tensor) {
+    // eslint-disable-next-line prefer-rest-params
+    const args = Array.from(arguments as ArrayLike<unknown>);
+    if (varargs !== undefined && args.length > 0 && args.every((a) => typeof a === 'number')) {
+      const hint = varargs(this, args as number[]);
+      if (hint !== null) throw new ShapeError(name, hint);
+    }
     if (arguments.length > most) {
       const takes = most === 0 ? 'takes no arguments' : `takes at most ${most} argument${most === 1 ? '' : 's'}`;
       throw new ValueError(name, `x.${name}(...) ${takes}, got ${arguments.length}`);

@@ -1,6 +1,6 @@
 // Every op as a chained Tensor method.
 import { describe, expect, it } from 'vitest';
-import { Tensor, ValueError, tensor } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, tensor } from '@tensorgrad/core';
 import '@tensorgrad/ops'; // installs the Tensor methods
 import { leaf } from './leaf.js';
 
@@ -25,6 +25,24 @@ describe('methods', () => {
     expect(() => loose.pow!.call(t, 2, 3)).toThrow(/^pow: x\.pow\(\.\.\.\) takes at most 1 argument, got 2$/);
     expect(t.norm(1, 0, true).toArray()).toEqual([[3, 5]]);
     expect(t.sum(0, true).toArray()).toEqual([[3, -3]]);
+  });
+
+  it("PyTorch's varargs reshape(3, 2) and transpose(0, 2) point to the array forms, which do what PyTorch's would", () => {
+    const x = tensor([[[1, 2, 3], [4, 5, 6]]]); // [1, 2, 3]
+    const loose = x as unknown as Record<string, (...args: unknown[]) => Tensor>;
+    expect(() => loose.reshape!.call(x, 3, 2)).toThrow(ShapeError);
+    expect(() => loose.reshape!.call(x, 3, 2)).toThrow('reshape: the shape is one array: x.reshape([3, 2]), not x.reshape(3, 2)');
+    expect(() => loose.reshape!.call(x, 6)).toThrow('reshape: the shape is one array: x.reshape([6]), not x.reshape(6)');
+    expect(x.reshape([3, 2]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(() => loose.transpose!.call(x, 0, 2)).toThrow(
+      "transpose: axes is one array, a permutation of all the axes: x.transpose([2, 1, 0]) swaps axes 0 and 2 (PyTorch's x.transpose(0, 2))",
+    );
+    expect(() => loose.transpose!.call(x, 1, -1)).toThrow('x.transpose([0, 2, 1]) swaps axes 1 and -1');
+    expect(() => loose.transpose!.call(x, 1)).toThrow('transpose: axes is one array, a permutation of all 3 axes (such as [2, 1, 0]), not x.transpose(1)');
+    // The suggested permutation swaps axes 0 and 2: y[k, j, i] = x[i, j, k].
+    const y = x.transpose([2, 1, 0]);
+    expect(y.shape).toEqual([3, 2, 1]);
+    expect(y.toArray()).toEqual([[[1], [4]], [[2], [5]], [[3], [6]]]);
   });
 
   it('chain as in the lecture: W.matmul(x).l2(), x.add(y).mul(z), h.relu()', () => {

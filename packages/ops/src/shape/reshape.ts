@@ -4,7 +4,7 @@ import { asTensor } from '../util.js';
 
 /** Resolves one -1 in a requested shape from the element count. */
 function resolveShape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError('reshape', `shape must be an array of dimensions, got ${String(shape)}`);
+  if (!Array.isArray(shape)) checkShape(shape, 'reshape'); // throws: shape must be an array such as [6], got 6
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
   const known = checkShape(shape.filter((d) => d !== -1), 'reshape');

@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, defineOp, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
+import { Tensor, ShapeError, defineOp, describeValue, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
 import { view } from './view.js';
 import { asTensor, contiguousValues } from '../util.js';
 
@@ -8,7 +8,7 @@ import { asTensor, contiguousValues } from '../util.js';
  */
 export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly number[]): Tensor => {
   x = asTensor(x, 'transpose');
-  if (axes !== undefined && !Array.isArray(axes)) throw new ShapeError('transpose', `axes must be a list (a permutation), got ${String(axes)}`);
+  if (axes !== undefined && !Array.isArray(axes)) throw new ShapeError('transpose', `axes must be a list, a permutation of all the axes (such as [${x.shape.map((_, i) => x.ndim - 1 - i).join(', ')}]), got ${describeValue(axes)}`);
   const nd = x.ndim;
   let perm: number[];
   if (axes === undefined) {
