@@ -24,6 +24,13 @@ export { div } from './binary/div.js';
 export { maximum } from './binary/maximum.js';
 export { minimum } from './binary/minimum.js';
 export { where } from './binary/where.js';
+// Comparisons (1/0 masks outside the graph, like argmax)
+export { greater } from './compare/greater.js';
+export { greaterEqual } from './compare/greaterEqual.js';
+export { less } from './compare/less.js';
+export { lessEqual } from './compare/lessEqual.js';
+export { equal } from './compare/equal.js';
+export { notEqual } from './compare/notEqual.js';
 // Reductions
 export { sum } from './reduce/sum.js';
 export { mean } from './reduce/mean.js';

@@ -44,6 +44,12 @@ import { logsumexp } from './reduce/logsumexp.js';
 import { variance } from './reduce/variance.js';
 import { std } from './reduce/std.js';
 import { flatten } from './shape/flatten.js';
+import { greater } from './compare/greater.js';
+import { greaterEqual } from './compare/greaterEqual.js';
+import { less } from './compare/less.js';
+import { lessEqual } from './compare/lessEqual.js';
+import { equal } from './compare/equal.js';
+import { notEqual } from './compare/notEqual.js';
 import type { TensorLike } from './util.js';
 
 type Axis = number | readonly number[] | null;
@@ -98,6 +104,20 @@ declare module '@tensorgrad/core' {
     variance(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
     std(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
     flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** 1 where this > other, else 0; outside the graph. */
+    greater(other: TensorLike): Tensor;
+    greaterEqual(other: TensorLike): Tensor;
+    less(other: TensorLike): Tensor;
+    lessEqual(other: TensorLike): Tensor;
+    equal(other: TensorLike): Tensor;
+    notEqual(other: TensorLike): Tensor;
+    /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
+    gt(other: TensorLike): Tensor;
+    ge(other: TensorLike): Tensor;
+    lt(other: TensorLike): Tensor;
+    le(other: TensorLike): Tensor;
+    eq(other: TensorLike): Tensor;
+    ne(other: TensorLike): Tensor;
     /** All axes reversed (NumPy's `.T`): the transpose of a matrix, a view; a vector or scalar unchanged in shape. */
     readonly T: Tensor;
   }
@@ -149,6 +169,19 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   variance(axis?: Axis, keepDims?: boolean, correction?: number) { return variance(this, axis, keepDims, correction); },
   std(axis?: Axis, keepDims?: boolean, correction?: number) { return std(this, axis, keepDims, correction); },
   flatten(startAxis?: number, endAxis?: number) { return flatten(this, startAxis, endAxis); },
+  greater(other: TensorLike) { return greater(this, other); },
+  greaterEqual(other: TensorLike) { return greaterEqual(this, other); },
+  less(other: TensorLike) { return less(this, other); },
+  lessEqual(other: TensorLike) { return lessEqual(this, other); },
+  equal(other: TensorLike) { return equal(this, other); },
+  notEqual(other: TensorLike) { return notEqual(this, other); },
+  // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
+  gt(other: TensorLike) { return greater(this, other); },
+  ge(other: TensorLike) { return greaterEqual(this, other); },
+  lt(other: TensorLike) { return less(this, other); },
+  le(other: TensorLike) { return lessEqual(this, other); },
+  eq(other: TensorLike) { return equal(this, other); },
+  ne(other: TensorLike) { return notEqual(this, other); },
 };
 
 // PyTorch's varargs forms, x.reshape(3, 2) and x.transpose(0, 2) (swap two axes), written the way this

@@ -11,6 +11,7 @@ describe('methods', () => {
       'maximum', 'minimum', 'sum', 'mean', 'max', 'min', 'matmul', 'l2', 'norm', 'reshape', 'transpose', 'broadcastTo',
       'expandDims', 'squeeze', 'slice', 'gather', 'softmax', 'logSoftmax', 'take', 'sin', 'cos', 'clamp', 'clone', 'where',
       'argmax', 'argmin', 'logsumexp', 'variance', 'std', 'flatten',
+      'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'gt', 'ge', 'lt', 'le', 'eq', 'ne',
     ];
     const t = tensor([1]);
     for (const name of names) expect(typeof (t as unknown as Record<string, unknown>)[name]).toBe('function');

@@ -86,6 +86,13 @@ export const opTable: OpLine[] = [
   // argmax/argmin are piecewise constant: the check confirms a zero gradient (they are outside the graph).
   { op: 'argmax', note: 'axis 1, distinct values (zero gradient)', inputs: () => [distinct([3, 4])], f: (x) => ops.argmax(x, 1), outsideGraph: true },
   { op: 'argmin', note: 'all axes (zero gradient)', inputs: () => [distinct([3, 4])], f: (x) => ops.argmin(x), outsideGraph: true },
+  // Comparisons are piecewise constant: distinct inputs (no ties within eps), a zero gradient, outside the graph.
+  { op: 'greater', note: '[3, 4] vs [4], broadcast (zero gradient)', inputs: () => [distinct([3, 4]), distinct([4])], f: (a, b) => ops.greater(a, b), outsideGraph: true },
+  { op: 'greaterEqual', note: 'same shape (zero gradient)', inputs: () => [distinct([2, 3]), distinct([2, 3])], f: (a, b) => ops.greaterEqual(a, b), outsideGraph: true },
+  { op: 'less', note: '[3, 1] vs [4] (zero gradient)', inputs: () => [distinct([3, 1]), distinct([4])], f: (a, b) => ops.less(a, b), outsideGraph: true },
+  { op: 'lessEqual', note: 'vs a number (zero gradient)', inputs: () => [distinct([2, 3])], f: (a) => ops.lessEqual(a, 0.01), outsideGraph: true },
+  { op: 'equal', note: 'same shape (zero gradient)', inputs: () => [distinct([2, 3]), distinct([2, 3])], f: (a, b) => ops.equal(a, b), outsideGraph: true },
+  { op: 'notEqual', note: '[2, 3] vs [3] (zero gradient)', inputs: () => [distinct([2, 3]), distinct([3])], f: (a, b) => ops.notEqual(a, b), outsideGraph: true },
   { op: 'logsumexp', note: 'axis -1', inputs: () => [normal([3, 4])], f: (x) => ops.logsumexp(x, -1) },
   { op: 'logsumexp', note: 'axes [0, 2], keepDims, large logits', inputs: () => [normal([2, 3, 2])], f: (x) => ops.logsumexp(ops.add(x, 500), [0, 2], true) },
   { op: 'variance', note: 'all axes, correction 0', inputs: () => [normal([3, 4])], f: (x) => ops.variance(x) },

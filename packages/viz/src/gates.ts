@@ -70,6 +70,13 @@ export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   std: { composite: ['sub', 'square', 'sum', 'div', 'sqrt'] },
   argmax: { composite: [] },
   argmin: { composite: [] },
+  // Comparisons: masks outside the graph, recorded by nothing (as argmax).
+  greater: { composite: [] },
+  greaterEqual: { composite: [] },
+  less: { composite: [] },
+  lessEqual: { composite: [] },
+  equal: { composite: [] },
+  notEqual: { composite: [] },
   l2: { symbol: '‖·‖²', local: ['2$0'], rule: ['2$0·dy'] },
   norm: { symbol: '‖·‖', local: ['$0/‖$0‖ (ord 2; sign($0) for ord 1)'], rule: ['dy·∂‖$0‖/∂$0'] },
   // Linear algebra: no Jacobian, the upstream gradient is multiplied by the other operand, transposed.
