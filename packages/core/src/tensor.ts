@@ -131,6 +131,14 @@ export class Tensor {
     return build(0, 0, contiguousStrides(this.shape));
   }
 
+  /**
+   * What `JSON.stringify` writes: the nested values of `toArray()` (the shape is implied by the nesting;
+   * NaN and ±Infinity become null, as JSON has no such numbers). Not the internals (graph, storage).
+   */
+  toJSON(): any {
+    return this.toArray();
+  }
+
   toString(): string {
     return formatTensor(this);
   }

@@ -65,6 +65,20 @@ describe('Tensor basics', () => {
   });
 });
 
+describe('toJSON', () => {
+  it('JSON.stringify writes the values as nested arrays, not the internals', () => {
+    expect(JSON.stringify(tensor([[1, 2], [3, 4.5]]))).toBe('[[1,2],[3,4.5]]');
+    expect(JSON.stringify(tensor(2.5))).toBe('2.5');
+    expect(JSON.stringify({ w: tensor([1, 2], { requiresGrad: true }) })).toBe('{"w":[1,2]}');
+    // A strided view writes its own row-major values; JSON has no NaN or Infinity: null.
+    expect(JSON.stringify(viewOf(arange(6), [3, 2], [1, 3], 0))).toBe('[[0,3],[1,4],[2,5]]');
+    expect(JSON.stringify(tensor([NaN, Infinity, 1]))).toBe('[null,null,1]');
+    // And it reads back: tensor(JSON.parse(...)) is the same tensor.
+    const t = tensor([[0.1, -2], [3e-9, 7]]);
+    expect(tensor(JSON.parse(JSON.stringify(t))).toArray()).toEqual(t.toArray());
+  });
+});
+
 describe('toString', () => {
   it('prints like NumPy/PyTorch: aligned columns, integers with a dot, 4 decimals otherwise', () => {
     expect(tensor(3).toString()).toBe('tensor(3.)');
