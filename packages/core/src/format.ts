@@ -43,6 +43,8 @@ export function formatTensor(t: Tensor): string {
   const suffix = t.requiresGrad ? (t._node ? `, op=${t._node.op}` : ', requiresGrad=true') : '';
   const prefix = 'tensor(';
   if (shape.length === 0) return `${prefix}${fmt(data[0]!)}${suffix})`;
+  // No values to nest: print [] and the shape, which [] alone would lose (PyTorch: tensor([], size=(0, 3))).
+  if (data.length === 0) return `${prefix}[]${shape.length > 1 ? `, shape=[${shape.join(', ')}]` : ''}${suffix})`;
 
   const strides = contiguousStrides(shape);
   // Rendered twice: first to measure the widest value shown (columns align on it), then padded to it.

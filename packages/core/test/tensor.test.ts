@@ -88,6 +88,13 @@ describe('toString', () => {
     expect(tensor([[[1, 2]], [[3, 4]]]).toString()).toBe('tensor([[[1., 2.]],\n\n        [[3., 4.]]])');
   });
 
+  it('prints a zero-size tensor as [] with its shape, as PyTorch does (tensor([], size=(0, 3)))', () => {
+    expect(zeros([0]).toString()).toBe('tensor([])');
+    expect(zeros([0, 3]).toString()).toBe('tensor([], shape=[0, 3])');
+    expect(zeros([3, 0]).toString()).toBe('tensor([], shape=[3, 0])');
+    expect(zeros([2, 0, 4], { requiresGrad: true }).toString()).toBe('tensor([], shape=[2, 0, 4], requiresGrad=true)');
+  });
+
   it('uses exponents for very large or very small magnitudes, and prints nan / inf', () => {
     expect(tensor([1e9, 2]).toString()).toBe('tensor([1.0000e+09, 2.0000e+00])');
     expect(tensor([1e-5, 2e-5]).toString()).toBe('tensor([1.0000e-05, 2.0000e-05])');
