@@ -118,8 +118,20 @@ describe('Dropout', () => {
     expect(new Dropout(0.25, { seed: 2 }).forward(x).data).toEqual(y.data);
     layer.eval();
     expect(layer.forward(x)).toBe(x);
-    expect(() => new Dropout(1)).toThrow('Dropout: p must be a probability in [0, 1), got 1');
+    expect(() => new Dropout(1.5)).toThrow('Dropout: p must be a probability in [0, 1], got 1.5');
+    expect(() => new Dropout(NaN)).toThrow(ValueError);
     expect(String(new Sequential(new Dropout(0.1)))).toBe('Sequential(\n  (0): Dropout(p=0.1)\n)');
+  });
+
+  it('p = 1 (allowed, as in PyTorch) drops everything in training: zeros out, zero gradient; the identity in eval', () => {
+    const x = randn([4, 5], { seed: 3, requiresGrad: true });
+    const layer = new Dropout(1, { seed: 4 });
+    const y = layer.forward(x);
+    expect(Array.from(y.data, (v) => v + 0)).toEqual(new Array(20).fill(0));
+    sum(y).backward();
+    expect(Array.from(x.grad!.data)).toEqual(new Array(20).fill(0));
+    layer.eval();
+    expect(layer.forward(x)).toBe(x);
   });
 });
 
@@ -142,6 +154,9 @@ describe('Module and Sequential', () => {
     expect(seq.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(seq.parameters().map((p) => p.shape)).toEqual([[4, 2], [4], [3, 4], [3]]);
     expect(seq.length).toBe(3);
+    expect(seq.layers).toHaveLength(3);
+    expect(seq.at(-1)).toBe(seq.layers[2]);
+    expect(seq.at(3)).toBeUndefined();
     expect(String(seq)).toBe('Sequential(\n  (0): Linear(in=2, out=4, bias=true)\n  (1): ReLU()\n  (2): Linear(in=4, out=3, bias=true)\n)');
   });
 

@@ -19,7 +19,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError('Dropout', `p must be a probability in [0, 1), got ${String(p)}`);
+    // p = 1 is allowed, as in PyTorch: every entry is dropped (the output is x·0 in training).
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError('Dropout', `p must be a probability in [0, 1], got ${String(p)}`);
     this.p = p;
     this._random = randomFor(checkOptions('Dropout', options, { seed: 'any' }, '{ seed: 1 }').seed, 'Dropout');
   }
@@ -28,7 +29,8 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     const keep = 1 - this.p;
     const mask = new Float64Array(x.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = this._random.uniform() < keep ? 1 / keep : 0;
+    // With p = 1 nothing survives: the mask stays all zeros (and no 1/0 scale is ever computed).
+    if (keep > 0) for (let i = 0; i < mask.length; i++) mask[i] = this._random.uniform() < keep ? 1 / keep : 0;
     return mul(x, fromData(mask, x.shape));
   }
 
