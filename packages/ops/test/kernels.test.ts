@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
 import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type GemmKernel } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmTakenOver, wasmThreadsActive, wasmWorkerChunks } from '../src/kernels/gemm-wasm.js';
+import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmTakenOver, wasmThreadsActive, wasmWorkerChunks, wasmWorkerPackedChunks } from '../src/kernels/gemm-wasm.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
@@ -155,7 +155,7 @@ describe('gemm kernels against the textbook sum (1e-12 relative)', () => {
  * is available, else plain SIMD over shared memory, else over a plain memory), driven by hand: operands
  * copied in at fixed addresses, every layout through strides.
  */
-function rawModule(base64: string, shared: boolean): GemmKernel {
+function rawModule(base64: string, shared: boolean, prepackB = false): GemmKernel {
   // The project's lib has no WebAssembly typings (ES2022, no DOM): a minimal view of the API.
   const W = (globalThis as unknown as { WebAssembly: {
     Memory: new (d: object) => { buffer: ArrayBufferLike; grow(pages: number): number };
@@ -165,18 +165,22 @@ function rawModule(base64: string, shared: boolean): GemmKernel {
   const memory = new W.Memory({ initial: 64, maximum: 32768, shared });
   const instance = new W.Instance(new W.Module(Buffer.from(base64, 'base64')), { env: { memory } });
   const gemm = instance.exports.gemm as (...args: number[]) => void;
+  const packB = instance.exports.packB as (...args: number[]) => void;
   const work = 0, base = 4 << 20;
   return {
     name: 'raw',
     gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
-      const need = base + 8 * (a.length + b.length + m * n) + 64;
+      // prepackB: all of B packed first (packB), and the product reads it from there (gemm's bPacked).
+      const packed = 8 * (a.length + b.length + m * n + 8);
+      const need = base + packed + (prepackB ? 8 * k * (n + 8) : 64);
       if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
       const f = new Float64Array(memory.buffer);
       const aAt = base / 8, bAt = aAt + a.length, cAt = bAt + b.length;
       f.set(a, aAt);
       f.set(b, bAt);
       f.set(c.subarray(cOff, cOff + m * n), cAt);
-      gemm(m, n, k, 8 * (aAt + aOff), aRs, aCs, 8 * (bAt + bOff), bRs, bCs, 8 * cAt, n, accumulate ? 1 : 0, work);
+      if (prepackB) packB(k, n, 8 * (bAt + bOff), bRs, bCs, base + packed);
+      gemm(m, n, k, 8 * (aAt + aOff), aRs, aCs, 8 * (bAt + bOff), bRs, bCs, 8 * cAt, n, accumulate ? 1 : 0, work, prepackB ? base + packed : 0);
       c.set(f.subarray(cAt, cAt + m * n), cOff);
     },
   };
@@ -192,8 +196,39 @@ describe.runIf(wasmAvailable)('each generated WebAssembly module against the tex
       for (const c of cases()) if (c.k > 0) worst = Math.max(worst, check(kernel, c));
       expect(worst).toBeLessThan(1e-12);
     });
+
+    it(`${label}: B packed once (packB) gives the self-packing product bit for bit`, () => {
+      const self = rawModule(base64, shared);
+      const prepacked = rawModule(base64, shared, true);
+      // More than one column block (n > NC = 512) and k-slice (k > KC = 256), an odd k (a transposed B
+      // packs two k steps at a time and the last one alone), edge slivers (n % NR != 0).
+      const big: Case[] = [
+        { m: 13, n: 517, k: 301, la: 'row', lb: 'transposed', accumulate: false },
+        { m: 7, n: 530, k: 513, la: 'transposed', lb: 'row', accumulate: true },
+        { m: 9, n: 515, k: 259, la: 'strided', lb: 'strided', accumulate: false },
+      ];
+      let worst = 0;
+      for (const c of [...cases(), ...big]) {
+        if (c.k === 0) continue;
+        worst = Math.max(worst, check(prepacked, c));
+        expect(sameProducts(self, prepacked, c), JSON.stringify(c)).toBe(true);
+      }
+      expect(worst).toBeLessThan(1e-12);
+    });
   }
 });
+
+/** Whether two kernels give exactly the same C (===, so -0 and 0 agree) on the same operands. */
+function sameProducts(x: GemmKernel, y: GemmKernel, { m, n, k, la, lb, accumulate }: Case): boolean {
+  const A = operand(m, k, la);
+  const B = operand(k, n, lb);
+  const cx = randArray(m * n);
+  const cy = cx.slice();
+  x.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, cx, 0, accumulate);
+  y.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, cy, 0, accumulate);
+  for (let i = 0; i < cx.length; i++) if (cx[i] !== cy[i]) return false;
+  return true;
+}
 
 describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
   beforeAll(async () => {
@@ -217,6 +252,34 @@ describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
       if (wasmWorkerChunks() === before) await new Promise((r) => setTimeout(r, 20));
     }
     expect(wasmWorkerChunks()).toBeGreaterThan(before);
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it('split along m into 6 or more chunks, B is packed once and shared: the one-thread numbers, bit for bit', async () => {
+    // Along m every chunk multiplies by all of B: the main thread packs it once while the worker starts
+    // its first chunk (packing B itself), and chunks started afterwards read the shared packing. Chunk
+    // boundaries are whole register tiles, so each entry of C is computed exactly as on one thread.
+    const shapes: Case[] = [
+      { m: 300, n: 97, k: 800, la: 'row', lb: 'transposed', accumulate: false }, // 6 chunks
+      // n > NC and k > KC (several packed blocks), odd k (the transposed packing's single last step).
+      { m: 530, n: 517, k: 301, la: 'row', lb: 'transposed', accumulate: true }, // 8 chunks
+      { m: 301, n: 103, k: 801, la: 'transposed', lb: 'strided', accumulate: false }, // 6 chunks
+      { m: 97, n: 13, k: 1000, la: 'strided', lb: 'row', accumulate: true }, // 2 chunks: each packs B
+    ];
+    const before = wasmWorkerPackedChunks();
+    let worst = 0;
+    const deadline = Date.now() + 20_000;
+    for (let t = 0; t < 2 || (wasmWorkerPackedChunks() === before && Date.now() < deadline); t++) {
+      for (const c of shapes) {
+        for (const kernel of [two, eager]) {
+          worst = Math.max(worst, check(kernel, c));
+          expect(sameProducts(one, kernel, c), `${kernel.name} ${JSON.stringify(c)}`).toBe(true);
+        }
+      }
+      if (wasmWorkerPackedChunks() === before) await new Promise((r) => setTimeout(r, 20));
+    }
+    // The worker has computed chunks from the shared packing (and the main thread always does).
+    expect(wasmWorkerPackedChunks()).toBeGreaterThan(before);
     expect(worst).toBeLessThan(1e-12);
   });
 

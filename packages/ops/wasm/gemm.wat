@@ -2,7 +2,36 @@
 (module
   (import "env" "memory" (memory 1 32768 shared))
   (func $packB (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32)
-    (local $s i32) (local $p i32) (local $w i32) (local $src i32) (local $c i32) (local $col i32)
+    (local $s i32) (local $p i32) (local $w i32) (local $src i32) (local $c i32) (local $col i32) (local $end i32) (local $d i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (if (i32.eq (local.get $cs) (i32.const 8))
+      (then
+        (local.set $w (i32.sub (local.get $nc) (i32.rem_u (local.get $nc) (i32.const 4))))
+        (block $gd (loop $gl
+          (br_if $gd (i32.ge_s (local.get $s) (local.get $w)))
+          (local.set $c (select (i32.add (local.get $s) (i32.const 32)) (local.get $w) (i32.lt_s (i32.add (local.get $s) (i32.const 32)) (local.get $w))))
+          (local.set $p (i32.const 0))
+          (block $rd (loop $rl
+            (br_if $rd (i32.ge_s (local.get $p) (local.get $kc)))
+            (local.set $col (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $rs))))
+            (local.set $src (i32.add (local.get $col) (i32.shl (local.get $s) (i32.const 3))))
+            (local.set $end (i32.add (local.get $col) (i32.shl (local.get $c) (i32.const 3))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $kc)) (i32.mul (local.get $p) (i32.const 4))) (i32.const 3))))
+            (block $cd (loop $cl
+              (br_if $cd (i32.ge_u (local.get $src) (local.get $end)))
+              (v128.store offset=0 align=8 (local.get $d) (v128.load offset=0 align=8 (local.get $src)))
+              (v128.store offset=16 align=8 (local.get $d) (v128.load offset=16 align=8 (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (i32.const 32)))
+              (local.set $d (i32.add (local.get $d) (i32.mul (local.get $kc) (i32.const 32))))
+              (br $cl)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $rl)))
+          (local.set $s (local.get $c))
+          (br $gl)))
+        ;; what is left is the edge sliver, if any (below)
+        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $kc) (i32.const 3)))))
+      )
+    )
     (block $sdone (loop $sloop
       (br_if $sdone (i32.ge_s (local.get $s) (local.get $nc)))
       (local.set $w (i32.sub (local.get $nc) (local.get $s)))
@@ -10,18 +39,28 @@
       (local.set $p (i32.const 0))
       (if (i32.ge_s (local.get $w) (i32.const 4))
         (then
-          (if (i32.eq (local.get $cs) (i32.const 8))
-            (then ;; row-major B: NR contiguous values per k step
-              (block $d1 (loop $l1
-                (br_if $d1 (i32.ge_s (local.get $p) (local.get $kc)))
-                (local.set $src (i32.add (local.get $col) (i32.mul (local.get $p) (local.get $rs))))
-                (v128.store offset=0 align=8 (local.get $dst) (v128.load offset=0 align=8 (local.get $src)))
-                (v128.store offset=16 align=8 (local.get $dst) (v128.load offset=16 align=8 (local.get $src)))
-                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-                (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                (br $l1)))
-            )
-            (else ;; strided (e.g. transposed) B: NR loads cs bytes apart
+              (if (i32.eq (local.get $rs) (i32.const 8))
+                (then
+                  (block $d5 (loop $l5
+                    (br_if $d5 (i32.ge_s (i32.add (local.get $p) (i32.const 1)) (local.get $kc)))
+                    (local.set $src (i32.add (local.get $col) (i32.shl (local.get $p) (i32.const 3))))
+                    (local.set $t0 (v128.load align=8 (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (local.get $cs)))
+                    (local.set $t1 (v128.load align=8 (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (local.get $cs)))
+                    (local.set $t2 (v128.load align=8 (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (local.get $cs)))
+                    (local.set $t3 (v128.load align=8 (local.get $src)))
+                    (v128.store offset=0 align=8 (local.get $dst) (f64x2.replace_lane 1 (local.get $t0) (f64x2.extract_lane 0 (local.get $t1))))
+                    (v128.store offset=32 align=8 (local.get $dst) (f64x2.replace_lane 0 (local.get $t1) (f64x2.extract_lane 1 (local.get $t0))))
+                    (v128.store offset=16 align=8 (local.get $dst) (f64x2.replace_lane 1 (local.get $t2) (f64x2.extract_lane 0 (local.get $t3))))
+                    (v128.store offset=48 align=8 (local.get $dst) (f64x2.replace_lane 0 (local.get $t3) (f64x2.extract_lane 1 (local.get $t2))))
+                    (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 2)))
+                    (br $l5)))
+                )
+              )
+              ;; strided B (and the odd last k step of a transposed one): NR loads cs bytes apart
               (block $d2 (loop $l2
                 (br_if $d2 (i32.ge_s (local.get $p) (local.get $kc)))
                 (local.set $src (i32.add (local.get $col) (i32.mul (local.get $p) (local.get $rs))))
@@ -35,8 +74,6 @@
                 (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $l2)))
-            )
-          )
         )
         (else ;; edge sliver: w < NR columns, zero-padded
           (block $d3 (loop $l3
@@ -200,14 +237,35 @@
       )
     )
   )
+  ;; All of B (k × n, element (p, j) at b + 8*(p*brs + j*bcs)) packed at dst, block by block as gemm
+  ;; packs it; needs 8*k*padTo(n, 4) bytes. gemm's bpacked argument reads it.
+  (func (export "packB") (param $k i32) (param $n i32) (param $b i32) (param $brs i32) (param $bcs i32) (param $dst i32)
+    (local $jc i32) (local $pc i32) (local $nc i32) (local $kc i32)
+    (local.set $brs (i32.shl (local.get $brs) (i32.const 3)))
+    (local.set $bcs (i32.shl (local.get $bcs) (i32.const 3)))
+    (block $jcd (loop $jcl
+      (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
+      (local.set $nc (select (i32.const 512) (i32.sub (local.get $n) (local.get $jc)) (i32.lt_s (i32.const 512) (i32.sub (local.get $n) (local.get $jc)))))
+      (local.set $pc (i32.const 0))
+      (block $pcd (loop $pcl
+        (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
+        (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc)) (i32.lt_s (i32.const 256) (i32.sub (local.get $k) (local.get $pc)))))
+        (call $packB (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))))
+          (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (i32.and (i32.add (local.get $nc) (i32.const 3)) (i32.const -4)))) (i32.const 3))))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 256)))
+        (br $pcl)))
+      (local.set $jc (i32.add (local.get $jc) (i32.const 512)))
+      (br $jcl)))
+  )
   ;; C[m × n] (+)= A[m × k] · B[k × n]; element (i, p) of A at a + 8*(i*ars + p*acs); C row-major, ldc elements.
+  ;; bpacked: 0, or where packB has packed this B (then B is not read, and not packed again).
   (func (export "gemm") (param $m i32) (param $n i32) (param $k i32) (param $a i32) (param $ars i32) (param $acs i32)
-      (param $b i32) (param $brs i32) (param $bcs i32) (param $c i32) (param $ldc i32) (param $accumulate i32) (param $work i32)
-    (local $ap i32) (local $bp i32) (local $tmp i32) (local $jc i32) (local $pc i32) (local $ic i32) (local $jr i32) (local $ir i32)
+      (param $b i32) (param $brs i32) (param $bcs i32) (param $c i32) (param $ldc i32) (param $accumulate i32) (param $work i32) (param $bpacked i32)
+    (local $ap i32) (local $bp i32) (local $bwork i32) (local $tmp i32) (local $jc i32) (local $pc i32) (local $ic i32) (local $jr i32) (local $ir i32)
     (local $nc i32) (local $kc i32) (local $mc i32) (local $beta i32) (local $nr i32) (local $mr i32)
     (local.set $ap (local.get $work))
-    (local.set $bp (i32.add (local.get $work) (i32.const 131072)))
-    (local.set $tmp (i32.add (local.get $bp) (i32.const 1048576)))
+    (local.set $bwork (i32.add (local.get $work) (i32.const 131072)))
+    (local.set $tmp (i32.add (local.get $bwork) (i32.const 1048576)))
     (local.set $ars (i32.shl (local.get $ars) (i32.const 3)))
     (local.set $acs (i32.shl (local.get $acs) (i32.const 3)))
     (local.set $brs (i32.shl (local.get $brs) (i32.const 3)))
@@ -220,8 +278,12 @@
       (block $pcd (loop $pcl
         (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
         (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc)) (i32.lt_s (i32.const 256) (i32.sub (local.get $k) (local.get $pc)))))
-        (call $packB (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))))
-          (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $bp))
+        (if (local.get $bpacked)
+          (then (local.set $bp (i32.add (local.get $bpacked) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (i32.and (i32.add (local.get $nc) (i32.const 3)) (i32.const -4)))) (i32.const 3)))))
+          (else
+            (call $packB (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))))
+              (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $bwork))
+            (local.set $bp (local.get $bwork))))
         (local.set $beta (i32.or (local.get $accumulate) (i32.gt_s (local.get $pc) (i32.const 0))))
         (local.set $ic (i32.const 0))
         (block $icd (loop $icl
