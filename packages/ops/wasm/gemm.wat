@@ -5,7 +5,7 @@
     (local $s i32) (local $p i32) (local $w i32) (local $src i32) (local $c i32) (local $col i32) (local $end i32) (local $d i32)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (if (i32.eq (local.get $cs) (i32.const 8))
-      (then
+      (then ;; row-major B: the whole slivers here, the edge sliver (if any) below
         (local.set $w (i32.sub (local.get $nc) (i32.rem_u (local.get $nc) (i32.const 4))))
         (block $gd (loop $gl
           (br_if $gd (i32.ge_s (local.get $s) (local.get $w)))
@@ -28,7 +28,6 @@
             (br $rl)))
           (local.set $s (local.get $c))
           (br $gl)))
-        ;; what is left is the edge sliver, if any (below)
         (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $kc) (i32.const 3)))))
       )
     )
@@ -98,6 +97,35 @@
   )
   (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
     (local $s i32) (local $p i32) (local $h i32) (local $src i32) (local $r i32) (local $row i32)
+    (local $b i32) (local $w i32) (local $c i32) (local $col i32) (local $end i32) (local $d i32)
+    (if (i32.eq (local.get $rs) (i32.const 8))
+      (then ;; transposed A (Aᵀ stored row-major): the whole slivers here, the edge sliver below
+        (local.set $b (local.get $a))
+        (local.set $w (i32.sub (local.get $mc) (i32.rem_u (local.get $mc) (i32.const 4))))
+        (block $gd (loop $gl
+          (br_if $gd (i32.ge_s (local.get $s) (local.get $w)))
+          (local.set $c (select (i32.add (local.get $s) (i32.const 32)) (local.get $w) (i32.lt_s (i32.add (local.get $s) (i32.const 32)) (local.get $w))))
+          (local.set $p (i32.const 0))
+          (block $rd (loop $rl
+            (br_if $rd (i32.ge_s (local.get $p) (local.get $kc)))
+            (local.set $col (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $cs))))
+            (local.set $src (i32.add (local.get $col) (i32.shl (local.get $s) (i32.const 3))))
+            (local.set $end (i32.add (local.get $col) (i32.shl (local.get $c) (i32.const 3))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $kc)) (i32.mul (local.get $p) (i32.const 4))) (i32.const 3))))
+            (block $cd (loop $cl
+              (br_if $cd (i32.ge_u (local.get $src) (local.get $end)))
+              (v128.store offset=0 align=8 (local.get $d) (v128.load offset=0 align=8 (local.get $src)))
+              (v128.store offset=16 align=8 (local.get $d) (v128.load offset=16 align=8 (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (i32.const 32)))
+              (local.set $d (i32.add (local.get $d) (i32.mul (local.get $kc) (i32.const 32))))
+              (br $cl)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $rl)))
+          (local.set $s (local.get $c))
+          (br $gl)))
+        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $kc) (i32.const 3)))))
+      )
+    )
     (block $sdone (loop $sloop
       (br_if $sdone (i32.ge_s (local.get $s) (local.get $mc)))
       (local.set $h (i32.sub (local.get $mc) (local.get $s)))
@@ -105,18 +133,6 @@
       (local.set $p (i32.const 0))
       (if (i32.ge_s (local.get $h) (i32.const 4))
         (then
-          (if (i32.eq (local.get $rs) (i32.const 8))
-            (then ;; transposed A (Aᵀ stored row-major): MR contiguous values per k step
-              (block $d1 (loop $l1
-                (br_if $d1 (i32.ge_s (local.get $p) (local.get $kc)))
-                (local.set $src (i32.add (local.get $row) (i32.mul (local.get $p) (local.get $cs))))
-                (v128.store offset=0 align=8 (local.get $dst) (v128.load offset=0 align=8 (local.get $src)))
-                (v128.store offset=16 align=8 (local.get $dst) (v128.load offset=16 align=8 (local.get $src)))
-                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-                (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                (br $l1)))
-            )
-            (else
               (block $d2 (loop $l2
                 (br_if $d2 (i32.ge_s (local.get $p) (local.get $kc)))
                 (local.set $src (i32.add (local.get $row) (i32.mul (local.get $p) (local.get $cs))))
@@ -130,8 +146,6 @@
                 (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $l2)))
-            )
-          )
         )
         (else ;; edge sliver: h < MR rows, zero-padded
           (block $d3 (loop $l3

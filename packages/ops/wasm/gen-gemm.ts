@@ -54,46 +54,52 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`(module`);
   emit(`  (import "env" "memory" (memory 1 32768${shared ? ' shared' : ''}))`);
 
+  // Row-major B (and transposed A): the whole slivers GROUP at a time, row by row: each row's GROUP
+  // slivers' values (whole cache lines) are read at once and dealt out to the slivers. Sliver by sliver,
+  // the k loop read a sliver's few values from each row in turn, rows rs bytes apart, and with rs a
+  // multiple of 4096 (n = 512; x [200, 3072] in dW = dyᵀ·x) every row's line maps to one L1 set: lines
+  // were evicted before the next sliver read the rest of them. Measured (µs per block, sliver by sliver
+  // → GROUP 8): 256×512 of a 512-wide B 53 → 48, 200×384 of a 3072-wide one 37 → 18; a chunk of dW1
+  // (100×384·200) 0.64 → 0.59 ms; for transposed A, Xᵀ·dY (3072×200·200×100) 20.7 → 22.0 GFLOP/s on one
+  // thread. GROUP 4 to 8 measured alike; 16 and more are slower (2× at 256×512):
+  // the GROUP write streams are kc·width·8 bytes apart, which aliases in L1 as well when it is a
+  // multiple of 4096. Leaves $s at the first row (column) not packed and $dst after the slivers packed.
+  const GROUP = 8;
+  /** Emits the grouped pass over the whole slivers of `width` lines across `extent`; rows `stride` apart. */
+  const packGrouped = (stride: string, extent: string, width: number) => {
+    emit(`        (local.set $w (i32.sub (local.get ${extent}) (i32.rem_u (local.get ${extent}) (i32.const ${width}))))`);
+    emit(`        (block $gd (loop $gl`);
+    emit(`          (br_if $gd (i32.ge_s (local.get $s) (local.get $w)))`);
+    emit(`          (local.set $c ${minOf(`(i32.add (local.get $s) (i32.const ${GROUP * width}))`, '(local.get $w)')})`);
+    emit(`          (local.set $p (i32.const 0))`);
+    emit(`          (block $rd (loop $rl`);
+    emit(`            (br_if $rd (i32.ge_s (local.get $p) (local.get $kc)))`);
+    emit(`            (local.set $col (i32.add (local.get $b) (i32.mul (local.get $p) (local.get ${stride}))))`);
+    emit(`            (local.set $src (i32.add (local.get $col) (i32.shl (local.get $s) (i32.const 3))))`);
+    emit(`            (local.set $end (i32.add (local.get $col) (i32.shl (local.get $c) (i32.const 3))))`);
+    emit(`            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $kc)) (i32.mul (local.get $p) (i32.const ${width}))) (i32.const 3))))`);
+    emit(`            (block $cd (loop $cl`);
+    emit(`              (br_if $cd (i32.ge_u (local.get $src) (local.get $end)))`);
+    for (let v = 0; v < width / 2; v++) {
+      emit(`              (v128.store offset=${v * 16} align=8 (local.get $d) (v128.load offset=${v * 16} align=8 (local.get $src)))`);
+    }
+    emit(`              (local.set $src (i32.add (local.get $src) (i32.const ${width * 8})))`);
+    emit(`              (local.set $d (i32.add (local.get $d) (i32.mul (local.get $kc) (i32.const ${width * 8}))))`);
+    emit(`              (br $cl)))`);
+    emit(`            (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
+    emit(`            (br $rl)))`);
+    emit(`          (local.set $s (local.get $c))`);
+    emit(`          (br $gl)))`);
+    emit(`        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $kc) (i32.const 3)))))`);
+  };
+
   // ---- packB: B block (kc × nc) at byte address b with byte strides rs, cs -> NR-wide slivers at dst.
   emit(`  (func $packB (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32)`);
   emit(`    (local $s i32) (local $p i32) (local $w i32) (local $src i32) (local $c i32) (local $col i32) (local $end i32) (local $d i32)`);
   emit(`    ${Array.from({ length: NR }, (_, c) => `(local $t${c} v128)`).join(' ')}`);
-  // Row-major B: the whole slivers GROUP at a time, row by row: each row's GROUP·NR values (whole
-  // cache lines) are read at once and dealt out NR to a sliver. Sliver by sliver, the k loop read NR
-  // values from each row in turn, rs bytes apart, and with rs a multiple of 4096 (n = 512; x [200,
-  // 3072] in dW = dyᵀ·x) every row's line maps to one L1 set: lines were evicted before the next
-  // sliver read the rest of them. Measured (µs per block, sliver by sliver → GROUP 8): 256×512 of a
-  // 512-wide B 53 → 48, 200×384 of a 3072-wide one 37 → 18; a chunk of dW1 (100×384·200) 0.64 →
-  // 0.59 ms. GROUP 4 to 8 measured alike; 16 and more are slower (2× at 256×512): the GROUP write
-  // streams are kc·NR·8 bytes apart, which aliases in L1 as well when it is a multiple of 4096.
-  const GROUP = 8;
   emit(`    (if (i32.eq (local.get $cs) (i32.const 8))`);
-  emit(`      (then`);
-  emit(`        (local.set $w (i32.sub (local.get $nc) (i32.rem_u (local.get $nc) (i32.const ${NR}))))`);
-  emit(`        (block $gd (loop $gl`);
-  emit(`          (br_if $gd (i32.ge_s (local.get $s) (local.get $w)))`);
-  emit(`          (local.set $c ${minOf(`(i32.add (local.get $s) (i32.const ${GROUP * NR}))`, '(local.get $w)')})`);
-  emit(`          (local.set $p (i32.const 0))`);
-  emit(`          (block $rd (loop $rl`);
-  emit(`            (br_if $rd (i32.ge_s (local.get $p) (local.get $kc)))`);
-  emit(`            (local.set $col (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $rs))))`);
-  emit(`            (local.set $src (i32.add (local.get $col) (i32.shl (local.get $s) (i32.const 3))))`);
-  emit(`            (local.set $end (i32.add (local.get $col) (i32.shl (local.get $c) (i32.const 3))))`);
-  emit(`            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $kc)) (i32.mul (local.get $p) (i32.const ${NR}))) (i32.const 3))))`);
-  emit(`            (block $cd (loop $cl`);
-  emit(`              (br_if $cd (i32.ge_u (local.get $src) (local.get $end)))`);
-  for (let v = 0; v < V; v++) {
-    emit(`              (v128.store offset=${v * 16} align=8 (local.get $d) (v128.load offset=${v * 16} align=8 (local.get $src)))`);
-  }
-  emit(`              (local.set $src (i32.add (local.get $src) (i32.const ${NR * 8})))`);
-  emit(`              (local.set $d (i32.add (local.get $d) (i32.mul (local.get $kc) (i32.const ${NR * 8}))))`);
-  emit(`              (br $cl)))`);
-  emit(`            (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
-  emit(`            (br $rl)))`);
-  emit(`          (local.set $s (local.get $c))`);
-  emit(`          (br $gl)))`);
-  emit(`        ;; what is left is the edge sliver, if any (below)`);
-  emit(`        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $kc) (i32.const 3)))))`);
+  emit(`      (then ;; row-major B: the whole slivers here, the edge sliver (if any) below`);
+  packGrouped('$rs', '$nc', NR);
   emit(`      )`);
   emit(`    )`);
   emit(`    (block $sdone (loop $sloop`);
@@ -166,6 +172,15 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   // ---- packA: A block (mc × kc) at byte address a with byte strides rs, cs -> MR-tall slivers at dst.
   emit(`  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)`);
   emit(`    (local $s i32) (local $p i32) (local $h i32) (local $src i32) (local $r i32) (local $row i32)`);
+  emit(`    (local $b i32) (local $w i32) (local $c i32) (local $col i32) (local $end i32) (local $d i32)`);
+  if (MR % 2 === 0) {
+    emit(`    (if (i32.eq (local.get $rs) (i32.const 8))`);
+    emit(`      (then ;; transposed A (Aᵀ stored row-major): the whole slivers here, the edge sliver below`);
+    emit(`        (local.set $b (local.get $a))`);
+    packGrouped('$cs', '$mc', MR);
+    emit(`      )`);
+    emit(`    )`);
+  }
   emit(`    (block $sdone (loop $sloop`);
   emit(`      (br_if $sdone (i32.ge_s (local.get $s) (local.get $mc)))`);
   emit(`      (local.set $h (i32.sub (local.get $mc) (local.get $s)))`);
@@ -173,21 +188,6 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`      (local.set $p (i32.const 0))`);
   emit(`      (if (i32.ge_s (local.get $h) (i32.const ${MR}))`);
   emit(`        (then`);
-  if (MR % 2 === 0) {
-    emit(`          (if (i32.eq (local.get $rs) (i32.const 8))`);
-    emit(`            (then ;; transposed A (Aᵀ stored row-major): MR contiguous values per k step`);
-    emit(`              (block $d1 (loop $l1`);
-    emit(`                (br_if $d1 (i32.ge_s (local.get $p) (local.get $kc)))`);
-    emit(`                (local.set $src (i32.add (local.get $row) (i32.mul (local.get $p) (local.get $cs))))`);
-    for (let v = 0; v < MR / 2; v++) {
-      emit(`                (v128.store offset=${v * 16} align=8 (local.get $dst) (v128.load offset=${v * 16} align=8 (local.get $src)))`);
-    }
-    emit(`                (local.set $dst (i32.add (local.get $dst) (i32.const ${MR * 8})))`);
-    emit(`                (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
-    emit(`                (br $l1)))`);
-    emit(`            )`);
-    emit(`            (else`);
-  }
   emit(`              (block $d2 (loop $l2`);
   emit(`                (br_if $d2 (i32.ge_s (local.get $p) (local.get $kc)))`);
   emit(`                (local.set $src (i32.add (local.get $row) (i32.mul (local.get $p) (local.get $cs))))`);
@@ -198,10 +198,6 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`                (local.set $dst (i32.add (local.get $dst) (i32.const ${MR * 8})))`);
   emit(`                (local.set $p (i32.add (local.get $p) (i32.const 1)))`);
   emit(`                (br $l2)))`);
-  if (MR % 2 === 0) {
-    emit(`            )`);
-    emit(`          )`);
-  }
   emit(`        )`);
   emit(`        (else ;; edge sliver: h < MR rows, zero-padded`);
   emit(`          (block $d3 (loop $l3`);
