@@ -8,6 +8,9 @@
  * stay in L2, each MC×KC block of A into MR-tall slivers that stream through L1, and the micro-kernel
  * multiplies one A sliver by one B sliver into an MR×NR register tile. Packing reads the operands through
  * their strides, which is how a transposed operand (dA = dC·Bᵀ, dB = Aᵀ·dC) costs nothing extra.
+ *
+ * Exports: gemm (one product, or one chunk of C on either thread) and packB (all of B packed once, in the
+ * blocks gemm reads when given its address as bPacked: the chunks of C cut along m share it).
  */
 
 export interface GemmParams {
