@@ -569,10 +569,11 @@ function runTwoThreads(
       Atomics.store(ctrl, COPIED, c + 1);
     }
   }
-  // Along m every chunk multiplies by all of B: this thread packs it once, while the worker computes
-  // its first chunk (packing B itself, as it does for any chunk it starts before B_PACKED is set), and
-  // every chunk started afterwards reads the shared packing. Without it each chunk packed all of B
-  // again: for linear's forward (B = W1ᵀ, 3072×100, read transposed) ~10% of a chunk's time.
+  // Along m every chunk multiplies by all of B: in a job of PREPACK_MIN_CHUNKS or more chunks this
+  // thread packs it once, while the worker computes its first chunk (packing B itself, as it does for
+  // any chunk it starts before B_PACKED is set), and every chunk started afterwards reads the shared
+  // packing. Without it each chunk packs all of B again: at n = 512 (8 chunks of 64 rows), measured
+  // with a 6-row product, 0.22 ms of a chunk's ~1.4 ms.
   if (bPacked !== 0) {
     s.packB(k, n, bPtr, bRs, bCs, bPacked);
     Atomics.store(ctrl, B_PACKED, job);
