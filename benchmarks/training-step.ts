@@ -1,14 +1,17 @@
 /**
  * Suites 1 and 2: the two-layer net's training step (forward, backward, SGD update) in samples/s, for
- * every gemm kernel of tensorgrad, side by side with tfjs's cpu and wasm backends in the same benny suite,
- * and NumPy (float64, one thread, hand-written backward) in a python3 child, before and after them.
+ * every gemm kernel of tensorgrad; tfjs's cpu and wasm backends in a child Node process (tfjs-child.ts)
+ * and NumPy (float64, one thread, hand-written backward) in a python3 child, each before and after
+ * tensorgrad in a full run. One process per engine family: after tfjs has run training steps in a
+ * process, tensorgrad's step in that process triggers ~10× as many Mark-Compact GCs and runs 10–20% slower.
  */
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
 import { configLabel, makeMinibatch, tensorgradStep, type NetConfig } from './src/net.js';
 import { runNumpyPeer, type NumpyRun } from './src/numpy-peer.js';
-import type { Report } from './src/report.js';
-import { initTfjs, tfjsStep } from './src/tfjs-peer.js';
+import type { Report, StepRow } from './src/report.js';
+import type { TfjsReply } from './src/tfjs-child.js';
+import { runTfjsPeer } from './src/tfjs-runner.js';
 
 export const stepConfigs: readonly NetConfig[] = [
   { N: 200, D: 3072, H: 100, C: 10 },
@@ -17,23 +20,24 @@ export const stepConfigs: readonly NetConfig[] = [
 ];
 
 /** A step of the largest config does ~6.7 GFLOP: seconds per call on a slow kernel, so few samples. */
-function isLarge({ D, H }: NetConfig): boolean {
+export function isLarge({ D, H }: NetConfig): boolean {
   return D * H > 4e6;
 }
 
-function budgetFor(config: NetConfig, quick: boolean): Budget {
+export function budgetFor(config: NetConfig, quick: boolean): Budget {
   if (isLarge(config)) return { maxTime: 2, minSamples: 3 };
   return quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 1, minSamples: 5 };
 }
 
-/** A full run times the smaller configs in two rounds (best of the two per engine; see runSuite). */
-function roundsFor(config: NetConfig, quick: boolean): number {
+/**
+ * A full run times the smaller configs in two rounds (best of the two per engine; see runSuite). For the
+ * tfjs peers a round is a child process: one before tensorgrad's suite, one after it.
+ */
+export function roundsFor(config: NetConfig, quick: boolean): number {
   return quick || isLarge(config) ? 1 : 2;
 }
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
-  const tfjs = await initTfjs();
-  report.notes.push(`tfjs peers: ${tfjs.description}`);
   const configs = options.quick ? stepConfigs.filter((c) => !isLarge(c)) : stepConfigs;
   const kernels = availableKernels();
   const firstLosses = new Map<string, [string, number][]>();
@@ -55,8 +59,25 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
     }
     numpy.rounds.push(result);
   };
-  if (!options.quick) numpyRound(1);
 
+  // tfjs runs in a child Node process too, one per round: round 1 before tensorgrad, round 2 (the configs
+  // that get two rounds, backends in reverse order) after it. This process never loads tfjs.
+  const tfjs: { rounds: Extract<TfjsReply, { results: unknown }>[]; failures: string[] } = { rounds: [], failures: [] };
+  const tfjsRound = async (round: number): Promise<void> => {
+    const wanted = configs.filter((c) => roundsFor(c, options.quick) >= round);
+    if (wanted.length === 0 || (round > 1 && tfjs.rounds.length === 0)) return;
+    console.log(`\ntraining step: tfjs peers, round ${round} (child Node process)`);
+    const reply = await runTfjsPeer({ configs: wanted, quick: options.quick, round });
+    if ('skipped' in reply) {
+      tfjs.failures.push(`round ${round}: ${reply.skipped}`);
+      console.log(`  skipped: ${reply.skipped}`);
+    } else tfjs.rounds.push(reply);
+  };
+
+  if (!options.quick) numpyRound(1);
+  await tfjsRound(1);
+
+  const tensorgradRows: StepRow[] = [];
   for (const config of configs) {
     const batch = makeMinibatch(config);
     const label = configLabel(config);
@@ -74,29 +95,36 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
         },
       });
     }
-    const peers: ReturnType<typeof tfjsStep>[] = [];
-    for (const backend of tfjs.backends) {
-      const net = tfjsStep(backend, config, batch);
-      peers.push(net);
-      firstLoss.push([`tfjs-${backend}`, net.step()]);
-      cases.push({ name: `tfjs-${backend}`, fn: () => net.step() });
-    }
     // The same minibatch and initial weights everywhere: the first losses agree (to float32 precision).
     firstLosses.set(label, firstLoss);
     console.log(`\ntraining step ${label}: first-step loss ${firstLoss.map(([engine, loss]) => `${engine} ${loss.toFixed(5)}`).join(', ')}`);
     const timings = await runSuite(`training-step-${config.N}x${config.D}x${config.H}x${config.C}`, `training step ${label}`, cases, budgetFor(config, options.quick), roundsFor(config, options.quick));
-    for (const net of peers) net.dispose();
     for (const kernel of kernels) {
       const timing = timings.get(`tensorgrad ${kernel}`);
-      if (timing !== undefined) report.steps.push({ config, engine: 'tensorgrad', kernel, timing });
-    }
-    for (const engine of ['tfjs-cpu', 'tfjs-wasm'] as const) {
-      const timing = timings.get(engine);
-      if (timing !== undefined) report.steps.push({ config, engine, timing });
+      if (timing !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel, timing });
     }
   }
+  report.steps.push(...tensorgradRows);
 
+  await tfjsRound(2);
   if (!numpy.skipped) numpyRound(options.quick ? 1 : 2);
+
+  if (tfjs.rounds.length === 0) report.notes.push(`tfjs peers missing: ${tfjs.failures.join('; ')}`);
+  else {
+    const rounds = tfjs.rounds.length > 1 ? `best of ${tfjs.rounds.length} rounds (before and after tensorgrad) at the configs that get two` : 'one round';
+    report.notes.push(`tfjs peers: ${tfjs.rounds[0]!.description}; in a Node process of their own, ${rounds}`);
+    if (tfjs.failures.length > 0) report.notes.push(`tfjs peers: ${tfjs.failures.join('; ')}`);
+    for (const config of configs) {
+      const label = configLabel(config);
+      for (const engine of ['tfjs-cpu', 'tfjs-wasm'] as const) {
+        const candidates = tfjs.rounds.flatMap((r) => r.results.filter((t) => t.engine === engine && configLabel(t.config) === label));
+        const best = candidates.reduce<(typeof candidates)[number] | undefined>((b, t) => (b === undefined || t.timing.median < b.timing.median ? t : b), undefined);
+        if (best === undefined) continue;
+        report.steps.push({ config, engine, timing: best.timing });
+        firstLosses.get(label)?.push([engine, best.firstLoss]);
+      }
+    }
+  }
   if (numpy.skipped) report.notes.push(`NumPy peer skipped: ${numpy.skipped}`);
   else {
     report.notes.push(`NumPy peer: ${numpy.rounds[0]!.description}${numpy.rounds.length > 1 ? `; best of ${numpy.rounds.length} rounds (before and after the other engines)` : ''}`);

@@ -46,7 +46,7 @@ function stepSection(report: Report): string {
   return [
     '## Training step: forward + backward + SGD update (samples/s, higher is better)',
     '',
-    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run. A full run times the two smaller configs in two rounds, the second in reverse order, and each engine keeps its better round (runs: that round\'s samples).',
+    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run. Each engine family runs in its own process (tensorgrad here, tfjs and NumPy in child processes). A full run times the two smaller configs in two rounds, the second in reverse order (tfjs and NumPy: one child before tensorgrad, one after), and each engine keeps its better round (runs: that round\'s samples).',
     '',
     table(['(N, D, H, C)', 'engine', 'samples/s', '±%', 'runs', '× tfjs cpu', '× tfjs wasm', '× NumPy'], rows, [false, false, true, true, true, true, true, true]),
   ].join('\n');
