@@ -32,7 +32,8 @@ export async function runTfjsPeer(request: TfjsRequest): Promise<TfjsReply> {
     });
     child.on('error', (error) => resolve({ skipped: `the tfjs child did not start (${error.message})` }));
     child.on('close', (code, signal) => {
-      const lastLine = stdout.trim().split('\n').pop() ?? '';
+      // The reply is the last line that is a JSON object (V8's --trace-gc, say, writes to fd 1 directly).
+      const lastLine = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{')) ?? '';
       if (code === 0) {
         try {
           resolve(JSON.parse(lastLine) as TfjsReply);
