@@ -15,6 +15,19 @@ describe('ties and kinks (documented choices)', () => {
     expect(y.grad!.toArray().map((v: number) => v + 0)).toEqual([-1, 0, 1]);
   });
 
+  it('relu forward: x where x > 0, +0 elsewhere (also for -0 and -Infinity), NaN stays NaN', () => {
+    const big = Number.MAX_VALUE;
+    const out = relu(tensor([-3, -0, 0, 2.5, -Infinity, Infinity, NaN, big, -big, 5e-324, -5e-324])).toArray() as number[];
+    const expected = [0, 0, 0, 2.5, 0, Infinity, NaN, big, 0, 5e-324, 0];
+    expect(out).toEqual(expected);
+    // +0, not -0, wherever the input is not positive (toEqual treats 0 and -0 alike).
+    for (const i of [0, 1, 2, 4, 8, 10]) expect(Object.is(out[i], 0)).toBe(true);
+    // Random signs (the branch-free loop) agree with Math.max element by element.
+    const r = ops.sub(ops.mul(tensor(Array.from({ length: 1000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1)), 2), 0.5);
+    const want = (r.toArray() as number[]).map((v) => Math.max(v, 0) + 0);
+    expect(relu(r).toArray()).toEqual(want);
+  });
+
   it('pow with p = 0 has gradient 0 even at x = 0', () => {
     const x = leaf([0, 2]);
     pow(x, 0).backward(tensor([1, 1]));
