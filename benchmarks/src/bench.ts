@@ -1,6 +1,7 @@
 import b from 'benny';
 import type { CaseResult, Summary } from 'benny/lib/internal/common-types.js';
 import path from 'node:path';
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /** Where every run writes its JSON, charts and summary (git-ignored). */
@@ -32,6 +33,12 @@ export interface CaseTiming {
   /** Relative margin of error of the mean, in percent (benchmark.js's rme). */
   rme: number;
   samples: number;
+  /**
+   * V8 major (Mark-Compact) collections between the case's first and last timed call. A two-thread
+   * kernel slows by 10–25% in runs where they come every few steps (concurrent marking takes the second
+   * core; see the README): this count tells such a run from a quiet one.
+   */
+  majorGcs?: number;
 }
 
 /**
@@ -43,14 +50,20 @@ export interface CaseTiming {
  * benchmark.js's own first (unsampled) call then serves as the warm-up.
  */
 async function runRound(file: string, title: string, cases: readonly Case[], fallback: Budget): Promise<Map<string, CaseTiming>> {
+  const windows = new Map<string, { first: number; last: number }>();
   const entries = cases.map((c) => {
     let primed = false;
+    const window = { first: Infinity, last: -Infinity };
+    windows.set(c.name, window);
     const wrapped = (): unknown => {
       if (!primed) {
         primed = true;
         return undefined;
       }
-      return c.fn();
+      if (window.first === Infinity) window.first = performance.now();
+      const result = c.fn();
+      window.last = performance.now();
+      return result;
     };
     const budget = c.budget ?? fallback;
     return b.add(c.name, wrapped, { minSamples: budget.minSamples, maxTime: budget.maxTime, delay: 0.005 });
@@ -61,6 +74,13 @@ async function runRound(file: string, title: string, cases: readonly Case[], fal
     if (typeof args[0] === 'string' && args[0].includes('Saved to: ')) return;
     log(...args);
   };
+  // Major GCs, timestamped on the same clock as the windows above.
+  const majors: number[] = [];
+  const note = (list: readonly PerformanceEntry[]): void => {
+    for (const e of list) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
+  };
+  const observer = new PerformanceObserver((list) => note(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
   let summary: Summary;
   try {
     summary = await b.suite(
@@ -77,9 +97,16 @@ async function runRound(file: string, title: string, cases: readonly Case[], fal
   } finally {
     console.log = log;
   }
+  // Node creates a 'gc' entry on the event loop after the collection (with the collection's own start
+  // time), and benchmark.js may time a case without yielding: let the queued entries arrive first.
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  note(observer.takeRecords());
+  observer.disconnect();
   const out = new Map<string, CaseTiming>();
   for (const r of summary.results) {
-    out.set(r.name, { name: r.name, mean: r.details.mean, median: r.details.median, rme: r.details.relativeMarginOfError, samples: r.samples });
+    const w = windows.get(r.name);
+    const majorGcs = w === undefined ? undefined : majors.filter((t) => t >= w.first && t <= w.last).length;
+    out.set(r.name, { name: r.name, mean: r.details.mean, median: r.details.median, rme: r.details.relativeMarginOfError, samples: r.samples, majorGcs });
   }
   return out;
 }

@@ -40,15 +40,15 @@ function stepSection(report: Report): string {
       return p === undefined ? '–' : formatRatio(samplesPerSecond(row) / samplesPerSecond(p));
     };
     for (const row of here) {
-      rows.push([configLabel(config), stepName(row), formatCount(samplesPerSecond(row)), row.timing.rme.toFixed(1), `${row.timing.samples}`, ratio(row, 'tfjs-cpu'), ratio(row, 'tfjs-wasm'), ratio(row, 'numpy')]);
+      rows.push([configLabel(config), stepName(row), formatCount(samplesPerSecond(row)), row.timing.rme.toFixed(1), `${row.timing.samples}`, row.timing.majorGcs === undefined ? '–' : `${row.timing.majorGcs}`, ratio(row, 'tfjs-cpu'), ratio(row, 'tfjs-wasm'), ratio(row, 'numpy')]);
     }
   }
   return [
     '## Training step: forward + backward + SGD update (samples/s, higher is better)',
     '',
-    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run. Each engine family runs in its own process (tensorgrad here, tfjs and NumPy in child processes). A full run times the two smaller configs in two rounds, the second in reverse order (tfjs and NumPy: one child before tensorgrad, one after), and each engine keeps its better round (runs: that round\'s samples).',
+    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run. Each engine family runs in its own process (tensorgrad here, tfjs and NumPy in child processes). A full run times the two smaller configs in two rounds, the second in reverse order (tfjs and NumPy: one child before tensorgrad, one after), and each engine keeps its better round (runs: that round\'s samples). Major GCs: V8 Mark-Compact collections while that round timed the case (Node engines only); the two-thread kernel runs 10–25% slower in a round where they come every few steps (see benchmarks/README.md).',
     '',
-    table(['(N, D, H, C)', 'engine', 'samples/s', '±%', 'runs', '× tfjs cpu', '× tfjs wasm', '× NumPy'], rows, [false, false, true, true, true, true, true, true]),
+    table(['(N, D, H, C)', 'engine', 'samples/s', '±%', 'runs', 'major GCs', '× tfjs cpu', '× tfjs wasm', '× NumPy'], rows, [false, false, true, true, true, true, true, true, true]),
   ].join('\n');
 }
 
