@@ -132,8 +132,9 @@ export class Tensor {
   }
 
   /**
-   * What `JSON.stringify` writes: the nested values of `toArray()` (the shape is implied by the nesting;
-   * NaN and ±Infinity become null, as JSON has no such numbers). Not the internals (graph, storage).
+   * What `JSON.stringify` writes: the nested values of `toArray()` (the nesting gives the shape, except
+   * for a zero-size tensor: [0, 3] writes []; NaN and ±Infinity become null, as JSON has no such
+   * numbers). Not the internals (graph, storage).
    */
   toJSON(): any {
     return this.toArray();

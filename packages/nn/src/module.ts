@@ -10,15 +10,31 @@ interface Members {
 }
 
 /** A container walked for tensors and modules: an array, a plain object, or a Map. */
-function entriesOf(value: unknown): [string, unknown][] | null {
+function entriesOf(value: unknown, name: string): [string, unknown][] | null {
   if (Array.isArray(value)) return value.map((v, i) => [String(i), v]);
-  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [String(k), v]);
+  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [keyName(k, name), v]);
   if (value !== null && typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     // Only plain objects ({ a: new Linear(2, 2) }): a class instance (a DataLoader, a Random) is not a container.
-    if (proto === Object.prototype || proto === null) return Object.entries(value);
+    if (proto === Object.prototype || proto === null) return Object.entries(value).map(([k, v]) => [keyName(k, name), v]);
   }
   return null;
+}
+
+/**
+ * A container key as a part of a dotted name. Refused (as PyTorch refuses '.' in a parameter name) when
+ * it would make two entries share a name: a key with a dot ('a.b' next to { a: { b } }), or a Map key
+ * that is not a string or a number (every object would be '[object Object]').
+ */
+function keyName(key: unknown, container: string): string {
+  if ((typeof key !== 'string' && typeof key !== 'number') || String(key).includes('.')) {
+    throw new ValueError('Module', `the key ${typeof key === 'string' ? `'${key}'` : describeKey(key)} in '${container}' cannot be part of a dotted parameter name: use string keys without '.'`);
+  }
+  return String(key);
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === 'number' ? String(key) : `of type ${key === null ? 'null' : typeof key}`;
 }
 
 /**
@@ -40,7 +56,7 @@ function membersOf(module: Module): Members {
     else if (value instanceof Module) {
       if (value !== module) children.push([name, value]);
     } else {
-      const entries = entriesOf(value);
+      const entries = entriesOf(value, name);
       if (entries === null || entered.has(value as object)) continue;
       entered.add(value as object);
       for (let i = entries.length - 1; i >= 0; i--) stack.push([`${name}.${entries[i]![0]}`, entries[i]![1]]);
@@ -89,6 +105,7 @@ export abstract class Module {
   namedTensors(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
+    const named = new Map<string, Tensor>();
     // Iterative walk (own tensors first, then children in order), so the order matches PyTorch.
     const stack: [string, Module][] = [['', this]];
     const visitedModules = new Set<Module>();
@@ -99,7 +116,12 @@ export abstract class Module {
       for (const [name, p] of module.ownTensors()) {
         if (seen.has(p)) continue;
         seen.add(p);
-        out.push([prefix + name, p]);
+        const full = prefix + name;
+        // Two tensors under one name would make the state dict save one and load it into both.
+        const other = named.get(full);
+        if (other !== undefined) throw new ValueError('Module', `two different tensors are both named '${full}' (a Map with keys 1 and '1'?): the state dict could not tell them apart`);
+        named.set(full, p);
+        out.push([full, p]);
       }
       const children = module.namedChildren();
       for (let i = children.length - 1; i >= 0; i--) stack.push([`${prefix}${children[i]![0]}.`, children[i]![1]]);

@@ -204,6 +204,31 @@ describe('Module and Sequential', () => {
     expect(copy.forward(x).data).toEqual(net.forward(x).data);
   });
 
+  it('refuses container keys that would give two tensors one name (the state dict would mix them up)', () => {
+    class Clash extends Module {
+      p = new Map<unknown, Tensor>([[1, tensor([1], { requiresGrad: true })], ['1', tensor([2], { requiresGrad: true })]]);
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(() => new Clash().namedParameters()).toThrow(ValueError);
+    expect(() => new Clash().stateDict()).toThrow("Module: two different tensors are both named 'p.1'");
+    class Dotted extends Module {
+      blocks = { 'a.b': tensor([1], { requiresGrad: true }), a: { b: tensor([2], { requiresGrad: true }) } };
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(() => new Dotted().parameters()).toThrow("Module: the key 'a.b' in 'blocks' cannot be part of a dotted parameter name");
+    class ObjectKeys extends Module {
+      m = new Map<object, Tensor>([[{}, tensor([1], { requiresGrad: true })]]);
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(() => new ObjectKeys().parameters()).toThrow("Module: the key of type object in 'm' cannot be part");
+  });
+
   it('tensors that do not require grad are buffers: not parameters, but in the state dict', () => {
     class WithBuffer extends Module {
       fc = new Linear(2, 2, { seed: 1 });

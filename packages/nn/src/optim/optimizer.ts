@@ -27,8 +27,9 @@ export abstract class Optimizer {
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${index} is not a Tensor`);
       const label = `parameter ${index}${p.name ? ` '${p.name}'` : ''} of shape ${formatShape(p.shape)}`;
-      // A leaf that does not require grad (a frozen parameter) is accepted and skipped while it has no
-      // gradient, as PyTorch does, so that `new SGD(model.parameters())` works after freezing a layer.
+      // A leaf that does not require grad (a frozen parameter) is accepted, as PyTorch does, so that
+      // `new SGD(model.parameters())` works after freezing a layer; step() leaves it alone even if it
+      // still holds a gradient from before it was frozen.
       if (!p.isLeaf) throw new ValueError(name, `${label} is not a leaf (it was computed by an op): an optimizer updates leaves only`);
       // The same tensor listed twice would be updated twice per step.
       if (!seen.has(p)) list.push(p);
