@@ -22,7 +22,9 @@ export async function runTfjsPeer(request: TfjsRequest): Promise<TfjsReply> {
   }
   const args = ['--import', tsx, '--conditions=@tensorgrad/source', childScript, JSON.stringify(request)];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    // A child that hangs must not hang the bench: the largest config's two tfjs rounds take under two
+    // minutes here, so ten is a failure (reported like any other, as a note).
+    const child = spawn(process.execPath, args, { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderrTail = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

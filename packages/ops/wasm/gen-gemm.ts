@@ -48,6 +48,8 @@ function padTo(x: number, step: number): number {
 export function generateWat(p: GemmParams, shared: boolean): string {
   const { mr: MR, nr: NR, mc: MC, kc: KC, nc: NC, unroll: U } = p;
   if (NR % 2 !== 0) throw new Error('nr must be even');
+  // packB's layout (block offsets 8·(jc·k + pc·padTo(nc, NR))) holds only if full blocks are whole slivers.
+  if (NC % NR !== 0) throw new Error('nc must be a multiple of nr');
   const V = NR / 2;
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
