@@ -28,6 +28,12 @@ describe('ties and kinks (documented choices)', () => {
     expect(relu(r).toArray()).toEqual(want);
   });
 
+  it('relu backward: a masked entry passes nothing, even an infinite or NaN upstream gradient (PyTorch)', () => {
+    const x = leaf([-1, 0, 2, 3, -4]);
+    relu(x).backward(tensor([Infinity, NaN, Infinity, NaN, -Infinity]));
+    expect(x.grad!.toArray().map((v: number) => v + 0)).toEqual([0, 0, Infinity, NaN, 0]);
+  });
+
   it('pow with p = 0 has gradient 0 even at x = 0', () => {
     const x = leaf([0, 2]);
     pow(x, 0).backward(tensor([1, 1]));

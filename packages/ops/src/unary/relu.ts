@@ -25,7 +25,13 @@ export const relu = defineOp('relu', (a: TensorLike): Tensor => {
       const g = dy.data;
       const xd = x.data;
       const dx = new Float64Array(g.length);
-      for (let i = 0; i < g.length; i++) dx[i] = g[i]! * +(xd[i]! > 0);
+      for (let i = 0; i < g.length; i++) {
+        const m = +(xd[i]! > 0);
+        let r = g[i]! * m;
+        // A masked entry passes nothing, as in PyTorch, even an infinite or NaN dy (∞·0 would be NaN).
+        if (r !== r && m === 0) r = 0;
+        dx[i] = r;
+      }
       return [fromData(dx, x.shape)];
     },
     [x],
