@@ -11,12 +11,19 @@ interface Members {
 
 /** A container walked for tensors and modules: an array, a plain object, or a Map. */
 function entriesOf(value: unknown, name: string): [string, unknown][] | null {
-  if (Array.isArray(value)) return value.map((v, i) => [String(i), v]);
-  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [keyName(k, name), v]);
+  // Only entries holding objects can hold tensors or modules: numbers, strings (a loss history, a config
+  // { 'lr.decay': 0.1 }) are passed over without a name or an allocation each.
+  const holds = (v: unknown): boolean => v !== null && typeof v === 'object';
+  if (Array.isArray(value)) {
+    const out: [string, unknown][] = [];
+    for (let i = 0; i < value.length; i++) if (holds(value[i])) out.push([String(i), value[i]]);
+    return out;
+  }
+  if (value instanceof Map) return [...value.entries()].filter(([, v]) => holds(v)).map(([k, v]) => [keyName(k, name), v]);
   if (value !== null && typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     // Only plain objects ({ a: new Linear(2, 2) }): a class instance (a DataLoader, a Random) is not a container.
-    if (proto === Object.prototype || proto === null) return Object.entries(value).map(([k, v]) => [keyName(k, name), v]);
+    if (proto === Object.prototype || proto === null) return Object.entries(value).filter(([, v]) => holds(v)).map(([k, v]) => [keyName(k, name), v]);
   }
   return null;
 }

@@ -227,6 +227,16 @@ describe('Module and Sequential', () => {
       }
     }
     expect(() => new ObjectKeys().parameters()).toThrow("Module: the key of type object in 'm' cannot be part");
+    // Keys of entries that cannot hold a tensor are not names: a config with dotted keys is fine.
+    class Configured extends Module {
+      config = { 'lr.decay': 0.1, nested: { 'a.b': 'x' } };
+      history = Array.from({ length: 1000 }, (_, i) => i);
+      w = tensor([1], { requiresGrad: true });
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(new Configured().namedParameters().map(([n]) => n)).toEqual(['w']);
   });
 
   it('tensors that do not require grad are buffers: not parameters, but in the state dict', () => {
