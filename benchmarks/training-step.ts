@@ -3,7 +3,8 @@
  * every gemm kernel of tensorgrad; tfjs's cpu and wasm backends in a child Node process (tfjs-child.ts)
  * and NumPy (float64, one thread, hand-written backward) in a python3 child, each before and after
  * tensorgrad in a full run. One process per engine family: after tfjs has run training steps in a
- * process, tensorgrad's step in that process triggers ~10× as many Mark-Compact GCs and runs 10–20% slower.
+ * process, that process far more often falls into V8's state of a Mark-Compact every few steps, and
+ * tensorgrad's two-thread step then runs 10–20% slower (benchmarks/README.md has the diagnosis).
  */
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';

@@ -1,9 +1,9 @@
 /**
  * The tfjs peers of the training-step suite, run in a Node process of their own (started by
- * tfjs-runner.ts; never imported by the parent). Once tfjs has run training steps in a process, V8 runs
- * about ten times as many Mark-Compact GCs during tensorgrad's steps in that same process ("GC in old
- * space requested"), which slowed tensorgrad's step by 10–20%; so each engine family gets its own process,
- * as NumPy's python3 child already had.
+ * tfjs-runner.ts; never imported by the parent). Once tfjs has run training steps in a process, that
+ * process is far more likely to fall into V8's state of a Mark-Compact every few steps, whose concurrent
+ * marking slowed tensorgrad's two-thread step by 10–20% (diagnosis in benchmarks/README.md); so each
+ * engine family gets its own process, as NumPy's python3 child already had.
  *
  * Argument: a JSON `TfjsRequest`. Builds the shared minibatch and initial weights (`makeMinibatch`),
  * times tfjs's cpu and wasm backends at each config as one benny round (JSON and chart saved under
