@@ -4,7 +4,7 @@
  * Jacobian of ReLU over a 4096-vector is a 4096×4096 diagonal matrix — 128 MiB of float64 — and applying
  * it is a matrix-vector product; over a 100×4096 minibatch it would be 409,600² entries.
  */
-import { fromData, matmul, randn, relu, type Tensor } from 'tensorgrad';
+import { PendingGradient, fromData, matmul, randn, relu, type Tensor } from 'tensorgrad';
 import { formatBytes, runSuite, type BenchOptions, type Case } from './src/bench.js';
 import type { Report } from './src/report.js';
 
@@ -17,7 +17,12 @@ function maskRule(x: Tensor): { apply: (dy: Tensor) => Tensor } {
   const y = relu(x);
   const backward = y._node?.backward;
   if (backward == null) throw new Error('relu did not record a backward rule (x must require grad)');
-  return { apply: (dy) => backward(dy)[0]! };
+  return {
+    apply: (dy) => {
+      const g = backward(dy)[0]!;
+      return g instanceof PendingGradient ? g.toTensor() : g;
+    },
+  };
 }
 
 /** The Jacobian dy/dx of relu at x: diag([x > 0]), built densely as a framework without VJPs would. */

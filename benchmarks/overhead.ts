@@ -43,7 +43,10 @@ function profile(config: NetConfig, batch: Minibatch, kernel: string, steps: num
   for (let s = 0; s < warmup + steps; s++) {
     record = s >= warmup;
     lap(null);
-    optimizer.zeroGrad();
+    // As the timed step (src/net.ts) does. onStep makes backward hand each rule's gradients out as
+    // tensors, so here linear's dW is computed into a new array and then added into the kept .grad
+    // (in 'gradients to leaves'), where the timed step has the kernel add it in directly.
+    optimizer.zeroGrad({ setToNone: false });
     lap('zeroGrad');
     let h = x;
     layers.forEach((layer, i) => {

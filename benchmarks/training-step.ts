@@ -14,6 +14,9 @@ import type { Report, StepRow } from './src/report.js';
 import type { TfjsReply } from './src/tfjs-child.js';
 import { runTfjsPeer } from './src/tfjs-runner.js';
 
+/** The variant row's label: the step with PyTorch's default zeroGrad (gradients set to null). */
+const DROPPING = 'zeroGrad() to null';
+
 export const stepConfigs: readonly NetConfig[] = [
   { N: 200, D: 3072, H: 100, C: 10 },
   { N: 64, D: 784, H: 256, C: 10 },
@@ -96,6 +99,21 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
         },
       });
     }
+    // PyTorch's default zero_grad() (drop the gradients, so each backward allocates new ones), with the
+    // default kernel at the first config: what keeping the buffers gains.
+    const dropping = config === configs[0] ? kernels.find((k) => k === 'wasm') : undefined;
+    if (dropping !== undefined) {
+      useKernel(dropping);
+      const net = tensorgradStep(config, batch, { setToNone: true });
+      firstLoss.push([`tensorgrad ${dropping} ${DROPPING}`, net.step()]);
+      cases.push({
+        name: `tensorgrad ${dropping} ${DROPPING}`,
+        fn: () => {
+          useKernel(dropping);
+          return net.step();
+        },
+      });
+    }
     // The same minibatch and initial weights everywhere: the first losses agree (to float32 precision).
     firstLosses.set(label, firstLoss);
     console.log(`\ntraining step ${label}: first-step loss ${firstLoss.map(([engine, loss]) => `${engine} ${loss.toFixed(5)}`).join(', ')}`);
@@ -104,6 +122,8 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
       const timing = timings.get(`tensorgrad ${kernel}`);
       if (timing !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel, timing });
     }
+    const droppingTiming = dropping === undefined ? undefined : timings.get(`tensorgrad ${dropping} ${DROPPING}`);
+    if (droppingTiming !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel: dropping, variant: DROPPING, timing: droppingTiming });
   }
   report.steps.push(...tensorgradRows);
 

@@ -66,12 +66,17 @@ export function buildNet(config: NetConfig, batch: Minibatch): Net {
   return { x: fromData(batch.x, [N, D]), model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
 }
 
-/** The training step: zeroGrad, forward, softmaxCrossEntropy, backward, SGD update. */
-export function tensorgradStep(config: NetConfig, batch: Minibatch): TrainingStep {
+/**
+ * The training step: zeroGrad, forward, softmaxCrossEntropy, backward, SGD update. By default the step
+ * keeps its gradient buffers (`zeroGrad({ setToNone: false })`, as the README's Speed section advises):
+ * backward then adds into them in place and a step allocates no weight-sized array. `setToNone: true`
+ * is PyTorch's default zero_grad(), which drops them (the bench shows both).
+ */
+export function tensorgradStep(config: NetConfig, batch: Minibatch, { setToNone = false }: { setToNone?: boolean } = {}): TrainingStep {
   const { x, model, optimizer } = buildNet(config, batch);
   return {
     step() {
-      optimizer.zeroGrad();
+      optimizer.zeroGrad({ setToNone });
       const loss = softmaxCrossEntropy(model.forward(x), batch.labels);
       loss.backward();
       optimizer.step();

@@ -6,6 +6,8 @@ export interface StepRow {
   config: NetConfig;
   engine: 'tensorgrad' | 'tfjs-cpu' | 'tfjs-wasm' | 'numpy';
   kernel?: string;
+  /** A tensorgrad row that differs from the default step other than by kernel (not in the targets). */
+  variant?: string;
   timing: CaseTiming;
 }
 

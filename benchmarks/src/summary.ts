@@ -18,7 +18,7 @@ function table(header: string[], rows: string[][], rightAligned: boolean[] = hea
 function stepName(row: StepRow): string {
   switch (row.engine) {
     case 'tensorgrad':
-      return `tensorgrad (${row.kernel})`;
+      return `tensorgrad (${row.kernel}${row.variant === undefined ? '' : `, ${row.variant}`})`;
     case 'tfjs-cpu':
       return 'tfjs cpu (f32)';
     case 'tfjs-wasm':
@@ -145,11 +145,11 @@ function phaseSection(report: Report): string {
 
 /** The targets of issues 5 and 6, per kernel, from this run's figures. */
 function targetsSection(report: Report): string {
-  const kernels = [...new Set(report.steps.filter((r) => r.engine === 'tensorgrad').map((r) => r.kernel!))];
+  const kernels = [...new Set(report.steps.filter((r) => r.engine === 'tensorgrad' && r.variant === undefined).map((r) => r.kernel!))];
   if (kernels.length === 0) return '';
   const config: NetConfig = { N: 200, D: 3072, H: 100, C: 10 };
   const step = (engine: StepRow['engine'], kernel?: string): number | undefined => {
-    const row = report.steps.find((r) => sameConfig(r.config, config) && r.engine === engine && r.kernel === kernel);
+    const row = report.steps.find((r) => sameConfig(r.config, config) && r.engine === engine && r.kernel === kernel && r.variant === undefined);
     return row === undefined ? undefined : samplesPerSecond(row);
   };
   const matmul512 = (kernel: string): number | undefined => {

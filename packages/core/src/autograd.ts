@@ -1,6 +1,6 @@
 import { AnomalyError, GraphError, InPlaceError, ShapeError, ValueError, checkFunction, describeValue } from './errors.js';
-import { formatShape, shapesEqual } from './shape.js';
-import { Tensor, describeTensor, fromData, ownsStorage } from './tensor.js';
+import { formatShape, shapesEqual, sizeOf } from './shape.js';
+import { Tensor, describeTensor, fromData, isContiguousView, ownsStorage } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
 
 /**
@@ -8,7 +8,33 @@ import { checkOptions, type OptionSpec } from './options.js';
  * it returns one gradient per input, shaped like that input, or null where an input needs none.
  * It never builds a Jacobian.
  */
-export type BackwardFn = (dy: Tensor) => readonly (Tensor | null)[];
+export type BackwardFn = (dy: Tensor) => readonly (Tensor | PendingGradient | null)[];
+
+/**
+ * A gradient a rule knows how to write but has not written anywhere yet. A rule returns one instead of a
+ * Tensor where the gradient is large and usually ends in a leaf's existing `.grad` (linear's dW, the
+ * size of the weight): once the whole walk has succeeded, `backward` has it add itself into that
+ * `.grad` in place, so a training step that keeps its gradients (`zeroGrad({ setToNone: false })`)
+ * allocates no weight-sized array. Wherever a tensor is needed (another op's input, `onStep`, a leaf
+ * with no `.grad` yet, `gradients`) the engine calls `toTensor()`.
+ */
+export class PendingGradient {
+  /**
+   * `write(out, offset, accumulate)` puts the gradient, row-major, into `out` from `offset`, adding it
+   * to what is there when `accumulate`. It must read only what the rule could read (its saved tensors
+   * and the upstream gradient), which stay unchanged until the engine calls it.
+   */
+  constructor(
+    readonly shape: readonly number[],
+    readonly write: (out: Float64Array, offset: number, accumulate: boolean) => void,
+  ) {}
+
+  toTensor(): Tensor {
+    const out = new Float64Array(sizeOf(this.shape));
+    this.write(out, 0, false);
+    return fromData(out, this.shape);
+  }
+}
 
 /** What a recorded op leaves on its output for the backward pass. */
 export interface GraphNode {
@@ -265,6 +291,8 @@ interface Walk {
   ran: Tensor[];
   /** The gradient arriving at each collected tensor (the sum over its consumers). */
   collected: Map<Tensor, Tensor>;
+  /** Gradients still to be added into a leaf's `.grad` in place (see PendingGradient), after `collected`. */
+  pending: Map<Tensor, PendingGradient[]>;
 }
 
 /**
@@ -316,6 +344,11 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const collected = new Map<Tensor, Tensor>();
+  const pending = new Map<Tensor, PendingGradient[]>();
+  // A rule's PendingGradient for a leaf whose `.grad` can take it in place waits for the end of a
+  // `backward` (not `gradients`, which writes no `.grad`); onStep and anomaly mode look at every
+  // gradient as a tensor.
+  const defers = targets === null && onStep === undefined && !modes['anomaly mode'];
   // Rules run without recording (see the ARCHITECTURE: higher-order gradients are not supported).
   const previous = modes['grad mode'];
   modes['grad mode'] = false;
@@ -327,18 +360,35 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       if (collect(t)) collected.set(t, g);
       if (!runs(t)) continue;
       const node = t._node!;
-      const downstream = node.backward!(g);
-      if (downstream.length !== node.inputs.length) {
-        throw new GraphError(node.op, `backward rule returned ${downstream.length} gradients for ${node.inputs.length} inputs`);
+      const returned = node.backward!(g);
+      if (returned.length !== node.inputs.length) {
+        throw new GraphError(node.op, `backward rule returned ${returned.length} gradients for ${node.inputs.length} inputs`);
       }
+      // What onStep reports: the rule's gradients, as tensors.
+      const downstream: (Tensor | null)[] = [];
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i]!;
-        const gi = downstream[i];
-        if (gi === null || gi === undefined || !onPath(input)) continue;
-        if (!(gi instanceof Tensor) || !shapesEqual(gi.shape, input.shape)) {
-          const got = gi instanceof Tensor ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
+        let gi = returned[i];
+        downstream.push(gi instanceof PendingGradient ? null : (gi ?? null));
+        if (gi === null || gi === undefined) continue;
+        if (!onPath(input)) {
+          if (gi instanceof PendingGradient && onStep !== undefined) downstream[i] = gi.toTensor();
+          continue;
+        }
+        if (!(gi instanceof Tensor || gi instanceof PendingGradient) || !shapesEqual(gi.shape, input.shape)) {
+          const got = gi instanceof Tensor || gi instanceof PendingGradient ? `a gradient of shape ${formatShape(gi.shape)}` : `${typeof gi} instead of a tensor`;
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
+        if (gi instanceof PendingGradient) {
+          if (defers && input._node === null && takesInPlace(input)) {
+            const list = pending.get(input);
+            if (list === undefined) pending.set(input, [gi]);
+            else list.push(gi);
+            continue;
+          }
+          gi = gi.toTensor();
+        }
+        downstream[i] = gi;
         if (modes['anomaly mode']) {
           checkFinite(node.op, `backward's gradient for ${describe(input, i)}`, gi, g, node.inputs, "the upstream gradient and the op's inputs were finite, so this op's backward produced it");
         }
@@ -351,7 +401,26 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
   } finally {
     modes['grad mode'] = previous;
   }
-  return { seed, order, ran: targets === null ? order : order.filter(runs), collected };
+  return { seed, order, ran: targets === null ? order : order.filter(runs), collected, pending };
+}
+
+/**
+ * Whether `t.grad` can have a gradient added into it in place: a dense (row-major) tensor of `t`'s
+ * shape that records no graph of its own. Otherwise the sum goes into a new tensor.
+ */
+function takesInPlace(t: Tensor): boolean {
+  const g = t.grad;
+  return g instanceof Tensor && !g.requiresGrad && shapesEqual(g.shape, t.shape) && isContiguousView(g.nd);
+}
+
+/** Adds `grad` into `t.grad` (which takesInPlace) and bumps its version, as an in-place write does. */
+function addInPlace(t: Tensor, grad: Tensor): void {
+  const dst = t.grad!;
+  const out = dst.nd.data;
+  const o = dst.nd.offset;
+  const src = grad.data;
+  for (let i = 0; i < src.length; i++) out[o + i] += src[i]!;
+  dst._version.value++;
 }
 
 /**
@@ -383,11 +452,26 @@ function release(order: readonly Tensor[]): void {
  * `retainGraph`, releases the graph.
  */
 export function runBackward(root: Tensor, seedValue: Seed | undefined, options: BackwardOptions): void {
-  const { seed, order, collected } = walk('backward', root, seedValue, options.onStep, null);
-  // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(); a leaf never shares
-  // gradient storage with the seed or another leaf.
+  const { seed, order, collected, pending } = walk('backward', root, seedValue, options.onStep, null);
+  // Leaves accumulate across backward calls (PyTorch's rule) until zeroGrad(): in place, as PyTorch's
+  // AccumulateGrad does, so that a `.grad` kept by zeroGrad({ setToNone: false }) stays the same tensor
+  // and a step allocates no new one. A leaf never shares gradient storage with the seed or another leaf.
   const own = handOut(seed);
-  for (const [tensor, grad] of collected) tensor.grad = tensor.grad !== null ? addInto(tensor.grad, grad) : own(grad);
+  // A `.grad` that is also the storage of a gradient being handed out (a leaf's .grad passed as the
+  // seed) is summed into a new tensor rather than written over while it is still to be read.
+  const sources = new Set<Float64Array>([seed.nd.data]);
+  for (const grad of collected.values()) sources.add(grad.nd.data);
+  for (const [tensor, grad] of collected) {
+    if (tensor.grad === null) tensor.grad = own(grad);
+    else if (takesInPlace(tensor) && !sources.has(tensor.grad.nd.data)) addInPlace(tensor, grad);
+    else tensor.grad = addInto(tensor.grad, grad);
+  }
+  // Nothing between the walk and here reassigns a pending leaf's `.grad`: it still takes it in place.
+  for (const [tensor, list] of pending) {
+    const dst = tensor.grad!;
+    for (const gradient of list) gradient.write(dst.nd.data, dst.nd.offset, true);
+    dst._version.value++;
+  }
   if (!options.retainGraph) release(order);
 }
 

@@ -1,5 +1,5 @@
 export { StridedView, stridedView } from './view.js';
-export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, describeTensor, TENSOR_OPTIONS, contiguousData, scatterInto, type StridedLayout, type NdFloat64, type TensorOptions, type VersionCounter } from './tensor.js';
+export { Tensor, fromData, fromNdarray, viewOf, isContiguousView, describeTensor, TENSOR_OPTIONS, contiguousData, scatterInto, type StridedLayout, type NdFloat64, type TensorOptions, type VersionCounter, type ZeroGradOptions } from './tensor.js';
 export {
   tensor,
   zeros,
@@ -28,6 +28,7 @@ export {
   gradients,
   dependencies,
   toSeed,
+  PendingGradient,
   type Seed,
   type GradientsOptions,
   type BackwardFn,

@@ -8,7 +8,13 @@ import { checkOptions, type OptionSpec } from './options.js';
 /** The options of every function that makes a tensor (creators add their own). */
 export const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
 const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', onStep: 'function' };
-import { runBackward, isGradEnabled, type BackwardOptions, type GraphNode } from './autograd.js';
+const ZERO_GRAD_OPTION_SPEC: OptionSpec = { setToNone: 'boolean' };
+import { runBackward, isGradEnabled, noGrad, type BackwardOptions, type GraphNode } from './autograd.js';
+
+export interface ZeroGradOptions {
+  /** Drop `.grad` (null, the default, as PyTorch's) rather than fill it with zeros in place. */
+  setToNone?: boolean;
+}
 
 export type NdFloat64 = NdArray<Float64Array>;
 
@@ -180,9 +186,17 @@ export class Tensor {
     runBackward(this, seed, checkOptions('backward', options, BACKWARD_OPTION_SPEC, '{ retainGraph: true }'));
   }
 
-  /** Forgets the accumulated gradient. */
-  zeroGrad(): void {
-    this.grad = null;
+  /**
+   * Clears the accumulated gradient: forgets it (`.grad` becomes null, PyTorch's default `set_to_none`),
+   * or with `{ setToNone: false }` fills it with zeros in place, so that the next backward adds into
+   * the same storage instead of allocating a new gradient (a training loop's steps then allocate no
+   * weight-sized arrays).
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const { setToNone = true } = checkOptions('zeroGrad', options, ZERO_GRAD_OPTION_SPEC, '{ setToNone: false }');
+    const g = this.grad;
+    if (setToNone || g === null) this.grad = null;
+    else noGrad(() => g.mutate((d) => d.fill(0)));
   }
 
   /**

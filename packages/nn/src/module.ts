@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, formatShape, fromData, noGrad, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, formatShape, fromData, noGrad, shapesEqual, type ZeroGradOptions } from '@tensorgrad/core';
 
 /** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
 export type StateDict = Record<string, Tensor>;
@@ -171,9 +171,13 @@ export abstract class Module {
     return out;
   }
 
-  /** Forgets every tensor's accumulated gradient (a parameter frozen since its last backward included). */
-  zeroGrad(): void {
-    for (const [, t] of this.namedTensors()) t.grad = null;
+  /**
+   * Clears every tensor's accumulated gradient (a parameter frozen since its last backward included):
+   * `.grad` becomes null, or with `{ setToNone: false }` is filled with zeros in place (see
+   * Tensor.zeroGrad: the next backward then adds into the same storage).
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    for (const [, t] of this.namedTensors()) t.zeroGrad(options);
   }
 
   /** Sets training mode on this module and every submodule; returns this. */

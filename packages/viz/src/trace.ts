@@ -1,4 +1,4 @@
-import { GraphError, formatShape, fromData, gradients, shapesEqual, type BackwardStep, type Tensor } from '@tensorgrad/core';
+import { GraphError, PendingGradient, formatShape, fromData, gradients, shapesEqual, type BackwardStep, type Tensor } from '@tensorgrad/core';
 import { gateInfo } from './gates.js';
 import { collectGraph } from './graph.js';
 
@@ -153,7 +153,7 @@ function localGradients(op: string, output: Tensor, inputs: readonly Tensor[], d
   const elementwise = gateInfo(op).elementwise === true;
   const wanted = inputs.map((input, i) => downstream[i] !== null && (output.size === 1 || (elementwise && shapesEqual(input.shape, output.shape))));
   if (rule === null || !wanted.some(Boolean)) return inputs.map(() => null);
-  let ones: readonly (Tensor | null)[];
+  let ones: readonly (Tensor | PendingGradient | null)[];
   try {
     ones = rule(fromData(new Float64Array(output.size).fill(1), output.shape));
   } catch {
@@ -161,7 +161,9 @@ function localGradients(op: string, output: Tensor, inputs: readonly Tensor[], d
     return inputs.map(() => null);
   }
   return inputs.map((input, i) => {
-    const g = ones[i];
-    return wanted[i] && g !== null && g !== undefined && shapesEqual(g.shape, input.shape) ? copy(g) : null;
+    const returned = ones[i];
+    if (!wanted[i] || returned === null || returned === undefined) return null;
+    const g = returned instanceof PendingGradient ? returned.toTensor() : returned;
+    return shapesEqual(g.shape, input.shape) ? copy(g) : null;
   });
 }

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, formatShape } from '@tensorgrad/core';
+import { Tensor, ValueError, formatShape, type ZeroGradOptions } from '@tensorgrad/core';
 
 /** Throws a ValueError naming the optimizer unless `value` is a finite number >= `min` (and < `below`). */
 export function checkHyperparameter(optimizer: string, name: string, value: number, min: number, below = Infinity): number {
@@ -40,9 +40,15 @@ export abstract class Optimizer {
     this.params = list;
   }
 
-  /** Forgets every parameter's accumulated gradient (call it before each backward). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+  /**
+   * Clears every parameter's accumulated gradient (call it before each backward): `.grad` becomes null
+   * (PyTorch's default), or with `{ setToNone: false }` is filled with zeros in place, so that backward
+   * adds into the same storage and a step allocates no weight-sized gradient (see the README's Speed).
+   * Unlike null, a zero gradient is a gradient: step() still applies momentum and weight decay to a
+   * parameter the last backward did not reach, as PyTorch does.
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    for (const p of this.params) p.zeroGrad(options);
   }
 
   abstract step(): void;

@@ -1,4 +1,4 @@
-import { ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
+import { PendingGradient, ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { gemmKernel } from '../kernels/backend.js';
 import { asTensor } from '../util.js';
 
@@ -66,7 +66,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
       const dy = dyT.data; // [rows, out] row-major
       const kernel = gemmKernel();
       let dx: Tensor | null = null;
-      let dW: Tensor | null = null;
+      let dW: PendingGradient | null = null;
       let db: Tensor | null = null;
       if (x.requiresGrad) {
         // dx = dy · W: [rows, out]·[out, in].
@@ -76,11 +76,13 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
       }
       if (weight.requiresGrad) {
         // dW = dyᵀ · x: [out, rows]·[rows, in], dyᵀ read through swapped strides. x is re-read (not
-        // copied at forward time): the engine's version check guarantees it is unchanged.
-        const Xb = asRows(x, inF);
-        const g = new Float64Array(outF * inF);
-        kernel.gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, g, 0, false, { bToken: xToken });
-        dW = fromData(g, weight.shape);
+        // copied at forward time): the engine's version check guarantees it is unchanged. Pending: a
+        // backward into a weight whose .grad is kept (zeroGrad({ setToNone: false })) has the kernel
+        // add the product straight into it, and a step allocates no [out, in] array.
+        dW = new PendingGradient(weight.shape, (out, offset, accumulate) => {
+          const Xb = asRows(x, inF);
+          gemmKernel().gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, out, offset, accumulate, { bToken: xToken });
+        });
       }
       if (b !== null && b.requiresGrad) {
         const g = new Float64Array(outF);
