@@ -27,10 +27,12 @@ export class PendingGradient {
   constructor(
     readonly shape: readonly number[],
     readonly write: (out: Float64Array, offset: number, accumulate: boolean) => void,
+    /** Makes the zero-filled storage `toTensor` writes into (a kernel's own memory, say); default `new Float64Array`. */
+    readonly allocate: (length: number) => Float64Array = (length) => new Float64Array(length),
   ) {}
 
   toTensor(): Tensor {
-    const out = new Float64Array(sizeOf(this.shape));
+    const out = this.allocate(sizeOf(this.shape));
     this.write(out, 0, false);
     return fromData(out, this.shape);
   }

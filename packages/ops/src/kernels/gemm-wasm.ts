@@ -82,12 +82,14 @@ const OPERANDS_BASE = WORKER_C + WORKER_C_BYTES;
  */
 const MIN_RESIDENT = 1 << 16;
 // The storage is held weakly: the kernel must not keep a large array of the caller's alive.
-const resident: { token: object | undefined; src: WeakRef<Float64Array> | null; lo: number; hi: number; bytes: number } = {
+const resident: { token: object | undefined; src: WeakRef<Float64Array> | null; lo: number; hi: number; bytes: number; base: number } = {
   token: undefined,
   src: null,
   lo: 0,
   hi: 0,
   bytes: 0,
+  /** Where the resident area starts: the scratch base (see scratchBase) when it was filled. */
+  base: 0,
 };
 
 // Control block slots (Int32Array over bytes [0, CTRL_BYTES)).
@@ -206,8 +208,131 @@ function ensureCapacity(s: WasmState, bytes: number): boolean {
     if (have / PAGE + pages > MAX_PAGES) return false;
     s.memory.grow(pages);
   }
-  if (s.f64.buffer.byteLength !== s.memory.buffer.byteLength) s.f64 = new Float64Array(s.memory.buffer);
+  if (s.f64.buffer.byteLength !== s.memory.buffer.byteLength) {
+    s.f64 = new Float64Array(s.memory.buffer);
+    ownBuffers.add(s.memory.buffer);
+  }
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Storage in the kernel's memory
+
+/**
+ * Every buffer object the memory has handed out (a shared memory gives a new SharedArrayBuffer object,
+ * over the same bytes, each time it grows): a Float64Array over one of them is storage the kernel can
+ * read and write in place, at its byteOffset.
+ */
+const ownBuffers = new WeakSet<object>();
+if (state !== null) ownBuffers.add(state.memory.buffer);
+
+/** The byte address of `array[0]` in the kernel's memory, or -1 if the array lives elsewhere. */
+function addressOf(array: Float64Array): number {
+  return ownBuffers.has(array.buffer) ? array.byteOffset : -1;
+}
+
+/**
+ * Long-lived storage handed out by kernelStorage sits in [OPERANDS_BASE, arena.top), above the control
+ * block and below the per-call scratch (operands copied in, C, packed B), which starts at scratchBase()
+ * and so moves up when the arena grows. Freed blocks (their Float64Array was garbage-collected) go to a
+ * free list, first fit, merged with free neighbours; a free block at the top lowers the top.
+ */
+const arena = { top: OPERANDS_BASE, free: [] as { at: number; bytes: number }[] };
+/** Arrays smaller than this are plain Float64Arrays: copying them costs less than a block of the arena. */
+const MIN_KERNEL_STORAGE = 1 << 12;
+
+/**
+ * Blocks one after another (a weight, then its gradient) would sit a multiple of 4 KiB apart when their
+ * size is one; two cache lines of padding keep an update loop's loads of one from aliasing its stores
+ * to the other in the L1.
+ */
+function blockBytes(length: number): number {
+  return align(8 * length, 64) + 128;
+}
+
+function scratchBase(): number {
+  return align(arena.top, 64);
+}
+
+function release(block: { at: number; bytes: number }): void {
+  const free = arena.free;
+  let i = 0;
+  while (i < free.length && free[i]!.at < block.at) i++;
+  free.splice(i, 0, { ...block });
+  // Merge with the next block, then with the previous one.
+  if (i + 1 < free.length && free[i]!.at + free[i]!.bytes === free[i + 1]!.at) {
+    free[i]!.bytes += free[i + 1]!.bytes;
+    free.splice(i + 1, 1);
+  }
+  if (i > 0 && free[i - 1]!.at + free[i - 1]!.bytes === free[i]!.at) {
+    free[i - 1]!.bytes += free[i]!.bytes;
+    free.splice(i, 1);
+    i--;
+  }
+  const last = free[free.length - 1]!;
+  if (last.at + last.bytes === arena.top) {
+    arena.top = last.at;
+    free.pop();
+    resident.token = undefined; // the scratch area moved (and may come back to where it was, overwritten)
+  }
+}
+
+const registry = typeof FinalizationRegistry === 'undefined' ? null : new FinalizationRegistry<{ at: number; bytes: number }>(release);
+
+/**
+ * A zero-filled Float64Array of `length` for a long-lived tensor (a layer's weight, its gradient):
+ * inside the WebAssembly kernel's memory where that memory is shared (it never moves or detaches), so
+ * that the kernel reads it as an operand and writes it as a product in place, with no copy in or out.
+ * Elsewhere (the TypeScript kernel, no SharedArrayBuffer, a small array, a full memory) a plain
+ * Float64Array. The block returns to the kernel when the array is garbage-collected; a view made with
+ * `subarray` or over its `.buffer` does not keep it alive.
+ */
+export function kernelStorage(length: number): Float64Array {
+  const s = state;
+  if (s === null || !s.shared || registry === null || length < MIN_KERNEL_STORAGE) return new Float64Array(length);
+  const bytes = blockBytes(length);
+  let at = -1;
+  const free = arena.free;
+  for (let i = 0; i < free.length; i++) {
+    const block = free[i]!;
+    if (block.bytes < bytes) continue;
+    at = block.at;
+    if (block.bytes === bytes) free.splice(i, 1);
+    else {
+      block.at += bytes;
+      block.bytes -= bytes;
+    }
+    break;
+  }
+  if (at < 0) {
+    if (!ensureCapacity(s, arena.top + bytes)) return new Float64Array(length);
+    at = arena.top;
+    arena.top += bytes;
+    resident.token = undefined; // the block may cover the resident operand
+  }
+  const view = new Float64Array(s.memory.buffer, at, length);
+  view.fill(0); // a reused block holds an earlier tensor's values
+  registry.register(view, { at, bytes }, view);
+  return view;
+}
+
+/**
+ * @internal For tests of the allocator: gives `view`'s block back now, as its garbage collection would,
+ * and reports the arena's top and free blocks. The view must not be used afterwards.
+ */
+export function releaseKernelStorage(view: Float64Array): void {
+  if (addressOf(view) < 0 || registry === null || !registry.unregister(view)) return;
+  release({ at: view.byteOffset, bytes: blockBytes(view.length) });
+}
+
+/** @internal For tests: where the arena ends and which blocks in it are free. */
+export function kernelArena(): { top: number; free: { at: number; bytes: number }[] } {
+  return { top: arena.top, free: arena.free.map((b) => ({ ...b })) };
+}
+
+/** Whether `array` lives in the WebAssembly kernel's memory (see kernelStorage). */
+export function inKernelMemory(array: Float64Array): boolean {
+  return addressOf(array) >= 0;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -403,37 +528,59 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       }
       const [aLo, aHi] = spanOf(aOff, m, k, aRs, aCs);
       const [bLo, bHi] = spanOf(bOff, k, n, bRs, bCs);
+      // Operands in the kernel's memory (kernelStorage) are read where they are; C there is written in
+      // place, unless it overlaps an operand (the product would read what it had already written).
+      const aAt = addressOf(a);
+      const bAt = addressOf(b);
+      const cAtRaw = addressOf(c);
+      const cLo = cAtRaw + 8 * cOff;
+      const cHi = cLo + 8 * m * n;
+      const overlaps = (at: number, lo: number, hi: number): boolean => at >= 0 && at + 8 * lo < cHi && at + 8 * hi > cLo;
+      const cAt = cAtRaw >= 0 && !overlaps(aAt, aLo, aHi) && !overlaps(bAt, bLo, bHi) ? cLo : -1;
       // An operand named by a token stays in the resident area (see GemmHints): the next call with the
       // same token over the same storage finds it there and copies nothing.
-      const aToken = hints?.aToken !== undefined && aHi - aLo >= MIN_RESIDENT ? hints.aToken : undefined;
-      const bToken = aToken === undefined && hints?.bToken !== undefined && bHi - bLo >= MIN_RESIDENT ? hints.bToken : undefined;
+      const aToken = aAt < 0 && hints?.aToken !== undefined && aHi - aLo >= MIN_RESIDENT ? hints.aToken : undefined;
+      const bToken = aToken === undefined && bAt < 0 && hints?.bToken !== undefined && bHi - bLo >= MIN_RESIDENT ? hints.bToken : undefined;
       const token = aToken ?? bToken;
-      const hit = token !== undefined && resident.token === token && resident.src?.deref() === (aToken ? a : b) && resident.lo === (aToken ? aLo : bLo) && resident.hi === (aToken ? aHi : bHi);
+      const scratch = scratchBase();
+      const hit =
+        token !== undefined &&
+        resident.token === token &&
+        resident.base === scratch &&
+        resident.src?.deref() === (aToken ? a : b) &&
+        resident.lo === (aToken ? aLo : bLo) &&
+        resident.hi === (aToken ? aHi : bHi);
       if (token !== undefined && !hit) {
         // The new resident operand replaces the old one (one slot: the largest operand of a step).
         resident.token = undefined;
+        if (resident.base !== scratch) resident.bytes = 0;
+        resident.base = scratch;
         resident.bytes = Math.max(resident.bytes, align(8 * ((aToken ? aHi - aLo : bHi - bLo)), 64));
       }
-      const free = OPERANDS_BASE + resident.bytes;
-      const aBase = aToken !== undefined ? OPERANDS_BASE : free;
-      const bBase = bToken !== undefined ? OPERANDS_BASE : align((aToken !== undefined ? free : aBase + 8 * (aHi - aLo)), 16);
-      const cBase = align(Math.max(free, aBase + 8 * (aHi - aLo), bBase + 8 * (bHi - bLo)), 16);
+      // The scratch area: the resident operand, then the operands copied in, then C (unless in place).
+      const free = scratch + (resident.base === scratch ? resident.bytes : 0);
+      const aBase = aAt >= 0 ? aAt + 8 * aLo : aToken !== undefined ? scratch : free;
+      const aEnd = aAt >= 0 || aToken !== undefined ? free : aBase + 8 * (aHi - aLo);
+      const bBase = bAt >= 0 ? bAt + 8 * bLo : bToken !== undefined ? scratch : align(aEnd, 16);
+      const bEnd = bAt >= 0 || bToken !== undefined ? aEnd : bBase + 8 * (bHi - bLo);
+      const cBase = cAt >= 0 ? cAt : align(bEnd, 16);
+      const cEnd = cAt >= 0 ? bEnd : cBase + 8 * m * n;
       const work = m * n * k;
       // A product that may be cut along m into enough chunks on two threads packs all of B once, into
       // an area after C (runTwoThreads).
-      const packedB = align(cBase + 8 * m * n, 64);
+      const packedB = align(cEnd, 64);
       const prepack = m >= n && work >= threadMinWork && chunking(m, work, tileParams.mr).chunks >= PREPACK_MIN_CHUNKS;
       const packedBytes = prepack ? 8 * k * align(n, tileParams.nr) : 0;
       const roomToPack = packedBytes > 0 && ensureCapacity(s, packedB + packedBytes);
-      if (!roomToPack && !ensureCapacity(s, cBase + 8 * m * n)) {
+      if (!roomToPack && !ensureCapacity(s, cEnd)) {
         tsGemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate);
         return;
       }
       const f64 = s.f64;
-      // Which operands still need copying in (false: resident from an earlier call).
-      const copyA = aToken === undefined || !hit;
-      const copyB = bToken === undefined || !hit;
-      if (accumulate) f64.set(c.subarray(cOff, cOff + m * n), cBase / 8);
+      // Which operands still need copying in (false: in the kernel's memory, or resident from an earlier call).
+      const copyA = aAt < 0 && (aToken === undefined || !hit);
+      const copyB = bAt < 0 && (bToken === undefined || !hit);
+      if (accumulate && cAt < 0) f64.set(c.subarray(cOff, cOff + m * n), cBase / 8);
       const aPtr = aBase + 8 * (aOff - aLo);
       const bPtr = bBase + 8 * (bOff - bLo);
       const acc = accumulate ? 1 : 0;
@@ -459,12 +606,12 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         const split: Split = alongM
           ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k, copy: copyA }
           : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k, copy: copyB };
-        runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc, alongM && roomToPack ? packedB : 0, takeOverAfter, c, cOff);
+        runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc, alongM && roomToPack ? packedB : 0, takeOverAfter, cAt < 0 ? c : null, cOff);
       } else {
         if (copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);
         if (copyB) f64.set(b.subarray(bLo, bHi), bBase / 8);
         s.gemm(m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, n, acc, WORK_BASE, 0);
-        c.set(f64.subarray(cBase / 8, cBase / 8 + m * n), cOff);
+        if (cAt < 0) c.set(f64.subarray(cBase / 8, cBase / 8 + m * n), cOff);
       }
       if (token !== undefined && !hit) {
         // Recorded only now that the copy is complete.
@@ -544,7 +691,8 @@ function runTwoThreads(
   cPtr: number, acc: number,
   bPacked: number,
   takeOverAfter: number,
-  c: Float64Array,
+  /** Where to copy C out to, or null when C is computed in place (kernelStorage). */
+  c: Float64Array | null,
   cOff: number,
 ): void {
   const ctrl = s.ctrl!;
@@ -601,9 +749,11 @@ function runTwoThreads(
   // Each chunk of C is copied out as soon as it is done and this thread has nothing else to do: while it
   // waits for the worker's last chunk, it copies out the others (for dW1 = dyᵀ·x, 2.4 MB, ~0.17 ms,
   // which used to follow that wait).
-  const copiedOut = new Uint8Array(chunks);
+  // With C in place there is nothing to copy: every chunk counts as copied out.
+  const copiedOut = new Uint8Array(chunks).fill(c === null ? 1 : 0);
   const copyOut = (i: number): void => {
     copiedOut[i] = 1;
+    if (c === null) return;
     const f64 = s.f64;
     if (alongM) {
       const from = i * size * n;

@@ -1,5 +1,6 @@
 import { PendingGradient, ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { gemmKernel } from '../kernels/backend.js';
+import { inKernelMemory, kernelStorage } from '../kernels/gemm-wasm.js';
 import { asTensor } from '../util.js';
 
 /** How an operand is read: storage, offset, row stride, column stride. */
@@ -82,7 +83,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
         dW = new PendingGradient(weight.shape, (out, offset, accumulate) => {
           const Xb = asRows(x, inF);
           gemmKernel().gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, out, offset, accumulate, { bToken: xToken });
-        });
+        }, inKernelMemory(w.data) ? kernelStorage : undefined); // a weight in the kernel's memory gets its gradient there too
       }
       if (b !== null && b.requiresGrad) {
         const g = new Float64Array(outF);

@@ -1,0 +1,122 @@
+// Storage in the WebAssembly kernel's memory (kernelStorage): the kernel reads operands and writes
+// products there in place, and the results are those of the TypeScript kernel.
+import { describe, expect, it } from 'vitest';
+import { Random, fromData, randn } from '@tensorgrad/core';
+import { inKernelMemory, kernelStorage, linear, sum, mul } from '@tensorgrad/ops';
+import { tsGemm } from '../src/kernels/gemm-ts.js';
+import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
+
+const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
+const one = createWasmGemm({ name: 'storage-test-1t', minWork: 0, threadMinWork: Infinity });
+const two = createWasmGemm({ name: 'storage-test-2t', minWork: 0, threadMinWork: 0, adaptive: false });
+const rng = new Random(7);
+
+/** A kernelStorage array of `length` filled with normal values. */
+function inMemory(length: number): Float64Array {
+  const x = kernelStorage(length);
+  for (let i = 0; i < length; i++) x[i] = rng.normal();
+  return x;
+}
+
+function relError(x: Float64Array, y: Float64Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+describe.runIf(shared)('kernelStorage', () => {
+  it('hands out zero-filled arrays in the kernel memory; small ones are plain arrays', () => {
+    const big = kernelStorage(5000);
+    expect(big.length).toBe(5000);
+    expect(inKernelMemory(big)).toBe(true);
+    expect(big.every((v) => v === 0)).toBe(true);
+    const small = kernelStorage(100);
+    expect(inKernelMemory(small)).toBe(false);
+    expect(inKernelMemory(new Float64Array(5000))).toBe(false);
+    releaseKernelStorage(big);
+  });
+
+  it('a released block is reused, zero-filled again, and freeing the top lowers it', () => {
+    const before = kernelArena().top;
+    const a = inMemory(8192);
+    const b = inMemory(4096);
+    expect(a.byteOffset).toBeGreaterThanOrEqual(before);
+    // Blocks never overlap, and are padded apart (not a multiple of 4 KiB away for 4-KiB-multiple sizes).
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + 8 * 8192);
+    expect((b.byteOffset - a.byteOffset) % 4096).not.toBe(0);
+    const aAt = a.byteOffset;
+    releaseKernelStorage(a);
+    expect(kernelArena().free.some((blk) => blk.at === aAt)).toBe(true);
+    const c = kernelStorage(8192);
+    expect(c.byteOffset).toBe(aAt);
+    expect(c.every((v) => v === 0)).toBe(true);
+    releaseKernelStorage(b);
+    releaseKernelStorage(c);
+    expect(kernelArena().top).toBe(before);
+    expect(kernelArena().free).toEqual([]);
+  });
+
+  for (const [name, kernel] of [['one thread', one], ['two threads', two]] as const) {
+    it(`gemm reads operands and writes C in place, as the TS kernel computes (${name})`, () => {
+      for (const [m, n, k] of [[67, 129, 65], [128, 96, 200], [1, 300, 17], [300, 1, 33]] as const) {
+        for (const accumulate of [false, true]) {
+          // A row-major, B read transposed (linear's Wᵀ), C in the kernel memory at an offset.
+          const a = inMemory(m * k);
+          const b = inMemory(n * k + 5);
+          const c = inMemory(m * n + 9);
+          const expected = Float64Array.from(c);
+          tsGemm.gemm(m, n, k, a, 0, k, 1, b, 5, 1, k, expected, 9, accumulate);
+          const before = c.slice(0, 9);
+          kernel.gemm(m, n, k, a, 0, k, 1, b, 5, 1, k, c, 9, accumulate);
+          expect(relError(c.subarray(9), expected.subarray(9))).toBeLessThan(1e-12);
+          expect(c.slice(0, 9)).toEqual(before); // nothing written before C's offset
+          for (const x of [a, b, c]) releaseKernelStorage(x);
+        }
+      }
+    });
+  }
+
+  it('a C in the kernel memory that overlaps an operand is computed aside and copied (still correct)', () => {
+    const m = 64;
+    const buffer = inMemory(2 * m * m);
+    const a = buffer.slice(0, m * m); // a copy: the reference reads the original values
+    const expected = new Float64Array(m * m);
+    tsGemm.gemm(m, m, m, a, 0, m, 1, buffer, m * m, m, 1, expected, 0, false);
+    // C is the first half of the storage that B is the second half of, and A is C itself.
+    one.gemm(m, m, m, buffer, 0, m, 1, buffer, m * m, m, 1, buffer, 0, false);
+    expect(relError(buffer.subarray(0, m * m), expected)).toBeLessThan(1e-12);
+    releaseKernelStorage(buffer);
+  });
+
+  it("linear's weight gradient lands in the kernel memory when the weight lives there, matching centered differences", () => {
+    const [outF, inF] = [64, 80];
+    const storage = inMemory(outF * inF);
+    for (let i = 0; i < storage.length; i++) storage[i]! *= 0.1;
+    const w = fromData(storage, [outF, inF], { requiresGrad: true });
+    const x = randn([6, inF], { seed: 3 });
+    const loss = (): ReturnType<typeof sum> => {
+      const y = linear(x, w);
+      return sum(mul(y, y));
+    };
+    loss().backward();
+    expect(inKernelMemory(w.grad!.nd.data)).toBe(true);
+    const kept = w.grad!.data;
+    w.zeroGrad({ setToNone: false });
+    loss().backward();
+    expect(w.grad!.data).toBe(kept);
+    for (const i of [0, 17, 2500, outF * inF - 1]) {
+      const at = (h: number): number => {
+        const values = Float64Array.from(w.data);
+        values[i]! += h;
+        const y = linear(x, fromData(values, [outF, inF]));
+        return y.data.reduce((s, v) => s + v * v, 0);
+      };
+      const numerical = (at(1e-6) - at(-1e-6)) / 2e-6;
+      expect(Math.abs(w.grad!.data[i]! - numerical)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numerical)));
+    }
+  });
+});
