@@ -1,4 +1,4 @@
-import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy, type Tensor } from 'tensorgrad';
+import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy, toKernelMemory, type Tensor } from 'tensorgrad';
 
 /** The two-layer net of the lecture: N samples of D features, H hidden units, C classes. */
 export interface NetConfig {
@@ -63,7 +63,9 @@ export function buildNet(config: NetConfig, batch: Minibatch): Net {
     second.weight.mutate((w) => w.set(batch.w2));
   });
   const model = new Sequential(first, new ReLU(), second);
-  return { x: fromData(batch.x, [N, D]), model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
+  // The minibatch is read by a product at every step: it lives in the kernel's memory, as tfjs's x
+  // lives in its backend (NumPy's in NumPy's), rather than being copied in by each forward.
+  return { x: toKernelMemory(fromData(batch.x, [N, D])), model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
 }
 
 /**

@@ -65,6 +65,7 @@ export { logSoftmax } from './activation/logSoftmax.js';
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, type GemmKernel } from './kernels/backend.js';
 export { wasmKernelInfo, kernelStorage, inKernelMemory } from './kernels/gemm-wasm.js';
+export { toKernelMemory } from './kernels/kernel-memory.js';
 export type { TensorLike } from './util.js';
 export { grad, valueAndGrad, vjp, type Cotangent } from './transforms.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.js';

@@ -2,7 +2,7 @@
 // products there in place, and the results are those of the TypeScript kernel.
 import { describe, expect, it } from 'vitest';
 import { Random, fromData, randn } from '@tensorgrad/core';
-import { inKernelMemory, kernelStorage, linear, sum, mul } from '@tensorgrad/ops';
+import { inKernelMemory, kernelStorage, linear, mul, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
 
@@ -118,5 +118,31 @@ describe.runIf(shared)('kernelStorage', () => {
       const numerical = (at(1e-6) - at(-1e-6)) / 2e-6;
       expect(Math.abs(w.grad!.data[i]! - numerical)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numerical)));
     }
+  });
+});
+
+describe.runIf(shared)('toKernelMemory', () => {
+  it('copies a large leaf into the kernel memory, keeping shape, name, requiresGrad and values', () => {
+    const x = randn([40, 128], { seed: 5, requiresGrad: true, name: 'x' });
+    const moved = toKernelMemory(x);
+    expect(moved).not.toBe(x);
+    expect(inKernelMemory(moved.nd.data)).toBe(true);
+    expect(moved.shape).toEqual([40, 128]);
+    expect(moved.name).toBe('x');
+    expect(moved.requiresGrad).toBe(true);
+    expect(Array.from(moved.data)).toEqual(Array.from(x.data));
+    // Already there: the same tensor back.
+    expect(toKernelMemory(moved)).toBe(moved);
+    // A product reading it in place gives the same values as from the JS heap.
+    const w = randn([16, 128], { seed: 6 });
+    expect(relError(linear(moved, w).data, linear(x.detach(), w).data)).toBeLessThan(1e-12);
+  });
+
+  it('returns a small tensor as it is, and refuses a result of an op (a copy would cut its graph)', () => {
+    const small = randn([3, 4], { seed: 1 });
+    expect(toKernelMemory(small)).toBe(small);
+    const y = mul(randn([64, 128], { seed: 2, requiresGrad: true }), 2);
+    expect(() => toKernelMemory(y)).toThrow(/computed by an op/);
+    expect(inKernelMemory(toKernelMemory(y.detach()).nd.data)).toBe(true);
   });
 });
