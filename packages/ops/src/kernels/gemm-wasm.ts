@@ -313,8 +313,18 @@ export function kernelStorage(length: number): Float64Array {
   const view = new Float64Array(s.memory.buffer, at, length);
   view.fill(0); // a reused block holds an earlier tensor's values
   registry.register(view, { at, bytes }, view);
+  // The collector counts a block in the (one, long-lived) memory as nothing, so arrays that die young,
+  // such as a gradient dropped by zeroGrad() each step, would be collected rarely and the arena would
+  // grow by one block per step until the memory is full (2 GiB, measured). An untouched ArrayBuffer of the
+  // block's size, alive exactly as long as the view, tells V8 how much memory the view holds: V8
+  // counts it as external memory and collects as it would for an ordinary array of that size. (Its
+  // pages are never written, so the operating system does not back them; it costs the collector's
+  // attention, which is the point, and nothing in a loop that keeps its arrays.)
+  footprint.set(view, new ArrayBuffer(bytes));
   return view;
 }
+
+const footprint = new WeakMap<Float64Array, ArrayBuffer>();
 
 /**
  * @internal For tests of the allocator: gives `view`'s block back now, as its garbage collection would,
