@@ -27,6 +27,11 @@ export class PendingGradient {
   constructor(
     readonly shape: readonly number[],
     readonly write: (out: Float64Array, offset: number, accumulate: boolean) => void,
+    /**
+     * The storage `write` reads (the upstream gradient's, the saved inputs'): the engine never has it
+     * write into a `.grad` that is one of them, or that another gradient being handed out uses.
+     */
+    readonly reads: readonly Float64Array[] = [],
     /** Makes the zero-filled storage `toTensor` writes into (a kernel's own memory, say); default `new Float64Array`. */
     readonly allocate: (length: number) => Float64Array = (length) => new Float64Array(length),
   ) {}
@@ -293,8 +298,8 @@ interface Walk {
   ran: Tensor[];
   /** The gradient arriving at each collected tensor (the sum over its consumers). */
   collected: Map<Tensor, Tensor>;
-  /** Gradients still to be added into a leaf's `.grad` in place (see PendingGradient), after `collected`. */
-  pending: Map<Tensor, PendingGradient[]>;
+  /** Leaves whose only gradient is a PendingGradient, still to be added into their `.grad` in place. */
+  pending: Map<Tensor, PendingGradient>;
 }
 
 /**
@@ -346,10 +351,11 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const collected = new Map<Tensor, Tensor>();
-  const pending = new Map<Tensor, PendingGradient[]>();
+  const pending = new Map<Tensor, PendingGradient>();
   // A rule's PendingGradient for a leaf whose `.grad` can take it in place waits for the end of a
   // `backward` (not `gradients`, which writes no `.grad`); onStep and anomaly mode look at every
-  // gradient as a tensor.
+  // gradient as a tensor. Only a leaf's sole gradient waits: with two or more, they are summed as
+  // tensors in the order they arrive, so the result rounds exactly as without pending gradients.
   const defers = targets === null && onStep === undefined && !modes['anomaly mode'];
   // Rules run without recording (see the ARCHITECTURE: higher-order gradients are not supported).
   const previous = modes['grad mode'];
@@ -382,13 +388,17 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
         if (gi instanceof PendingGradient) {
-          if (defers && input._node === null && takesInPlace(input)) {
-            const list = pending.get(input);
-            if (list === undefined) pending.set(input, [gi]);
-            else list.push(gi);
+          if (defers && input._node === null && !grads.has(input) && !pending.has(input) && takesInPlace(input)) {
+            pending.set(input, gi);
             continue;
           }
           gi = gi.toTensor();
+        }
+        const waiting = pending.get(input);
+        if (waiting !== undefined) {
+          // A second gradient for a leaf that had a pending one: that one comes first, as a tensor.
+          pending.delete(input);
+          grads.set(input, waiting.toTensor());
         }
         downstream[i] = gi;
         if (modes['anomaly mode']) {
@@ -459,20 +469,28 @@ export function runBackward(root: Tensor, seedValue: Seed | undefined, options: 
   // AccumulateGrad does, so that a `.grad` kept by zeroGrad({ setToNone: false }) stays the same tensor
   // and a step allocates no new one. A leaf never shares gradient storage with the seed or another leaf.
   const own = handOut(seed);
-  // A `.grad` that is also the storage of a gradient being handed out (a leaf's .grad passed as the
-  // seed) is summed into a new tensor rather than written over while it is still to be read.
+  // Storage still to be read while `.grad`s are written: the seed, the gradients being handed out, and
+  // what the pending gradients read. A `.grad` that is one of them (a leaf's .grad passed as the seed,
+  // an input that is another leaf's .grad) is not written in place but summed into a new tensor.
   const sources = new Set<Float64Array>([seed.nd.data]);
   for (const grad of collected.values()) sources.add(grad.nd.data);
+  for (const gradient of pending.values()) for (const read of gradient.reads) sources.add(read);
+  for (const [tensor, gradient] of pending) {
+    if (!sources.has(tensor.grad!.nd.data)) continue;
+    // Computed now, before any `.grad` changes, and handed out below as a gradient like the others.
+    pending.delete(tensor);
+    collected.set(tensor, gradient.toTensor());
+  }
+  // Pending writes first: they read inputs that an in-place add below may be about to change.
+  for (const [tensor, gradient] of pending) {
+    const dst = tensor.grad!;
+    gradient.write(dst.nd.data, dst.nd.offset, true);
+    dst._version.value++;
+  }
   for (const [tensor, grad] of collected) {
     if (tensor.grad === null) tensor.grad = own(grad);
     else if (takesInPlace(tensor) && !sources.has(tensor.grad.nd.data)) addInPlace(tensor, grad);
     else tensor.grad = addInto(tensor.grad, grad);
-  }
-  // Nothing between the walk and here reassigns a pending leaf's `.grad`: it still takes it in place.
-  for (const [tensor, list] of pending) {
-    const dst = tensor.grad!;
-    for (const gradient of list) gradient.write(dst.nd.data, dst.nd.offset, true);
-    dst._version.value++;
   }
   if (!options.retainGraph) release(order);
 }

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, formatShape, fromData, noGrad, shapesEqual, type ZeroGradOptions } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, shapesEqual, type ZeroGradOptions } from '@tensorgrad/core';
 
 /** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
 export type StateDict = Record<string, Tensor>;
@@ -177,7 +177,9 @@ export abstract class Module {
    * Tensor.zeroGrad: the next backward then adds into the same storage).
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
-    for (const [, t] of this.namedTensors()) t.zeroGrad(options);
+    // Checked here too: a module without tensors would otherwise accept any options.
+    const checked = checkOptions('zeroGrad', options, { setToNone: 'boolean' }, '{ setToNone: false }');
+    for (const [, t] of this.namedTensors()) t.zeroGrad(checked);
   }
 
   /** Sets training mode on this module and every submodule; returns this. */

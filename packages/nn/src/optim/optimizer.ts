@@ -43,7 +43,7 @@ export abstract class Optimizer {
   /**
    * Clears every parameter's accumulated gradient (call it before each backward): `.grad` becomes null
    * (PyTorch's default), or with `{ setToNone: false }` is filled with zeros in place, so that backward
-   * adds into the same storage and a step allocates no weight-sized gradient (see the README's Speed).
+   * adds into the same storage and a step allocates no weight-sized gradient (see nn's README, Optimizers).
    * Unlike null, a zero gradient is a gradient: step() still applies momentum and weight decay to a
    * parameter the last backward did not reach, as PyTorch does.
    */

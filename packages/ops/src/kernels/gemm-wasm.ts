@@ -1,5 +1,5 @@
 import type { GemmHints, GemmKernel } from './backend.js';
-import { TensorgradError } from '@tensorgrad/core';
+import { TensorgradError, ValueError } from '@tensorgrad/core';
 import { gemmFmaParams, gemmParams, gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared, gemmWorkBytes } from './gemm-wasm-bytes.js';
 import { tsGemm } from './gemm-ts.js';
 
@@ -288,6 +288,10 @@ const registry = typeof FinalizationRegistry === 'undefined' ? null : new Finali
  * `subarray` or over its `.buffer` does not keep it alive.
  */
 export function kernelStorage(length: number): Float64Array {
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    // NaN would make the arena's top NaN, and every later product silently read and write nothing.
+    throw new ValueError('kernelStorage', `length must be a non-negative integer, got ${String(length)}`);
+  }
   const s = state;
   if (s === null || !s.shared || registry === null || length < MIN_KERNEL_STORAGE) return new Float64Array(length);
   const bytes = blockBytes(length);
@@ -538,15 +542,14 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       }
       const [aLo, aHi] = spanOf(aOff, m, k, aRs, aCs);
       const [bLo, bHi] = spanOf(bOff, k, n, bRs, bCs);
-      // Operands in the kernel's memory (kernelStorage) are read where they are; C there is written in
-      // place, unless it overlaps an operand (the product would read what it had already written).
-      const aAt = addressOf(a);
-      const bAt = addressOf(b);
-      const cAtRaw = addressOf(c);
-      const cLo = cAtRaw + 8 * cOff;
-      const cHi = cLo + 8 * m * n;
-      const overlaps = (at: number, lo: number, hi: number): boolean => at >= 0 && at + 8 * lo < cHi && at + 8 * hi > cLo;
-      const cAt = cAtRaw >= 0 && !overlaps(aAt, aLo, aHi) && !overlaps(bAt, bLo, bHi) ? cLo : -1;
+      // Operands in the kernel's memory (kernelStorage) are read where they are, and C there is written
+      // in place; an operand that overlaps such a C is copied into scratch first (the product, on either
+      // thread, would otherwise read values it had already written).
+      const cIn = addressOf(c);
+      const cAt = cIn >= 0 ? cIn + 8 * cOff : -1;
+      const clear = (at: number, lo: number, hi: number): number => (at < 0 || cAt < 0 || at + 8 * hi <= cAt || at + 8 * lo >= cAt + 8 * m * n ? at : -1);
+      const aAt = clear(addressOf(a), aLo, aHi);
+      const bAt = clear(addressOf(b), bLo, bHi);
       // An operand named by a token stays in the resident area (see GemmHints): the next call with the
       // same token over the same storage finds it there and copies nothing.
       const aToken = aAt < 0 && hints?.aToken !== undefined && aHi - aLo >= MIN_RESIDENT ? hints.aToken : undefined;
@@ -611,11 +614,14 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
         Atomics.store(s.ctrl!, JOB, PENDING);
         Atomics.notify(s.ctrl!, JOB);
         const alongM = m >= n;
-        if (alongM && copyB) f64.set(b.subarray(bLo, bHi), bBase / 8);
-        else if (!alongM && copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);
+        // The other operand is copied whole; so is the split one when it overlaps C (in the kernel
+        // memory): chunk by chunk, a later chunk would be copied after a chunk of C written over it.
+        const splitOverlapsC = cAt >= 0 && (alongM ? copyA && addressOf(a) >= 0 : copyB && addressOf(b) >= 0);
+        if ((alongM || splitOverlapsC) && copyB) f64.set(b.subarray(bLo, bHi), bBase / 8);
+        if ((!alongM || splitOverlapsC) && copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);
         const split: Split = alongM
-          ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k, copy: copyA }
-          : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k, copy: copyB };
+          ? { src: a, off: aOff, lo: aLo, hi: aHi, base: aBase, ds: aRs, os: aCs, len: k, copy: copyA && !splitOverlapsC }
+          : { src: b, off: bOff, lo: bLo, hi: bHi, base: bBase, ds: bCs, os: bRs, len: k, copy: copyB && !splitOverlapsC };
         runTwoThreads(s, alongM, split, m, n, k, aPtr, aRs, aCs, bPtr, bRs, bCs, cBase, acc, alongM && roomToPack ? packedB : 0, takeOverAfter, cAt < 0 ? c : null, cOff);
       } else {
         if (copyA) f64.set(a.subarray(aLo, aHi), aBase / 8);

@@ -80,10 +80,15 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
         // copied at forward time): the engine's version check guarantees it is unchanged. Pending: a
         // backward into a weight whose .grad is kept (zeroGrad({ setToNone: false })) has the kernel
         // add the product straight into it, and a step allocates no [out, in] array.
-        dW = new PendingGradient(weight.shape, (out, offset, accumulate) => {
-          const Xb = asRows(x, inF);
-          gemmKernel().gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, out, offset, accumulate, { bToken: xToken });
-        }, inKernelMemory(w.data) ? kernelStorage : undefined); // a weight in the kernel's memory gets its gradient there too
+        const Xb = asRows(x, inF);
+        dW = new PendingGradient(
+          weight.shape,
+          (out, offset, accumulate) => {
+            gemmKernel().gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, out, offset, accumulate, { bToken: xToken });
+          },
+          [dy, Xb.data],
+          inKernelMemory(w.data) ? kernelStorage : undefined, // a weight in the kernel's memory gets its gradient there too
+        );
       }
       if (b !== null && b.requiresGrad) {
         const g = new Float64Array(outF);
