@@ -63,7 +63,7 @@ export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';
 
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
-export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, type GemmKernel } from './kernels/backend.js';
+export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, type GemmKernel } from './kernels/backend.js';
 export { wasmKernelInfo, kernelStorage, inKernelMemory } from './kernels/gemm-wasm.js';
 export { toKernelMemory } from './kernels/kernel-memory.js';
 export type { TensorLike } from './util.js';

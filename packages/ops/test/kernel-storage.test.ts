@@ -2,7 +2,7 @@
 // products there in place, and the results are those of the TypeScript kernel.
 import { describe, expect, it } from 'vitest';
 import { Random, fromData, randn } from '@tensorgrad/core';
-import { inKernelMemory, kernelStorage, linear, mul, sum, toKernelMemory } from '@tensorgrad/ops';
+import { axpy, gemmKernel, gemmKernelNames, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
 
@@ -166,5 +166,38 @@ describe.runIf(shared)('kernel memory in a loop that drops its gradients (zeroGr
     }
     expect(inKernelMemory(w.grad!.data)).toBe(true);
     expect(peak).toBeLessThan(300 * 2 ** 20);
+  });
+});
+
+describe('axpy (y += alpha·x), as SGD uses it', () => {
+  it('rounds exactly as the JavaScript loop, in the kernel memory (SIMD) and out of it, tails included', () => {
+    const initial = gemmKernel().name;
+    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
+      setGemmKernel(kernel);
+      for (const n of [5, 1024, 1027, 4099, 20_001]) {
+        for (const placed of [true, false]) {
+          const x = placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal());
+          const y = placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal());
+          const expected = Float64Array.from(y);
+          const alpha = -0.0137;
+          for (let i = 0; i < n; i++) expected[i] += alpha * x[i]!;
+          axpy(alpha, x, y);
+          expect(y).toEqual(expected);
+          if (placed) for (const a of [x, y]) releaseKernelStorage(a);
+        }
+      }
+    }
+    setGemmKernel(initial);
+  });
+
+  it('arrays that overlap (shifted by one) get the JavaScript loop, element by element', () => {
+    const buffer = inMemory(5001);
+    const x = buffer.subarray(0, 5000);
+    const y = buffer.subarray(1, 5001);
+    const reference = Float64Array.from(buffer);
+    for (let i = 0; i < 5000; i++) reference[i + 1] += 0.5 * reference[i]!;
+    axpy(0.5, x, y);
+    expect(buffer).toEqual(reference);
+    releaseKernelStorage(buffer);
   });
 });

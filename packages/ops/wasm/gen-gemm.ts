@@ -386,6 +386,30 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`      (local.set $jc (i32.add (local.get $jc) (i32.const ${NC})))`);
   emit(`      (br $jcl)))`);
   emit(`  )`);
+
+  // ---- axpy, for an optimizer's update of a weight that lives in this memory. mul then add (never
+  // the fused multiply-add): it rounds exactly as JavaScript's y[i] += alpha * x[i].
+  emit(`  ;; y[i] += alpha * x[i] for i < n; x and y are byte addresses of arrays that do not overlap (or are one).`);
+  emit(`  (func (export "axpy") (param $n i32) (param $alpha f64) (param $x i32) (param $y i32)`);
+  emit(`    (local $a v128) (local $end i32) (local $last i32)`);
+  emit(`    (local.set $a (f64x2.splat (local.get $alpha)))`);
+  emit(`    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3))))`);
+  emit(`    (local.set $last (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 3))))`);
+  emit(`    (block $vd (loop $vl`);
+  emit(`      (br_if $vd (i32.ge_u (local.get $y) (local.get $end)))`);
+  for (const offset of [0, 16]) {
+    emit(`      (v128.store offset=${offset} (local.get $y) (f64x2.add (v128.load offset=${offset} (local.get $y)) (f64x2.mul (local.get $a) (v128.load offset=${offset} (local.get $x)))))`);
+  }
+  emit(`      (local.set $x (i32.add (local.get $x) (i32.const 32)))`);
+  emit(`      (local.set $y (i32.add (local.get $y) (i32.const 32)))`);
+  emit(`      (br $vl)))`);
+  emit(`    (block $sd (loop $sl`);
+  emit(`      (br_if $sd (i32.ge_u (local.get $y) (local.get $last)))`);
+  emit(`      (f64.store (local.get $y) (f64.add (f64.load (local.get $y)) (f64.mul (local.get $alpha) (f64.load (local.get $x)))))`);
+  emit(`      (local.set $x (i32.add (local.get $x) (i32.const 8)))`);
+  emit(`      (local.set $y (i32.add (local.get $y) (i32.const 8)))`);
+  emit(`      (br $sl)))`);
+  emit(`  )`);
   emit(`)`);
   return L.join('\n') + '\n';
 }

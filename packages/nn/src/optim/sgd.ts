@@ -1,4 +1,5 @@
 import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
+import { axpy } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -47,9 +48,8 @@ export class SGD extends Optimizer {
         // (plain SGD reads w and g once and writes w; no weight-decay term when λ is 0).
         if (momentum === 0) {
           if (weightDecay === 0) {
-            p.mutate((w) => {
-              for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!;
-            });
+            // w += (-lr)·g, which rounds as w - lr·g: the kernel's SIMD loop for a weight in its memory.
+            p.mutate((w) => axpy(-lr, g, w));
           } else {
             p.mutate((w) => {
               for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);

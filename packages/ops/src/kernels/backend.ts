@@ -34,6 +34,22 @@ export interface GemmKernel {
     accumulate: boolean,
     hints?: GemmHints,
   ): void;
+  /** Optional: y += alpha·x over y.length elements (x at least as long), as `axpy` below. */
+  axpy?(alpha: number, x: Float64Array, y: Float64Array): void;
+}
+
+/**
+ * y += alpha·x (BLAS's axpy) over y.length elements, rounded as `y[i] += alpha * x[i]`: through the
+ * active kernel where it has its own (the WebAssembly kernels' SIMD loop, for arrays in their memory),
+ * else a plain loop. SGD's update of a weight is one.
+ */
+export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+  const kernel = gemmKernel();
+  if (kernel.axpy !== undefined) {
+    kernel.axpy(alpha, x, y);
+    return;
+  }
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
 }
 
 /**

@@ -42,6 +42,8 @@ type GemmExport = (
 ) => void;
 /** Packs all of B (k × n, element strides bRs, bCs) at `dst`, in the layout gemm's bPacked reads. */
 type PackBExport = (k: number, n: number, b: number, bRs: number, bCs: number, dst: number) => void;
+/** y[i] += alpha · x[i] for i < n (byte addresses; arrays apart or the same). */
+type AxpyExport = (n: number, alpha: number, x: number, y: number) => void;
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB: byte addresses stay positive i32s
@@ -138,6 +140,7 @@ interface WasmState {
   fma: boolean;
   gemm: GemmExport;
   packB: PackBExport;
+  axpy: AxpyExport;
   f64: Float64Array;
   ctrl: Int32Array | null;
 }
@@ -173,7 +176,7 @@ function instantiate(): WasmState | null {
       const memory = new api.Memory({ initial: Math.ceil(OPERANDS_BASE / PAGE), maximum: MAX_PAGES, shared });
       const instance = new api.Instance(module, { env: { memory } });
       const ctrl = shared ? new Int32Array(memory.buffer, 0, CTRL_BYTES / 4) : null;
-      return { memory, module, shared, fma, gemm: instance.exports.gemm as GemmExport, packB: instance.exports.packB as PackBExport, f64: new Float64Array(memory.buffer), ctrl };
+      return { memory, module, shared, fma, gemm: instance.exports.gemm as GemmExport, packB: instance.exports.packB as PackBExport, axpy: instance.exports.axpy as AxpyExport, f64: new Float64Array(memory.buffer), ctrl };
     } catch {
       return null; // no SIMD, no relaxed SIMD, no shared memory (a page that is not cross-origin isolated), ...
     }
@@ -638,7 +641,29 @@ export function createWasmGemm(options: WasmGemmOptions = {}): GemmKernel {
       }
       if (record !== null) noteTime(record, two, now() - began);
     },
+    axpy: wasmAxpy,
   };
+}
+
+/**
+ * Arrays under this many values are updated by a JavaScript loop: the call costs more than SIMD saves.
+ */
+const AXPY_MIN = 1 << 10;
+
+/**
+ * y += alpha·x, with the module's f64x2 loop when both arrays live in its memory (an optimizer's update
+ * of a Linear weight and its gradient: 0.39 → 0.22 ms for 3072×100 with cold caches, measured alone);
+ * else, and for arrays that overlap without being one, the JavaScript loop. The same rounding either way.
+ */
+function wasmAxpy(alpha: number, x: Float64Array, y: Float64Array): void {
+  const n = y.length;
+  const xAt = addressOf(x);
+  const yAt = addressOf(y);
+  if (state === null || n < AXPY_MIN || x.length < n || xAt < 0 || yAt < 0 || (xAt !== yAt && xAt < yAt + 8 * n && yAt < xAt + 8 * n)) {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i]!;
+    return;
+  }
+  state.axpy(n, alpha, xAt, yAt);
 }
 
 /**
