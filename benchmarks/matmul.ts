@@ -2,9 +2,12 @@
  * Suite 3: matmul GFLOP/s (2·m·n·k flops per product) through tensorgrad's `matmul`, for every gemm kernel,
  * against the textbook triple loop: square n×n products, then the three products of the training step at
  * (N, D, H) = (200, 3072, 100): X·W, Xᵀ·dY and dY·Wᵀ, with the transposes as stride views (as backward
- * reads them).
+ * reads them). Operands live where the training step keeps them: the square ones, x and W in the
+ * WebAssembly kernel's memory (toKernelMemory; nn's Linear keeps its weight there), so the kernel reads
+ * them in place; dY, as a gradient from an elementwise op, in ordinary JavaScript memory, copied in by
+ * each call. Every result is a new tensor in JavaScript memory (its copy out is timed).
  */
-import { matmul, randn, transpose, type Tensor } from 'tensorgrad';
+import { matmul, randn, toKernelMemory, transpose, type Tensor } from 'tensorgrad';
 import { runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
 import type { MatmulRow, Report } from './src/report.js';
@@ -67,12 +70,12 @@ async function measure(file: string, group: MatmulRow['group'], products: readon
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
   const sizes = options.quick ? squareSizes.filter((n) => n <= 512) : squareSizes;
-  const square = sizes.map((n) => ({ label: `n=${n}`, slug: `${n}`, a: randn([n, n], { seed: n }), b: randn([n, n], { seed: n + 1 }) }));
+  const square = sizes.map((n) => ({ label: `n=${n}`, slug: `${n}`, a: toKernelMemory(randn([n, n], { seed: n })), b: toKernelMemory(randn([n, n], { seed: n + 1 })) }));
   await measure('matmul-square', 'square', square, options, report);
 
   const [N, D, H] = [200, 3072, 100];
-  const x = randn([N, D], { seed: 1 });
-  const w = randn([D, H], { seed: 2 });
+  const x = toKernelMemory(randn([N, D], { seed: 1 }));
+  const w = toKernelMemory(randn([D, H], { seed: 2 }));
   const dy = randn([N, H], { seed: 3 });
   const step: Product[] = [
     { label: 'X·W', slug: 'X_W', a: x, b: w },
