@@ -243,6 +243,12 @@ function addressOf(array: Float64Array): number {
 const arena = { top: OPERANDS_BASE, free: [] as { at: number; bytes: number }[] };
 /** Arrays smaller than this are plain Float64Arrays: copying them costs less than a block of the arena. */
 const MIN_KERNEL_STORAGE = 1 << 12;
+/**
+ * The arena stops growing at this many bytes (half the memory): above it, new arrays are ordinary ones,
+ * so that a large model's weights never leave too little room for a large product's scratch (which
+ * would otherwise fall back to the TypeScript kernel).
+ */
+let arenaLimit = (MAX_PAGES * PAGE) / 2;
 
 /**
  * Blocks one after another (a weight, then its gradient) would sit a multiple of 4 KiB apart when their
@@ -312,7 +318,7 @@ export function kernelStorage(length: number): Float64Array {
     break;
   }
   if (at < 0) {
-    if (!ensureCapacity(s, arena.top + bytes)) return new Float64Array(length);
+    if (arena.top + bytes > arenaLimit || !ensureCapacity(s, arena.top + bytes)) return new Float64Array(length);
     at = arena.top;
     arena.top += bytes;
     resident.token = undefined; // the block may cover the resident operand
@@ -340,6 +346,13 @@ const footprint = new WeakMap<Float64Array, ArrayBuffer>();
 export function releaseKernelStorage(view: Float64Array): void {
   if (addressOf(view) < 0 || registry === null || !registry.unregister(view)) return;
   release({ at: view.byteOffset, bytes: blockBytes(view.length) });
+}
+
+/** @internal For tests: sets the arena's limit (bytes from address 0); returns the previous one. */
+export function setKernelArenaLimit(bytes: number): number {
+  const previous = arenaLimit;
+  arenaLimit = bytes;
+  return previous;
 }
 
 /** @internal For tests: where the arena ends and which blocks in it are free. */
