@@ -46,4 +46,10 @@ export class TimedKernel implements GemmKernel {
     this.seconds += (performance.now() - start) / 1e3;
     this.calls++;
   }
+
+  /** The wrapped kernel's own axpy (SGD's update), untimed: without it SGD would run the JavaScript loop. */
+  axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+    if (this.inner.axpy !== undefined) this.inner.axpy(alpha, x, y);
+    else for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
+  }
 }

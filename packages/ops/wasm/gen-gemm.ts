@@ -388,7 +388,7 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`  )`);
 
   // ---- axpy, for an optimizer's update of a weight that lives in this memory. mul then add (never
-  // the fused multiply-add): it rounds exactly as JavaScript's y[i] += alpha * x[i].
+  // the fused multiply-add): it rounds exactly as JavaScript's y[i] += alpha * x[i] (NaN bits aside).
   emit(`  ;; y[i] += alpha * x[i] for i < n; x and y are byte addresses of arrays that do not overlap (or are one).`);
   emit(`  (func (export "axpy") (param $n i32) (param $alpha f64) (param $x i32) (param $y i32)`);
   emit(`    (local $a v128) (local $end i32) (local $last i32)`);

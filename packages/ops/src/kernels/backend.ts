@@ -39,11 +39,14 @@ export interface GemmKernel {
 }
 
 /**
- * y += alpha·x (BLAS's axpy) over y.length elements, rounded as `y[i] += alpha * x[i]`: through the
- * active kernel where it has its own (the WebAssembly kernels' SIMD loop, for arrays in their memory),
- * else a plain loop. SGD's update of a weight is one.
+ * y += alpha·x (BLAS's axpy) over y.length elements, rounded as `y[i] += alpha * x[i]` (bit for bit,
+ * except which NaN a NaN result is): through the active kernel where it has its own (the WebAssembly
+ * kernels' SIMD loop, for arrays in their memory), else a plain loop. SGD's update of a weight is one.
  */
 export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+  if (!(x instanceof Float64Array) || !(y instanceof Float64Array)) throw new ValueError('axpy', 'x and y must be Float64Arrays');
+  if (x.length < y.length) throw new ValueError('axpy', `x has ${x.length} values, fewer than y's ${y.length}`);
+  if (typeof alpha !== 'number') throw new ValueError('axpy', `alpha must be a number, got ${typeof alpha}`);
   const kernel = gemmKernel();
   if (kernel.axpy !== undefined) {
     kernel.axpy(alpha, x, y);
