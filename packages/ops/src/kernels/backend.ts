@@ -1,5 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
-import { tsGemm } from './gemm-ts.js';
+import { axpyLoop, tsGemm } from './gemm-ts.js';
 import { wasmAvailable, wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 
 /**
@@ -48,11 +48,8 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   if (x.length < y.length) throw new ValueError('axpy', `x has ${x.length} values, fewer than y's ${y.length}`);
   if (typeof alpha !== 'number') throw new ValueError('axpy', `alpha must be a number, got ${typeof alpha}`);
   const kernel = gemmKernel();
-  if (kernel.axpy !== undefined) {
-    kernel.axpy(alpha, x, y);
-    return;
-  }
-  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
+  if (kernel.axpy !== undefined) kernel.axpy(alpha, x, y);
+  else axpyLoop(alpha, x, y);
 }
 
 /**

@@ -195,3 +195,8 @@ function microKernel(kc: number, ai: number, bi: number, c: Float64Array, ci: nu
   const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
   for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[ci + i * ldc + j] += tile[i * NR + j]!;
 }
+
+/** y += alpha·x over y.length elements, one by one: the fallback of every kernel's axpy (see backend.ts). */
+export function axpyLoop(alpha: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
+}
