@@ -23,8 +23,14 @@ export class TimedKernel implements GemmKernel {
   calls = 0;
   inner: GemmKernel;
 
+  /** The wrapped kernel's own optimizer updates, untimed: without them SGD and Adam would run their JavaScript loops. */
+  readonly axpy?: GemmKernel['axpy'];
+  readonly adamUpdate?: GemmKernel['adamUpdate'];
+
   constructor(inner: GemmKernel) {
     this.inner = inner;
+    this.axpy = inner.axpy?.bind(inner);
+    this.adamUpdate = inner.adamUpdate?.bind(inner);
   }
 
   /** A wrapper around kernel `innerName` (not yet active). */
@@ -45,11 +51,5 @@ export class TimedKernel implements GemmKernel {
     this.inner.gemm(...args);
     this.seconds += (performance.now() - start) / 1e3;
     this.calls++;
-  }
-
-  /** The wrapped kernel's own axpy (SGD's update), untimed: without it SGD would run the JavaScript loop. */
-  axpy(alpha: number, x: Float64Array, y: Float64Array): void {
-    if (this.inner.axpy !== undefined) this.inner.axpy(alpha, x, y);
-    else for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
   }
 }

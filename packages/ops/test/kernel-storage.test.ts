@@ -2,7 +2,7 @@
 // products there in place, and the results are those of the TypeScript kernel.
 import { describe, expect, it } from 'vitest';
 import { Random, fromData, randn } from '@tensorgrad/core';
-import { axpy, gemmKernel, gemmKernelNames, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
+import { adamUpdate, axpy, gemmKernel, gemmKernelNames, type AdamCoefficients, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
 
@@ -199,5 +199,51 @@ describe('axpy (y += alpha·x), as SGD uses it', () => {
     axpy(0.5, x, y);
     expect(buffer).toEqual(reference);
     releaseKernelStorage(buffer);
+  });
+});
+
+describe('adamUpdate, as Adam uses it', () => {
+  /** The element-by-element loop Adam ran before (packages/nn/src/optim/adam.ts), kept here as the oracle. */
+  function reference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i]! + c.weightDecay * w[i]!;
+      const mi = c.beta1 * m[i]! + (1 - c.beta1) * gi;
+      const vi = c.beta2 * v[i]! + (1 - c.beta2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i]! -= (c.stepSize * mi) / (Math.sqrt(vi) / c.sqrtCorrection2 + c.eps);
+    }
+  }
+
+  it('rounds exactly as the loop, in the kernel memory (SIMD) and out of it, over several steps, tails included', () => {
+    const initial = gemmKernel().name;
+    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
+      setGemmKernel(kernel);
+      for (const n of [7, 1024, 1025, 5003]) {
+        for (const placed of [true, false]) {
+          for (const weightDecay of [0, 0.01]) {
+            const make = (): Float64Array => (placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal()));
+            const [w, g, m, v] = [make(), make(), make(), make()];
+            for (let i = 0; i < n; i++) v[i] = Math.abs(v[i]!);
+            const copies = [w, g, m, v].map((a) => Float64Array.from(a));
+            for (let t = 1; t <= 3; t++) {
+              const c: AdamCoefficients = { weightDecay, beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** t), sqrtCorrection2: Math.sqrt(1 - 0.999 ** t), eps: 1e-8 };
+              adamUpdate(w, g, m, v, c);
+              reference(copies[0]!, copies[1]!, copies[2]!, copies[3]!, c);
+            }
+            expect([w, m, v]).toEqual([copies[0], copies[2], copies[3]]);
+            if (placed) for (const a of [w, g, m, v]) releaseKernelStorage(a);
+          }
+        }
+      }
+    }
+    setGemmKernel(initial);
+  });
+
+  it('checks its arrays', () => {
+    const w = new Float64Array(10);
+    const c: AdamCoefficients = { weightDecay: 0, beta1: 0.9, beta2: 0.999, stepSize: 1e-3, sqrtCorrection2: 1, eps: 1e-8 };
+    expect(() => adamUpdate(w, new Float64Array(9), new Float64Array(10), new Float64Array(10), c)).toThrow(/g has 9 values, fewer than w's 10/);
+    expect(() => adamUpdate(w, w, [] as never, w, c)).toThrow(/m must be a Float64Array/);
   });
 });

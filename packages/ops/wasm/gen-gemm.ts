@@ -410,6 +410,52 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`      (local.set $y (i32.add (local.get $y) (i32.const 8)))`);
   emit(`      (br $sl)))`);
   emit(`  )`);
+
+  // ---- Adam's update, in PyTorch's arithmetic and JavaScript's order of operations (mul, add, sqrt and
+  // div round the same in both, so the result is the JavaScript loop's, NaN bits aside):
+  //   g' = g + wd·w;  m = b1·m + c1·g';  v = b2·v + (c2·g')·g';  w = w - (step·m) / (sqrt(v) / sc2 + eps)
+  const adamParams = ['wd', 'b1', 'c1', 'b2', 'c2', 'step', 'sc2', 'eps'];
+  emit(`  ;; Adam's update of n values: w, g, m, v are byte addresses of arrays that do not overlap.`);
+  emit(`  (func (export "adam") (param $n i32) (param $w i32) (param $g i32) (param $m i32) (param $v i32)`);
+  emit(`      ${adamParams.map((p) => `(param $${p} f64)`).join(' ')}`);
+  emit(`    ${adamParams.map((p) => `(local $${p}2 v128)`).join(' ')} (local $gi v128) (local $mi v128) (local $vi v128) (local $end i32) (local $last i32)`);
+  emit(`    (local $sg f64) (local $sm f64) (local $sv f64)`);
+  for (const p of adamParams) emit(`    (local.set $${p}2 (f64x2.splat (local.get $${p})))`);
+  emit(`    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))`);
+  emit(`    (local.set $last (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 3))))`);
+  const vec = {
+    g: `(f64x2.add (v128.load (local.get $g)) (f64x2.mul (local.get $wd2) (v128.load (local.get $w))))`,
+    m: `(f64x2.add (f64x2.mul (local.get $b12) (v128.load (local.get $m))) (f64x2.mul (local.get $c12) (local.get $gi)))`,
+    v: `(f64x2.add (f64x2.mul (local.get $b22) (v128.load (local.get $v))) (f64x2.mul (f64x2.mul (local.get $c22) (local.get $gi)) (local.get $gi)))`,
+    w: `(f64x2.sub (v128.load (local.get $w)) (f64x2.div (f64x2.mul (local.get $step2) (local.get $mi)) (f64x2.add (f64x2.div (f64x2.sqrt (local.get $vi)) (local.get $sc22)) (local.get $eps2))))`,
+  };
+  const scalar = {
+    g: `(f64.add (f64.load (local.get $g)) (f64.mul (local.get $wd) (f64.load (local.get $w))))`,
+    m: `(f64.add (f64.mul (local.get $b1) (f64.load (local.get $m))) (f64.mul (local.get $c1) (local.get $sg)))`,
+    v: `(f64.add (f64.mul (local.get $b2) (f64.load (local.get $v))) (f64.mul (f64.mul (local.get $c2) (local.get $sg)) (local.get $sg)))`,
+    w: `(f64.sub (f64.load (local.get $w)) (f64.div (f64.mul (local.get $step) (local.get $sm)) (f64.add (f64.div (f64.sqrt (local.get $sv)) (local.get $sc2)) (local.get $eps))))`,
+  };
+  const advance = (bytes: number): void => {
+    for (const p of ['w', 'g', 'm', 'v']) emit(`      (local.set $${p} (i32.add (local.get $${p}) (i32.const ${bytes})))`);
+  };
+  emit(`    (block $vd (loop $vl`);
+  emit(`      (br_if $vd (i32.ge_u (local.get $w) (local.get $end)))`);
+  emit(`      (local.set $gi ${vec.g})`);
+  emit(`      (local.set $mi ${vec.m})`);
+  emit(`      (local.set $vi ${vec.v})`);
+  emit(`      (v128.store (local.get $m) (local.get $mi))`);
+  emit(`      (v128.store (local.get $v) (local.get $vi))`);
+  emit(`      (v128.store (local.get $w) ${vec.w})`);
+  advance(16);
+  emit(`      (br $vl)))`);
+  emit(`    (if (i32.lt_u (local.get $w) (local.get $last)) (then`);
+  emit(`      (local.set $sg ${scalar.g})`);
+  emit(`      (local.set $sm ${scalar.m})`);
+  emit(`      (local.set $sv ${scalar.v})`);
+  emit(`      (f64.store (local.get $m) (local.get $sm))`);
+  emit(`      (f64.store (local.get $v) (local.get $sv))`);
+  emit(`      (f64.store (local.get $w) ${scalar.w})))`);
+  emit(`  )`);
   emit(`)`);
   return L.join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
 import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
+import { adamUpdate, inKernelMemory, kernelStorage } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -55,23 +56,17 @@ export class Adam extends Optimizer {
         const g = p.grad.data;
         let s = this.state.get(p);
         if (s === undefined) {
-          s = { step: 0, m: new Float64Array(p.size), v: new Float64Array(p.size) };
+          // Moments of a weight in the kernel's memory live there too, so that the update runs in the
+          // kernel's SIMD loop (adamUpdate).
+          const moment = (): Float64Array => (inKernelMemory(p.nd.data) ? kernelStorage(p.size) : new Float64Array(p.size));
+          s = { step: 0, m: moment(), v: moment() };
           this.state.set(p, s);
         }
         const { m, v } = s;
         const t = ++s.step;
         const stepSize = lr / (1 - beta1 ** t);
         const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
-        p.mutate((w) => {
-          for (let i = 0; i < w.length; i++) {
-            const gi = g[i]! + weightDecay * w[i]!;
-            const mi = beta1 * m[i]! + (1 - beta1) * gi;
-            const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            w[i]! -= (stepSize * mi) / (Math.sqrt(vi) / sqrtCorrection2 + eps);
-          }
-        });
+        p.mutate((w) => adamUpdate(w, g, m, v, { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps }));
       }
     });
   }

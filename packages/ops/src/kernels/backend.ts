@@ -1,5 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
-import { axpyLoop, tsGemm } from './gemm-ts.js';
+import { adamLoop, axpyLoop, tsGemm, type AdamCoefficients } from './gemm-ts.js';
 import { wasmAvailable, wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 
 /**
@@ -36,6 +36,8 @@ export interface GemmKernel {
   ): void;
   /** Optional: y += alpha·x over y.length elements (x at least as long), as `axpy` below. */
   axpy?(alpha: number, x: Float64Array, y: Float64Array): void;
+  /** Optional: Adam's update of w, m and v from g (all of w's length), as `adamUpdate` below. */
+  adamUpdate?(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
 }
 
 /**
@@ -50,6 +52,23 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   const kernel = gemmKernel();
   if (kernel.axpy !== undefined) kernel.axpy(alpha, x, y);
   else axpyLoop(alpha, x, y);
+}
+
+/**
+ * One Adam step over a parameter's values, in PyTorch's arithmetic, rounded as the element-by-element
+ * loop (bit for bit, NaN bits aside):
+ *   g' = g + λ·w;  m = β1·m + (1-β1)·g';  v = β2·v + (1-β2)·g'²;  w -= stepSize·m / (sqrt(v) / sqrtCorrection2 + eps)
+ * through the active kernel where it has its own (the WebAssembly kernels' f64x2 loop, for arrays in
+ * their memory), else that loop. g, m and v must be at least as long as w.
+ */
+export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
+  for (const [name, a] of [['w', w], ['g', g], ['m', m], ['v', v]] as const) {
+    if (!(a instanceof Float64Array)) throw new ValueError('adamUpdate', `${name} must be a Float64Array`);
+    if (a.length < w.length) throw new ValueError('adamUpdate', `${name} has ${a.length} values, fewer than w's ${w.length}`);
+  }
+  const kernel = gemmKernel();
+  if (kernel.adamUpdate !== undefined) kernel.adamUpdate(w, g, m, v, c);
+  else adamLoop(w, g, m, v, c);
 }
 
 /**

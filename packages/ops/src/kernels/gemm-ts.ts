@@ -200,3 +200,30 @@ function microKernel(kc: number, ai: number, bi: number, c: Float64Array, ci: nu
 export function axpyLoop(alpha: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
 }
+
+/** One Adam step's coefficients (see adamUpdate in backend.ts). */
+export interface AdamCoefficients {
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** sqrt(1 - beta2^t). */
+  sqrtCorrection2: number;
+  eps: number;
+}
+
+/** Adam's update of w, m and v from g, element by element: the fallback of every kernel's adamUpdate. */
+export function adamLoop(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
+  const { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps } = c;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]! + weightDecay * w[i]!;
+    const mi = beta1 * m[i]! + c1 * gi;
+    const vi = beta2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = w[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtCorrection2 + eps);
+  }
+}
