@@ -63,8 +63,8 @@ export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';
 
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
-export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, adamUpdate, type GemmKernel } from './kernels/backend.js';
-export type { AdamCoefficients } from './kernels/gemm-ts.js';
+export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate, type GemmKernel } from './kernels/backend.js';
+export type { AdamCoefficients, SgdCoefficients } from './kernels/gemm-ts.js';
 export { wasmKernelInfo, kernelStorage, inKernelMemory } from './kernels/gemm-wasm.js';
 export { toKernelMemory } from './kernels/kernel-memory.js';
 export type { TensorLike } from './util.js';

@@ -2,7 +2,7 @@
 // products there in place, and the results are those of the TypeScript kernel.
 import { describe, expect, it } from 'vitest';
 import { Random, fromData, randn } from '@tensorgrad/core';
-import { adamUpdate, axpy, gemmKernel, gemmKernelNames, type AdamCoefficients, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
+import { adamUpdate, axpy, gemmKernel, gemmKernelNames, sgdUpdate, type AdamCoefficients, type SgdCoefficients, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
 
@@ -245,5 +245,63 @@ describe('adamUpdate, as Adam uses it', () => {
     const c: AdamCoefficients = { weightDecay: 0, beta1: 0.9, beta2: 0.999, stepSize: 1e-3, sqrtCorrection2: 1, eps: 1e-8 };
     expect(() => adamUpdate(w, new Float64Array(9), new Float64Array(10), new Float64Array(10), c)).toThrow(/g has 9 values, fewer than w's 10/);
     expect(() => adamUpdate(w, w, [] as never, w, c)).toThrow(/m must be a Float64Array/);
+  });
+});
+
+describe('sgdUpdate, as SGD uses it', () => {
+  /** SGD's element-by-element loops as they were (packages/nn/src/optim/sgd.ts), kept here as the oracle. */
+  function reference(w: Float64Array, g: Float64Array, b: Float64Array, c: SgdCoefficients): void {
+    const { lr, momentum, weightDecay, nesterov } = c;
+    for (let i = 0; i < w.length; i++) {
+      if (momentum === 0) {
+        w[i] = weightDecay === 0 ? w[i]! - lr * g[i]! : w[i]! - lr * (g[i]! + weightDecay * w[i]!);
+      } else if (weightDecay === 0 && !nesterov) {
+        const vi = momentum * b[i]! + g[i]!;
+        b[i] = vi;
+        w[i] = w[i]! - lr * vi;
+      } else {
+        const gi = g[i]! + weightDecay * w[i]!;
+        const vi = momentum * b[i]! + gi;
+        b[i] = vi;
+        w[i]! -= lr * (nesterov ? gi + momentum * vi : vi);
+      }
+    }
+  }
+
+  it('every case rounds exactly as the loops, in the kernel memory (SIMD) and out of it, over three steps, tails included', () => {
+    const initial = gemmKernel().name;
+    const cases: SgdCoefficients[] = [
+      { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false },
+      { lr: 0.05, momentum: 0, weightDecay: 0.01, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: true },
+      { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true },
+    ];
+    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
+      setGemmKernel(kernel);
+      for (const n of [7, 5003]) {
+        for (const placed of [true, false]) {
+          for (const c of cases) {
+            const make = (): Float64Array => (placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal()));
+            const [w, g, b] = [make(), make(), make()];
+            const copies = [w, g, b].map((a) => Float64Array.from(a));
+            for (let t = 0; t < 3; t++) {
+              sgdUpdate(w, g, c.momentum === 0 ? null : b, c);
+              reference(copies[0]!, copies[1]!, copies[2]!, c);
+            }
+            expect([w, b]).toEqual([copies[0], copies[2]]);
+            if (placed) for (const a of [w, g, b]) releaseKernelStorage(a);
+          }
+        }
+      }
+    }
+    setGemmKernel(initial);
+  });
+
+  it('checks its arrays: a velocity is needed with momentum', () => {
+    const w = new Float64Array(10);
+    expect(() => sgdUpdate(w, w.slice(), null, { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false })).toThrow(/buffer must be a Float64Array when momentum > 0/);
+    expect(() => sgdUpdate(w, new Float64Array(3), null, { lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false })).toThrow(/g has 3 values/);
   });
 });

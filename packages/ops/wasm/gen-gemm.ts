@@ -456,6 +456,51 @@ export function generateWat(p: GemmParams, shared: boolean): string {
   emit(`      (f64.store (local.get $v) (local.get $sv))`);
   emit(`      (f64.store (local.get $w) ${scalar.w})))`);
   emit(`  )`);
+
+  // ---- SGD's updates other than the plain one (axpy), in the order of operations of SGD's JavaScript
+  // loops (packages/nn/src/optim/sgd.ts), so the same rounding. $variant:
+  //   0: w = w - lr·(g + wd·w)                                   (weight decay, no momentum)
+  //   1: b = mu·b + g;  w = w - lr·b                              (momentum)
+  //   2: g' = g + wd·w;  b = mu·b + g';  w = w - lr·b             (momentum and weight decay)
+  //   3: g' = g + wd·w;  b = mu·b + g';  w = w - lr·(g' + mu·b)   (Nesterov)
+  emit(`  ;; One of SGD's updates of n values ($variant 0-3, see gen-gemm.ts): w, g, b byte addresses of arrays apart.`);
+  emit(`  (func (export "sgd") (param $variant i32) (param $n i32) (param $w i32) (param $g i32) (param $b i32) (param $lr f64) (param $mu f64) (param $wd f64)`);
+  emit(`    (local $lr2 v128) (local $mu2 v128) (local $wd2 v128) (local $gi v128) (local $bi v128) (local $sg f64) (local $sb f64) (local $end i32) (local $last i32)`);
+  for (const p of ['lr', 'mu', 'wd']) emit(`    (local.set $${p}2 (f64x2.splat (local.get $${p})))`);
+  emit(`    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))`);
+  emit(`    (local.set $last (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 3))))`);
+  // Per variant: [vector body, scalar body], each a list of statements over one element (pair).
+  const vecOp = (op: string) => `f64x2.${op}`;
+  const scalarOp = (op: string) => `f64.${op}`;
+  const load = (t: string, p: string) => (t === 'v' ? `(v128.load (local.get $${p}))` : `(f64.load (local.get $${p}))`);
+  const store = (t: string, p: string, x: string) => (t === 'v' ? `(v128.store (local.get $${p}) ${x})` : `(f64.store (local.get $${p}) ${x})`);
+  const body = (variant: number, t: 'v' | 's'): string[] => {
+    const o = t === 'v' ? vecOp : scalarOp;
+    const k = (p: string) => (t === 'v' ? `(local.get $${p}2)` : `(local.get $${p})`);
+    const gi = t === 'v' ? '$gi' : '$sg';
+    const bi = t === 'v' ? '$bi' : '$sb';
+    const decayed = `(${o('add')} ${load(t, 'g')} (${o('mul')} ${k('wd')} ${load(t, 'w')}))`;
+    if (variant === 0) return [store(t, 'w', `(${o('sub')} ${load(t, 'w')} (${o('mul')} ${k('lr')} ${decayed}))`)];
+    const out: string[] = [];
+    out.push(`(local.set ${gi} ${variant === 1 ? load(t, 'g') : decayed})`);
+    out.push(`(local.set ${bi} (${o('add')} (${o('mul')} ${k('mu')} ${load(t, 'b')}) (local.get ${gi})))`);
+    out.push(store(t, 'b', `(local.get ${bi})`));
+    const step = variant === 3 ? `(${o('add')} (local.get ${gi}) (${o('mul')} ${k('mu')} (local.get ${bi})))` : `(local.get ${bi})`;
+    out.push(store(t, 'w', `(${o('sub')} ${load(t, 'w')} (${o('mul')} ${k('lr')} ${step}))`));
+    return out;
+  };
+  for (let variant = 0; variant < 4; variant++) {
+    emit(`    (if (i32.eq (local.get $variant) (i32.const ${variant})) (then`);
+    emit(`      (block $vd (loop $vl`);
+    emit(`        (br_if $vd (i32.ge_u (local.get $w) (local.get $end)))`);
+    for (const line of body(variant, 'v')) emit(`        ${line}`);
+    for (const p of ['w', 'g', 'b']) emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const 16)))`);
+    emit(`        (br $vl)))`);
+    emit(`      (if (i32.lt_u (local.get $w) (local.get $last)) (then`);
+    for (const line of body(variant, 's')) emit(`        ${line}`);
+    emit(`      ))))`);
+  }
+  emit(`  )`);
   emit(`)`);
   return L.join('\n') + '\n';
 }

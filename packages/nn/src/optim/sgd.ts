@@ -1,5 +1,5 @@
 import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
-import { axpy } from '@tensorgrad/ops';
+import { inKernelMemory, kernelStorage, sgdUpdate } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -44,44 +44,20 @@ export class SGD extends Optimizer {
         // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
         if (p.grad === null || !p.requiresGrad) continue;
         const g = p.grad.data;
-        // Memory-bound loops: each case gets its own, so the common ones read no more than they need
-        // (plain SGD reads w and g once and writes w; no weight-decay term when λ is 0).
-        if (momentum === 0) {
-          if (weightDecay === 0) {
-            // w += (-lr)·g, which rounds as w - lr·g: the kernel's SIMD loop for a weight in its memory.
-            p.mutate((w) => axpy(-lr, g, w));
-          } else {
-            p.mutate((w) => {
-              for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
-            });
+        let buffer: Float64Array | null = null;
+        if (momentum !== 0) {
+          buffer = this.velocity.get(p) ?? null;
+          if (buffer === null) {
+            // Zeros make the first step v = g, which is PyTorch's first-step buffer. Beside a weight in
+            // the kernel's memory, so that the update runs in the kernel's SIMD loop.
+            buffer = inKernelMemory(p.nd.data) ? kernelStorage(p.size) : new Float64Array(p.size);
+            this.velocity.set(p, buffer);
           }
-          continue;
         }
-        let v = this.velocity.get(p);
-        if (v === undefined) {
-          // Zeros make the first step v = g, which is PyTorch's first-step buffer.
-          v = new Float64Array(p.size);
-          this.velocity.set(p, v);
-        }
-        const buffer = v;
-        if (weightDecay === 0 && !nesterov) {
-          p.mutate((w) => {
-            for (let i = 0; i < w.length; i++) {
-              const vi = momentum * buffer[i]! + g[i]!;
-              buffer[i] = vi;
-              w[i] = w[i]! - lr * vi;
-            }
-          });
-          continue;
-        }
-        p.mutate((w) => {
-          for (let i = 0; i < w.length; i++) {
-            const gi = g[i]! + weightDecay * w[i]!;
-            const vi = momentum * buffer[i]! + gi;
-            buffer[i] = vi;
-            w[i]! -= lr * (nesterov ? gi + momentum * vi : vi);
-          }
-        });
+        // ops' sgdUpdate: the kernel's f64x2 loops for a weight in its memory, else element by element,
+        // with the same rounding; each case reads no more than it needs (plain SGD reads w and g once).
+        const v = buffer;
+        p.mutate((w) => sgdUpdate(w, g, v, { lr, momentum, weightDecay, nesterov }));
       }
     });
   }

@@ -1,5 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
-import { adamLoop, axpyLoop, tsGemm, type AdamCoefficients } from './gemm-ts.js';
+import { adamLoop, axpyLoop, sgdLoop, tsGemm, type AdamCoefficients, type SgdCoefficients } from './gemm-ts.js';
 import { wasmAvailable, wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 
 /**
@@ -36,6 +36,8 @@ export interface GemmKernel {
   ): void;
   /** Optional: y += alpha·x over y.length elements (x at least as long), as `axpy` below. */
   axpy?(alpha: number, x: Float64Array, y: Float64Array): void;
+  /** Optional: SGD's update of w (and its velocity) from g, as `sgdUpdate` below. */
+  sgdUpdate?(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients): void;
   /** Optional: Adam's update of w, m and v from g (all of w's length), as `adamUpdate` below. */
   adamUpdate?(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
 }
@@ -52,6 +54,25 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   const kernel = gemmKernel();
   if (kernel.axpy !== undefined) kernel.axpy(alpha, x, y);
   else axpyLoop(alpha, x, y);
+}
+
+/**
+ * One SGD step over a parameter's values, with PyTorch's rule (g' = g + λ·w; with momentum μ, b = μ·b + g'
+ * and the step is b, or g' + μ·b for Nesterov; w -= lr·step), rounded as the element-by-element loops
+ * (bit for bit, NaN bits aside): through the active kernel where it has its own (the WebAssembly kernels'
+ * f64x2 loops, for arrays in their memory), else those loops. `buffer` is the velocity, needed when
+ * momentum > 0; g and buffer must be at least as long as w.
+ */
+export function sgdUpdate(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients): void {
+  const arrays: [string, unknown][] = [['w', w], ['g', g]];
+  if (c.momentum !== 0) arrays.push(['buffer', buffer]);
+  for (const [name, a] of arrays) {
+    if (!(a instanceof Float64Array)) throw new ValueError('sgdUpdate', `${name} must be a Float64Array${name === 'buffer' ? ' when momentum > 0' : ''}`);
+    if (a.length < w.length) throw new ValueError('sgdUpdate', `${name} has ${a.length} values, fewer than w's ${w.length}`);
+  }
+  const kernel = gemmKernel();
+  if (kernel.sgdUpdate !== undefined) kernel.sgdUpdate(w, g, buffer, c);
+  else sgdLoop(w, g, buffer, c);
 }
 
 /**

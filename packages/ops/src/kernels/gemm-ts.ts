@@ -227,3 +227,39 @@ export function adamLoop(w: Float64Array, g: Float64Array, m: Float64Array, v: F
     w[i] = w[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtCorrection2 + eps);
   }
 }
+
+/** SGD's hyper-parameters for one update (see sgdUpdate in backend.ts). */
+export interface SgdCoefficients {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+/**
+ * SGD's update of w from g (and the velocity `buffer` when momentum > 0), element by element, with
+ * PyTorch's rule; each case reads no more than it needs. The fallback of every kernel's sgdUpdate.
+ */
+export function sgdLoop(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients): void {
+  const { lr, momentum, weightDecay, nesterov } = c;
+  if (momentum === 0) {
+    if (weightDecay === 0) axpyLoop(-lr, g, w);
+    else for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
+    return;
+  }
+  const b = buffer!;
+  if (weightDecay === 0 && !nesterov) {
+    for (let i = 0; i < w.length; i++) {
+      const vi = momentum * b[i]! + g[i]!;
+      b[i] = vi;
+      w[i] = w[i]! - lr * vi;
+    }
+    return;
+  }
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]! + weightDecay * w[i]!;
+    const vi = momentum * b[i]! + gi;
+    b[i] = vi;
+    w[i] = w[i]! - lr * (nesterov ? gi + momentum * vi : vi);
+  }
+}
