@@ -214,6 +214,9 @@ describe('benchmarks: the timing wrapper keeps the wrapped kernel’s axpy', () 
     const timed = TimedKernel.around('wasm');
     expect(timed.inner.axpy).toBeTypeOf('function');
     expect((timed as { axpy?: unknown }).axpy).toBeTypeOf('function');
+    // SGD's and Adam's updates go through sgdUpdate and adamUpdate: forwarded as well.
+    expect((timed as { sgdUpdate?: unknown }).sgdUpdate).toBeTypeOf('function');
+    expect((timed as { adamUpdate?: unknown }).adamUpdate).toBeTypeOf('function');
   });
 });
 

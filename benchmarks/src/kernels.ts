@@ -25,11 +25,13 @@ export class TimedKernel implements GemmKernel {
 
   /** The wrapped kernel's own optimizer updates, untimed: without them SGD and Adam would run their JavaScript loops. */
   readonly axpy?: GemmKernel['axpy'];
+  readonly sgdUpdate?: GemmKernel['sgdUpdate'];
   readonly adamUpdate?: GemmKernel['adamUpdate'];
 
   constructor(inner: GemmKernel) {
     this.inner = inner;
     this.axpy = inner.axpy?.bind(inner);
+    this.sgdUpdate = inner.sgdUpdate?.bind(inner);
     this.adamUpdate = inner.adamUpdate?.bind(inner);
   }
 
