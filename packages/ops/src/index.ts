@@ -66,7 +66,7 @@ export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './b
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate, type GemmKernel } from './kernels/backend.js';
 export type { AdamCoefficients, SgdCoefficients } from './kernels/gemm-ts.js';
 export { wasmKernelInfo, kernelStorage, inKernelMemory } from './kernels/gemm-wasm.js';
-export { toKernelMemory } from './kernels/kernel-memory.js';
+export { toKernelMemory, storageLike } from './kernels/kernel-memory.js';
 export type { TensorLike } from './util.js';
 export { grad, valueAndGrad, vjp, type Cotangent } from './transforms.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.js';

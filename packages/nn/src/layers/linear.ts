@@ -1,5 +1,5 @@
-import { ShapeError, ValueError, checkSeed, formatShape, fromData, randn, zeros, type Tensor } from '@tensorgrad/core';
-import { kernelStorage, linear } from '@tensorgrad/ops';
+import { ShapeError, ValueError, checkSeed, formatShape, randn, zeros, type Tensor } from '@tensorgrad/core';
+import { linear, toKernelMemory } from '@tensorgrad/ops';
 import { Module } from '../module.js';
 import { checkOptions } from '../options.js';
 
@@ -29,12 +29,9 @@ export class Linear extends Module {
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    // The weight's storage is in the matmul kernel's own memory where it has one (kernelStorage): the
+    // The weight's storage is in the matmul kernel's own memory where it has one (toKernelMemory): the
     // kernel then reads W and writes dW in place, with no 2.4 MB copy in and out per step at 3072×100.
-    const init = randn([outFeatures, inFeatures], { seed: checkSeed(seed, 'Linear'), std: Math.sqrt(2 / inFeatures) });
-    const storage = kernelStorage(init.size);
-    storage.set(init.data);
-    this.weight = fromData(storage, [outFeatures, inFeatures], { requiresGrad: true, name: 'weight' });
+    this.weight = toKernelMemory(randn([outFeatures, inFeatures], { seed: checkSeed(seed, 'Linear'), std: Math.sqrt(2 / inFeatures), requiresGrad: true, name: 'weight' }));
     this.bias = bias === false ? null : zeros([outFeatures], { requiresGrad: true, name: 'bias' });
   }
 

@@ -1,5 +1,5 @@
 import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
-import { adamUpdate, inKernelMemory, kernelStorage } from '@tensorgrad/ops';
+import { adamUpdate, storageLike } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -58,8 +58,7 @@ export class Adam extends Optimizer {
         if (s === undefined) {
           // Moments of a weight in the kernel's memory live there too, so that the update runs in the
           // kernel's SIMD loop (adamUpdate).
-          const moment = (): Float64Array => (inKernelMemory(p.nd.data) ? kernelStorage(p.size) : new Float64Array(p.size));
-          s = { step: 0, m: moment(), v: moment() };
+          s = { step: 0, m: storageLike(p.nd.data, p.size), v: storageLike(p.nd.data, p.size) };
           this.state.set(p, s);
         }
         const { m, v } = s;

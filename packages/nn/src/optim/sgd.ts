@@ -1,5 +1,5 @@
 import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
-import { inKernelMemory, kernelStorage, sgdUpdate } from '@tensorgrad/ops';
+import { sgdUpdate, storageLike } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -50,7 +50,7 @@ export class SGD extends Optimizer {
           if (buffer === null) {
             // Zeros make the first step v = g, which is PyTorch's first-step buffer. Beside a weight in
             // the kernel's memory, so that the update runs in the kernel's SIMD loop.
-            buffer = inKernelMemory(p.nd.data) ? kernelStorage(p.size) : new Float64Array(p.size);
+            buffer = storageLike(p.nd.data, p.size);
             this.velocity.set(p, buffer);
           }
         }

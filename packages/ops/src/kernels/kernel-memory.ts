@@ -9,6 +9,16 @@ import { inKernelMemory, kernelStorage } from './gemm-wasm.js';
  * is there already or cannot be (a small tensor, the TypeScript kernel's platform without
  * SharedArrayBuffer); else a new leaf holding a copy, with `t`'s shape, name and requiresGrad.
  */
+/**
+ * A zero-filled array of `length` values that lives where `reference` does: in the kernel's memory
+ * (kernelStorage) when `reference` is there, else an ordinary Float64Array. For what an op or an
+ * optimizer keeps beside a tensor (a weight's gradient, SGD's velocity, Adam's moments), so that the
+ * kernel's loops can work on them together in place.
+ */
+export function storageLike(reference: Float64Array, length: number): Float64Array {
+  return inKernelMemory(reference) ? kernelStorage(length) : new Float64Array(length);
+}
+
 export function toKernelMemory(t: Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new ValueError('toKernelMemory', 'expected a Tensor');
   if (inKernelMemory(t.nd.data)) return t;

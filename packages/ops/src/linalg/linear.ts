@@ -1,6 +1,6 @@
 import { PendingGradient, ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { gemmKernel } from '../kernels/backend.js';
-import { inKernelMemory, kernelStorage } from '../kernels/gemm-wasm.js';
+import { storageLike } from '../kernels/kernel-memory.js';
 import { asTensor } from '../util.js';
 
 /** How an operand is read: storage, offset, row stride, column stride. */
@@ -87,7 +87,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
             gemmKernel().gemm(outF, inF, rows, dy, 0, 1, outF, Xb.data, Xb.off, Xb.rs, Xb.cs, out, offset, accumulate, { bToken: xToken });
           },
           [dy, Xb.data],
-          inKernelMemory(w.data) ? kernelStorage : undefined, // a weight in the kernel's memory gets its gradient there too
+          (length) => storageLike(w.data, length), // a weight in the kernel's memory gets its gradient there too
         );
       }
       if (b !== null && b.requiresGrad) {
