@@ -723,9 +723,10 @@ const AXPY_MIN = 1 << 10;
 function wasmAxpy(alpha: number, x: Float64Array, y: Float64Array): void {
   const n = y.length;
   const xAt = addressOf(x);
-  const yAt = addressOf(y);
-  if (state === null || n < AXPY_MIN || x.length < n || xAt < 0 || yAt < 0 || (xAt !== yAt && xAt < yAt + 8 * n && yAt < xAt + 8 * n)) axpyLoop(alpha, x, y);
-  else state.axpy(n, alpha, xAt, yAt);
+  // One array for both is fine (elementwise); otherwise they must not overlap.
+  const at = state === null || n < AXPY_MIN || x.length < n ? null : xAt >= 0 && xAt === addressOf(y) ? [xAt, xAt] : addressesApart([x, y], n);
+  if (at === null) axpyLoop(alpha, x, y);
+  else state!.axpy(n, alpha, at[0]!, at[1]!);
 }
 
 /**
