@@ -243,3 +243,89 @@ describe('a training loop with kept gradients', () => {
     }
   });
 });
+
+describe("PyTorch's default zeroGrad() reuses a dropped gradient's storage only when nobody can hold it", () => {
+  /** A layer big enough that its weight lives in the kernel's memory where the kernel has one. */
+  const bigLayer = (): { layer: Linear; x: Tensor; labels: number[] } => ({
+    layer: new Linear(96, 64, { seed: 11 }),
+    x: randn([16, 96], { seed: 12 }),
+    labels: Array.from({ length: 16 }, (_, i) => i % 10),
+  });
+
+  it('the default loop and the kept loop take the same 20 steps, bit for bit', () => {
+    const run = (keep: boolean): number[][] => {
+      const model = new Sequential(new Linear(96, 64, { seed: 1 }), new ReLU(), new Linear(64, 10, { seed: 2 }));
+      const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+      const x = randn([16, 96], { seed: 3 });
+      const labels = Array.from({ length: 16 }, (_, i) => (i * 7) % 10);
+      for (let step = 0; step < 20; step++) {
+        opt.zeroGrad(keep ? { setToNone: false } : {});
+        softmaxCrossEntropy(model.forward(x), labels).backward();
+        opt.step();
+      }
+      return model.parameters().map((p) => Array.from(p.data));
+    };
+    const kept = run(true);
+    const dropped = run(false);
+    for (let i = 0; i < kept.length; i++) expect(dropped[i]!.map((v, j) => Object.is(v, kept[i]![j]))).not.toContain(false);
+  });
+
+  it('a gradient never read by the user is rewritten in place by the next backward', () => {
+    const { layer, x, labels } = bigLayer();
+    const w = layer.weight;
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    const storage = w._peekGrad()!.nd.data;
+    layer.zeroGrad();
+    expect(w._peekGrad()).toBeNull();
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    expect(w._peekGrad()!.nd.data).toBe(storage);
+  });
+
+  it('a gradient the user read keeps its values: the next backward writes new storage', () => {
+    const { layer, x, labels } = bigLayer();
+    const w = layer.weight;
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    const first = w.grad!; // handed out: it is the user's now
+    const values = Array.from(first.data);
+    layer.zeroGrad();
+    softmaxCrossEntropy(layer.forward(mul(x, 2)), labels).backward();
+    expect(w.grad).not.toBe(first);
+    expect(w.grad!.nd.data).not.toBe(first.nd.data);
+    expect(Array.from(first.data)).toEqual(values);
+    expect(Array.from(w.grad!.data)).not.toEqual(values);
+  });
+
+  it('a .grad the user assigned is never reused', () => {
+    const { layer, x, labels } = bigLayer();
+    const w = layer.weight;
+    const mine = fromData(new Float64Array(w.size).fill(5), w.shape);
+    w.grad = mine;
+    layer.zeroGrad();
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    expect(w._peekGrad()!.nd.data).not.toBe(mine.nd.data);
+    expect(Array.from(mine.data).every((v) => v === 5)).toBe(true);
+  });
+
+  it('the reused storage holds exactly the new gradient (checked against a fresh layer)', () => {
+    const { layer, x, labels } = bigLayer();
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    layer.zeroGrad();
+    softmaxCrossEntropy(layer.forward(mul(x, -0.5)), labels).backward();
+    const fresh = bigLayer().layer;
+    softmaxCrossEntropy(fresh.forward(mul(x, -0.5)), labels).backward();
+    expect(Array.from(layer.weight.grad!.data)).toEqual(Array.from(fresh.weight.grad!.data));
+  });
+
+  it('onStep and anomaly mode see the gradient as a tensor: it is not private and not reused', () => {
+    const { layer, x, labels } = bigLayer();
+    const w = layer.weight;
+    const seen: Tensor[] = [];
+    softmaxCrossEntropy(layer.forward(x), labels).backward(undefined, { onStep: (s) => seen.push(...s.downstream.filter((g): g is Tensor => g !== null)) });
+    const storage = w._peekGrad()!.nd.data;
+    expect(w._gradPrivate).toBe(false);
+    layer.zeroGrad();
+    expect(w._spareGrad).toBeNull();
+    softmaxCrossEntropy(layer.forward(x), labels).backward();
+    expect(w._peekGrad()!.nd.data).not.toBe(storage);
+  });
+});

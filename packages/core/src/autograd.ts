@@ -388,7 +388,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
           throw new ShapeError(node.op, `backward returned ${got} for ${describe(input, i)}`);
         }
         if (gi instanceof PendingGradient) {
-          if (defers && input._node === null && !grads.has(input) && !pending.has(input) && takesInPlace(input)) {
+          if (defers && input._node === null && !grads.has(input) && !pending.has(input) && (input._peekGrad() === null || takesInPlace(input))) {
             pending.set(input, gi);
             continue;
           }
@@ -421,13 +421,13 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
  * shape that records no graph of its own. Otherwise the sum goes into a new tensor.
  */
 function takesInPlace(t: Tensor): boolean {
-  const g = t.grad;
+  const g = t._peekGrad();
   return g instanceof Tensor && !g.requiresGrad && shapesEqual(g.shape, t.shape) && isContiguousView(g.nd);
 }
 
 /** Adds `grad` into `t.grad` (which takesInPlace) and bumps its version, as an in-place write does. */
 function addInPlace(t: Tensor, grad: Tensor): void {
-  const dst = t.grad!;
+  const dst = t._peekGrad()!;
   const out = dst.nd.data;
   const o = dst.nd.offset;
   const src = grad.data;
@@ -447,6 +447,20 @@ function handOut(seed: Tensor): (grad: Tensor) => Tensor {
     handedOut.add(own.nd.data);
     return own;
   };
+}
+
+/**
+ * `gradient` written into storage that becomes `leaf`'s `.grad`: the leaf's spare storage (a dropped
+ * private gradient, which a training loop's default zeroGrad() leaves every step) when there is one,
+ * so that a step with PyTorch's default zeroGrad() allocates no weight-sized gradient either.
+ */
+function gradientStorage(leaf: Tensor, gradient: PendingGradient): Float64Array {
+  const length = sizeOf(leaf.shape);
+  const spare = leaf._spareGrad;
+  leaf._spareGrad = null;
+  const storage = spare !== null && spare.length === length ? spare : gradient.allocate(length);
+  gradient.write(storage, 0, false);
+  return storage;
 }
 
 /** Drops the rules and saved tensors of the walked nodes (op names and inputs stay, for diagrams). */
@@ -476,21 +490,29 @@ export function runBackward(root: Tensor, seedValue: Seed | undefined, options: 
   for (const grad of collected.values()) sources.add(grad.nd.data);
   for (const gradient of pending.values()) for (const read of gradient.reads) sources.add(read);
   for (const [tensor, gradient] of pending) {
-    if (!sources.has(tensor.grad!.nd.data)) continue;
+    const dst = tensor._peekGrad();
+    if (dst === null || !sources.has(dst.nd.data)) continue;
     // Computed now, before any `.grad` changes, and handed out below as a gradient like the others.
     pending.delete(tensor);
     collected.set(tensor, gradient.toTensor());
   }
   // Pending writes first: they read inputs that an in-place add below may be about to change.
   for (const [tensor, gradient] of pending) {
-    const dst = tensor.grad!;
+    const dst = tensor._peekGrad();
+    if (dst === null) {
+      // A leaf without a gradient gets one written into storage of its own: the storage of the gradient
+      // zeroGrad() dropped when nobody else could hold it, else new storage (PendingGradient.allocate).
+      tensor._setGrad(fromData(gradientStorage(tensor, gradient), tensor.shape), true);
+      continue;
+    }
     gradient.write(dst.nd.data, dst.nd.offset, true);
     dst._version.value++;
   }
   for (const [tensor, grad] of collected) {
-    if (tensor.grad === null) tensor.grad = own(grad);
-    else if (takesInPlace(tensor) && !sources.has(tensor.grad.nd.data)) addInPlace(tensor, grad);
-    else tensor.grad = addInto(tensor.grad, grad);
+    const dst = tensor._peekGrad();
+    if (dst === null) tensor._setGrad(own(grad), false);
+    else if (takesInPlace(tensor) && !sources.has(dst.nd.data)) addInPlace(tensor, grad);
+    else tensor._setGrad(addInto(dst, grad), false);
   }
   if (!options.retainGraph) release(order);
 }

@@ -33,8 +33,18 @@ export interface TensorOptions {
  * `ndarray` view (shape, strides, offset), so transposes and broadcasts can be views without copies.
  */
 export class Tensor {
-  /** The gradient accumulated by backward passes; null until one reaches this tensor. */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
+  /**
+   * @internal Whether the storage of `#grad` was allocated by backward for this tensor alone and has not
+   * been seen outside the library since (no read of `.grad`): only then may zeroGrad() keep it for reuse.
+   */
+  _gradPrivate = false;
+  /**
+   * @internal The storage of a private gradient that zeroGrad() dropped: backward writes this tensor's
+   * next gradient into it instead of allocating one (see runBackward). Nothing outside the library can
+   * hold it, so reusing it is invisible.
+   */
+  _spareGrad: Float64Array | null = null;
   name: string | undefined;
   /** @internal The op that produced this tensor and what its backward needs; null for leaves. */
   _node: GraphNode | null = null;
@@ -61,6 +71,31 @@ export class Tensor {
     this._requiresGrad = requiresGrad;
     this.name = options.name;
     this._version = version ?? { value: 0 };
+  }
+
+  /**
+   * The gradient accumulated by backward passes; null until one reaches this tensor (and after
+   * zeroGrad()). Reading it hands it out: that gradient is then the caller's, and is never reused.
+   */
+  get grad(): Tensor | null {
+    this._gradPrivate = false;
+    return this.#grad;
+  }
+
+  set grad(value: Tensor | null) {
+    this.#grad = value;
+    this._gradPrivate = false;
+  }
+
+  /** @internal The gradient, read by the library (an optimizer's step) without handing it out. */
+  _peekGrad(): Tensor | null {
+    return this.#grad;
+  }
+
+  /** @internal Sets the gradient; `isPrivate` when backward allocated its storage for this tensor alone. */
+  _setGrad(value: Tensor | null, isPrivate: boolean): void {
+    this.#grad = value;
+    this._gradPrivate = isPrivate && value !== null;
   }
 
   /** The ndarray view (storage, shape, strides, offset) for interop with scijs code. */
@@ -194,9 +229,13 @@ export class Tensor {
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     const { setToNone = true } = checkOptions('zeroGrad', options, ZERO_GRAD_OPTION_SPEC, '{ setToNone: false }');
-    const g = this.grad;
-    if (setToNone || g === null) this.grad = null;
-    else noGrad(() => g.mutate((d) => d.fill(0)));
+    const g = this.#grad;
+    if (setToNone || g === null) {
+      // PyTorch's caching allocator hands a dropped gradient's memory to the next one; here backward
+      // reuses the storage itself, when no code outside the library can hold it (see _gradPrivate).
+      if (g !== null && this._gradPrivate) this._spareGrad = g.nd.data;
+      this._setGrad(null, false);
+    } else noGrad(() => g.mutate((d) => d.fill(0)));
   }
 
   /**

@@ -52,8 +52,9 @@ export class Adam extends Optimizer {
     noGrad(() => {
       for (const p of this.params) {
         // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
-        if (p.grad === null || !p.requiresGrad) continue;
-        const g = p.grad.data;
+        const grad = p._peekGrad();
+        if (grad === null || !p.requiresGrad) continue;
+        const g = grad.data;
         let s = this.state.get(p);
         if (s === undefined) {
           // Moments of a weight in the kernel's memory live there too, so that the update runs in the

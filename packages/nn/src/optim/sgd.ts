@@ -42,8 +42,9 @@ export class SGD extends Optimizer {
     noGrad(() => {
       for (const p of this.params) {
         // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
-        if (p.grad === null || !p.requiresGrad) continue;
-        const g = p.grad.data;
+        const grad = p._peekGrad();
+        if (grad === null || !p.requiresGrad) continue;
+        const g = grad.data;
         let buffer: Float64Array | null = null;
         if (momentum !== 0) {
           buffer = this.velocity.get(p) ?? null;
