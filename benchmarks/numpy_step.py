@@ -1,7 +1,8 @@
 """NumPy peer of the tensorgrad training step: float64, hand-written backward, one thread.
 
 Run by benchmarks/src/numpy-peer.ts as a child process with OMP_NUM_THREADS=1 (and the BLAS thread
-variables) set before NumPy loads. Reads a JSON request on argv[1]:
+variables) set before NumPy loads; once in the machine's environment and once without OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE, which decide the OpenBLAS kernel this child runs (reported with the timings). Reads a JSON request on argv[1]:
   {"configs": [{"shape": [N, D, H, C], "data": path}, ...], "maxTime": seconds, "minSamples": n, "lr": float}
 where each data file holds float64 values: x [N, D], labels [N], w1 [H, D], w2 [C, H] (the minibatch and
 initial weights the other engines use). Prints one JSON object with the timings, the first-step losses
@@ -20,8 +21,25 @@ import numpy as np
 
 
 def blas_info():
-    """Which OpenBLAS core and thread count NumPy's BLAS uses (threadpoolctl-free: ask the library itself)."""
-    info = {"numpy": np.__version__}
+    """Which BLAS NumPy uses, its OpenBLAS core and thread count: from threadpoolctl when it is importable,
+    else asked from the OpenBLAS library itself (found in /proc/self/maps, called with ctypes)."""
+    info = {"numpy": np.__version__, "probe": "ctypes"}
+    # What this process saw of the variables OpenBLAS reads at load time.
+    info["env"] = {name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        for lib in threadpoolctl.threadpool_info():
+            if lib.get("user_api") != "blas":
+                continue
+            info["probe"] = f"threadpoolctl {threadpoolctl.__version__}"
+            info["library"] = os.path.basename(lib.get("filepath", "")) or lib.get("internal_api", "BLAS")
+            if lib.get("internal_api") == "openblas":
+                info["corename"] = lib.get("architecture")
+                info["threads"] = lib.get("num_threads")
+            return info
     libs = []
     try:
         with open("/proc/self/maps") as maps:
