@@ -1,7 +1,7 @@
 /**
- * Suite 5: engine overhead — the share of a training step spent outside the matmul kernels (graph
- * recording, the backward walk, elementwise ops, the loss, SGD, allocation). Each kernel is wrapped in a
- * GemmKernel that adds up the time spent inside it, over the same calls whose wall time the case adds up
+ * Suite 5: engine overhead — the share of a training step (the headline's: the default loop of
+ * src/net.ts) spent outside the matmul kernels (graph recording, the backward walk, elementwise ops, the
+ * loss, SGD, allocation). Each kernel is wrapped in a GemmKernel that adds up the time spent inside it, over the same calls whose wall time the case adds up
  * (benchmark.js drives the calls; its own per-step figure is kept in the JSON).
  *
  * Then a profile of where the rest goes, for the default kernel: each layer's forward, the loss, each op's
@@ -43,10 +43,10 @@ function profile(config: NetConfig, batch: Minibatch, kernel: string, steps: num
   for (let s = 0; s < warmup + steps; s++) {
     record = s >= warmup;
     lap(null);
-    // As the timed step (src/net.ts) does. onStep makes backward hand each rule's gradients out as
-    // tensors, so here linear's dW is computed into a new array and then added into the kept .grad
-    // (in 'gradients to leaves'), where the timed step has the kernel add it in directly.
-    optimizer.zeroGrad({ setToNone: false });
+    // As the headline step (src/net.ts, the default loop) does. onStep makes backward hand each rule's
+    // gradients out as tensors, so here linear's dW is computed into a new array and then handed to the
+    // leaf (in 'gradients to leaves'), where the timed step has the kernel write it in directly.
+    optimizer.zeroGrad();
     lap('zeroGrad');
     let h = x;
     layers.forEach((layer, i) => {

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     notes: [],
     steps: [],
     matmul: [],
+    matmulCalls: [],
     jacobian: [],
     overhead: [],
     phases: [],

@@ -5,17 +5,29 @@
  * tensorgrad in a full run. One process per engine family: after tfjs has run training steps in a
  * process, that process far more often falls into V8's state of a Mark-Compact every few steps, and
  * tensorgrad's two-thread step then runs 10–20% slower (benchmarks/README.md has the diagnosis).
+ *
+ * tensorgrad's headline row, per kernel and config, is the loop a PyTorch user writes (src/net.ts: plain
+ * `zeroGrad()`, the minibatch an ordinary tensor); beside it, in the same suite, the tuned loop
+ * (`zeroGrad({ setToNone: false })`, minibatch moved with `toKernelMemory`) and, at the first config, the
+ * default loop with the minibatch a strided view: every 10th row of a [2000, 3072] dataset, and a block
+ * of columns of a [200, 4096] tensor.
  */
+import { gemmKernel } from 'tensorgrad';
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
-import { configLabel, makeMinibatch, tensorgradStep, type NetConfig } from './src/net.js';
-import { runNumpyPeer, type NumpyRun } from './src/numpy-peer.js';
-import type { Report, StepRow } from './src/report.js';
+import { columnBlock, configLabel, makeMinibatch, stridedRows, tensorgradStep, type NetConfig } from './src/net.js';
+import { openblasSettings, runNumpyPeer, type NumpyRun } from './src/numpy-peer.js';
+import type { NumpyEnv, Report, StepRow, StepVariant } from './src/report.js';
 import type { TfjsReply } from './src/tfjs-child.js';
 import { runTfjsPeer } from './src/tfjs-runner.js';
 
-/** The variant row's label: the step with PyTorch's default zeroGrad (gradients set to null). */
-const DROPPING = 'zeroGrad() to null';
+/**
+ * The case name of a tensorgrad row: `tensorgrad <kernel>` for the headline (the default loop on an
+ * ordinary contiguous minibatch), `tensorgrad <kernel> <variant>` for the others.
+ */
+function caseName(kernel: string, variant?: StepVariant): string {
+  return `tensorgrad ${kernel}${variant === undefined ? '' : ` ${variant}`}`;
+}
 
 export const stepConfigs: readonly NetConfig[] = [
   { N: 200, D: 3072, H: 100, C: 10 },
@@ -42,26 +54,32 @@ export function roundsFor(config: NetConfig, quick: boolean): number {
 }
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
+  const defaultKernel = gemmKernel().name;
   const configs = options.quick ? stepConfigs.filter((c) => !isLarge(c)) : stepConfigs;
   const kernels = availableKernels();
   const firstLosses = new Map<string, [string, number][]>();
 
   // NumPy runs in a child; a full run times it before and after the other engines and keeps its better
-  // round, as the two smaller configs keep each engine's better round.
+  // round, as the two smaller configs keep each engine's better round. Each round runs the child twice
+  // when the machine sets OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE: once in the machine's environment, once
+  // without both (they may select another OpenBLAS kernel).
+  const numpyEnvs: NumpyEnv[] = openblasSettings().length > 0 ? ['machine', 'unset'] : ['machine'];
   const numpy: { rounds: NumpyRun[]; skipped?: string } = { rounds: [] };
   const numpyRound = (round: number): void => {
-    console.log(`\ntraining step: NumPy peer, round ${round} (python3 child, float64, one thread)`);
-    const result = runNumpyPeer(configs, options.quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 1, minSamples: 5 });
-    if ('skipped' in result) {
-      numpy.skipped = result.skipped;
-      console.log(`  skipped: ${result.skipped}`);
-      return;
+    for (const env of numpyEnvs) {
+      console.log(`\ntraining step: NumPy peer, round ${round}, ${env === 'machine' ? "the machine's environment" : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset'} (python3 child, float64, one thread)`);
+      const result = runNumpyPeer(configs, options.quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 1, minSamples: 5 }, env);
+      if ('skipped' in result) {
+        numpy.skipped = result.skipped;
+        console.log(`  skipped: ${result.skipped}`);
+        return;
+      }
+      console.log(`  ${result.description}`);
+      for (const t of result.timings) {
+        console.log(`  ${configLabel(t.config).padEnd(22)} first-step loss ${t.firstLoss.toFixed(5)}  median ${formatSeconds(t.median)}/step  mean ${formatSeconds(t.mean)} ±${t.rme.toFixed(1)}%  (${t.samples} samples)`);
+      }
+      numpy.rounds.push(result);
     }
-    console.log(`  ${result.description}`);
-    for (const t of result.timings) {
-      console.log(`  ${configLabel(t.config).padEnd(22)} first-step loss ${t.firstLoss.toFixed(5)}  median ${formatSeconds(t.median)}/step  mean ${formatSeconds(t.mean)} ±${t.rme.toFixed(1)}%  (${t.samples} samples)`);
-    }
-    numpy.rounds.push(result);
   };
 
   // tfjs runs in a child Node process too, one per round: round 1 before tensorgrad, round 2 (the configs
@@ -85,47 +103,50 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   for (const config of configs) {
     const batch = makeMinibatch(config);
     const label = configLabel(config);
+    const first = config === configs[0];
+    // Every kernel: the headline step (the default loop, x an ordinary tensor), then the tuned loop
+    // (all kernels at the smaller configs, the default one at the largest: seconds per step elsewhere),
+    // and at the first config the default loop with x a strided view: every 10th row of a larger
+    // dataset, and a block of columns of a wider tensor. Each next to its headline, in one suite.
+    const variants = (kernel: string): StepVariant[] => [
+      ...(!isLarge(config) || kernel === defaultKernel ? (['tuned'] as const) : []),
+      ...(first ? (['strided rows', 'column block'] as const) : []),
+    ];
+    const strided = first ? stridedRows(config, batch) : undefined;
+    const columns = first ? columnBlock(config, batch) : undefined;
     const cases: Case[] = [];
+    const rows: { kernel: string; variant?: StepVariant }[] = [];
     const firstLoss: [string, number][] = [];
     for (const kernel of kernels) {
-      useKernel(kernel);
-      const net = tensorgradStep(config, batch);
-      firstLoss.push([`tensorgrad ${kernel}`, net.step()]);
-      cases.push({
-        name: `tensorgrad ${kernel}`,
-        fn: () => {
-          useKernel(kernel);
-          return net.step();
-        },
-      });
-    }
-    // PyTorch's default zero_grad() (drop the gradients, so each backward allocates new ones), with the
-    // default kernel at the first config: what keeping the buffers gains.
-    const dropping = config === configs[0] ? kernels.find((k) => k === 'wasm') : undefined;
-    if (dropping !== undefined) {
-      useKernel(dropping);
-      const net = tensorgradStep(config, batch, { setToNone: true });
-      firstLoss.push([`tensorgrad ${dropping} ${DROPPING}`, net.step()]);
-      cases.push({
-        name: `tensorgrad ${dropping} ${DROPPING}`,
-        fn: () => {
-          useKernel(dropping);
-          return net.step();
-        },
-      });
+      for (const variant of [undefined, ...variants(kernel)]) {
+        useKernel(kernel);
+        const net = tensorgradStep(config, batch, {
+          loop: variant === 'tuned' ? 'tuned' : 'default',
+          x: variant === 'strided rows' ? strided : variant === 'column block' ? columns : undefined,
+        });
+        const name = caseName(kernel, variant);
+        firstLoss.push([name, net.step()]);
+        rows.push({ kernel, variant });
+        cases.push({
+          name,
+          fn: () => {
+            useKernel(kernel);
+            return net.step();
+          },
+        });
+      }
     }
     // The same minibatch and initial weights everywhere: the first losses agree (to float32 precision).
     firstLosses.set(label, firstLoss);
     console.log(`\ntraining step ${label}: first-step loss ${firstLoss.map(([engine, loss]) => `${engine} ${loss.toFixed(5)}`).join(', ')}`);
     const timings = await runSuite(`training-step-${config.N}x${config.D}x${config.H}x${config.C}`, `training step ${label}`, cases, budgetFor(config, options.quick), roundsFor(config, options.quick));
-    for (const kernel of kernels) {
-      const timing = timings.get(`tensorgrad ${kernel}`);
-      if (timing !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel, timing });
+    for (const { kernel, variant } of rows) {
+      const timing = timings.get(caseName(kernel, variant));
+      if (timing !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel, ...(variant === undefined ? {} : { variant }), timing });
     }
-    const droppingTiming = dropping === undefined ? undefined : timings.get(`tensorgrad ${dropping} ${DROPPING}`);
-    if (droppingTiming !== undefined) tensorgradRows.push({ config, engine: 'tensorgrad', kernel: dropping, variant: DROPPING, timing: droppingTiming });
   }
   report.steps.push(...tensorgradRows);
+  useKernel(defaultKernel);
 
   await tfjsRound(2);
   if (!numpy.skipped) numpyRound(options.quick ? 1 : 2);
@@ -148,14 +169,18 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   }
   if (numpy.skipped) report.notes.push(`NumPy peer skipped: ${numpy.skipped}`);
   else {
-    report.notes.push(`NumPy peer: ${numpy.rounds[0]!.description}${numpy.rounds.length > 1 ? `; best of ${numpy.rounds.length} rounds (before and after the other engines)` : ''}`);
-    for (const config of configs) {
-      const label = configLabel(config);
-      const candidates = numpy.rounds.flatMap((r) => r.timings.filter((t) => configLabel(t.config) === label));
-      const best = candidates.reduce<(typeof candidates)[number] | undefined>((b, t) => (b === undefined || t.median < b.median ? t : b), undefined);
-      if (best === undefined) continue;
-      report.steps.push({ config, engine: 'numpy', timing: best });
-      firstLosses.get(label)?.push(['numpy', best.firstLoss]);
+    for (const env of numpyEnvs) {
+      const runs = numpy.rounds.filter((r) => r.env === env);
+      if (runs.length === 0) continue;
+      report.notes.push(`NumPy peer${numpyEnvs.length > 1 ? ` (${env === 'machine' ? "machine's environment" : 'OpenBLAS variables unset'})` : ''}: ${runs[0]!.description}${runs.length > 1 ? `; best of ${runs.length} rounds (before and after the other engines)` : ''}`);
+      for (const config of configs) {
+        const label = configLabel(config);
+        const candidates = runs.flatMap((r) => r.timings.filter((t) => configLabel(t.config) === label).map((t) => ({ t, core: r.core })));
+        const best = candidates.reduce<(typeof candidates)[number] | undefined>((b, c) => (b === undefined || c.t.median < b.t.median ? c : b), undefined);
+        if (best === undefined) continue;
+        report.steps.push({ config, engine: 'numpy', blas: { env, ...(best.core === undefined ? {} : { core: best.core }) }, timing: best.t });
+        firstLosses.get(label)?.push([`numpy (${env})`, best.t.firstLoss]);
+      }
     }
   }
   report.notes.push(...agreement(firstLosses));

@@ -1,4 +1,4 @@
-import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, softmaxCrossEntropy, toKernelMemory, type Tensor } from 'tensorgrad';
+import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, slice, softmaxCrossEntropy, toKernelMemory, type Tensor } from 'tensorgrad';
 
 /** The two-layer net of the lecture: N samples of D features, H hidden units, C classes. */
 export interface NetConfig {
@@ -42,6 +42,14 @@ export interface TrainingStep {
   step(): number;
 }
 
+/**
+ * Which training loop a step runs. 'default' is what a PyTorch user writes: `opt.zeroGrad()` (gradients
+ * set to null) and the minibatch as an ordinary tensor. 'tuned' is the loop the nn README's Speed section
+ * describes: `zeroGrad({ setToNone: false })` (gradient buffers zero-filled in place) and the minibatch
+ * moved into the kernel's memory once with `toKernelMemory`.
+ */
+export type StepLoop = 'default' | 'tuned';
+
 /** The model, its input and its optimizer, built from the shared start. */
 export interface Net {
   x: Tensor;
@@ -52,9 +60,11 @@ export interface Net {
 /**
  * The two-layer net through tensorgrad's public nn API, as a user writes it: Sequential(Linear, ReLU,
  * Linear) and SGD. The layers keep PyTorch's layout (weight [out, in], y = x·Wᵀ + b) and start from the
- * shared initial weights, written in under noGrad.
+ * shared initial weights, written in under noGrad. The minibatch is an ordinary tensor wrapping the shared
+ * values (`fromData`), or `x` when given (a view into a larger dataset: see stridedRows, columnBlock); the
+ * tuned loop moves it into the kernel's memory, as tfjs's x lives in its backend.
  */
-export function buildNet(config: NetConfig, batch: Minibatch): Net {
+export function buildNet(config: NetConfig, batch: Minibatch, { loop = 'default', x }: { loop?: StepLoop; x?: Tensor } = {}): Net {
   const { N, D, H, C } = config;
   const first = new Linear(D, H);
   const second = new Linear(H, C);
@@ -63,26 +73,62 @@ export function buildNet(config: NetConfig, batch: Minibatch): Net {
     second.weight.mutate((w) => w.set(batch.w2));
   });
   const model = new Sequential(first, new ReLU(), second);
-  // The minibatch is read by a product at every step: it lives in the kernel's memory, as tfjs's x
-  // lives in its backend (NumPy's in NumPy's), rather than being copied in by each forward.
-  return { x: toKernelMemory(fromData(batch.x, [N, D])), model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
+  const input = x ?? fromData(batch.x, [N, D]);
+  return { x: loop === 'tuned' ? toKernelMemory(input) : input, model, optimizer: new SGD(model.parameters(), { lr: learningRate }) };
 }
 
 /**
- * The training step: zeroGrad, forward, softmaxCrossEntropy, backward, SGD update. By default the step
- * keeps its gradient buffers (`zeroGrad({ setToNone: false })`, as the README's Speed section advises):
- * backward then adds into them in place and a step allocates no weight-sized array. `setToNone: true`
- * is PyTorch's default zero_grad(), which drops them (the bench shows both).
+ * The training step: zeroGrad, forward, softmaxCrossEntropy, backward, SGD update, in the given loop
+ * (see StepLoop; the default loop is the bench's headline, the tuned one its second row).
  */
-export function tensorgradStep(config: NetConfig, batch: Minibatch, { setToNone = false }: { setToNone?: boolean } = {}): TrainingStep {
-  const { x, model, optimizer } = buildNet(config, batch);
+export function tensorgradStep(config: NetConfig, batch: Minibatch, options: { loop?: StepLoop; x?: Tensor } = {}): TrainingStep {
+  const { x, model, optimizer } = buildNet(config, batch, options);
+  if (options.loop === 'tuned') {
+    return {
+      step() {
+        optimizer.zeroGrad({ setToNone: false });
+        const loss = softmaxCrossEntropy(model.forward(x), batch.labels);
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+      },
+    };
+  }
   return {
     step() {
-      optimizer.zeroGrad({ setToNone });
+      optimizer.zeroGrad();
       const loss = softmaxCrossEntropy(model.forward(x), batch.labels);
       loss.backward();
       optimizer.step();
       return loss.item();
     },
   };
+}
+
+/** How many dataset rows stridedRows steps over per minibatch row. */
+export const rowStride = 10;
+
+/** How many columns columnBlock's wider tensor has on each side of the block. */
+export const columnMargin = 512;
+
+/**
+ * The minibatch as a strided view of a larger dataset: rows 0, k, 2k, ... of a [k·N, D] tensor
+ * (`slice(data, [[0, k·N, k]])`, no copy), as a loop over a dataset that picks every k-th sample gets it.
+ * Those rows hold the shared minibatch, the others other random values, so the first-step loss agrees.
+ */
+export function stridedRows({ N, D }: NetConfig, batch: Minibatch, k = rowStride): Tensor {
+  const data = randn([k * N, D], { seed: 1000 }).data;
+  for (let i = 0; i < N; i++) data.set(batch.x.subarray(i * D, (i + 1) * D), i * k * D);
+  return slice(fromData(data, [k * N, D]), [[0, k * N, k]]);
+}
+
+/**
+ * The minibatch as a block of columns of a wider tensor: columns m .. m+D-1 of an [N, D + 2m] tensor
+ * (`slice(wide, [null, [m, m + D]])`, no copy; rows D + 2m apart), holding the shared minibatch.
+ */
+export function columnBlock({ N, D }: NetConfig, batch: Minibatch, m = columnMargin): Tensor {
+  const width = D + 2 * m;
+  const data = randn([N, width], { seed: 1001 }).data;
+  for (let i = 0; i < N; i++) data.set(batch.x.subarray(i * D, (i + 1) * D), i * width + m);
+  return slice(fromData(data, [N, width]), [null, [m, m + D]]);
 }

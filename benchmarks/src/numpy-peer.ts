@@ -5,27 +5,40 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Budget, CaseTiming } from './bench.js';
 import { learningRate, makeMinibatch, type NetConfig } from './net.js';
+import type { NumpyEnv } from './report.js';
 
 export interface NumpyRun {
-  /** One line on the BLAS that ran: numpy version, OpenBLAS core, threads, environment changes. */
+  /** The environment the child ran in (see runNumpyPeer). */
+  env: NumpyEnv;
+  /** The OpenBLAS core that ran (undefined when the BLAS is not OpenBLAS or could not be asked). */
+  core: string | undefined;
+  /** One line on the BLAS that ran: numpy version, OpenBLAS core, threads, how it was probed, the environment. */
   description: string;
   timings: (CaseTiming & { config: NetConfig; firstLoss: number })[];
 }
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'numpy_step.py');
 
+/** The variables OpenBLAS reads at load time to pick its kernel and blocking. */
+export const openblasVariables = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
+
+/** Those of openblasVariables this machine sets, as NAME=value. */
+export function openblasSettings(): string[] {
+  return openblasVariables.filter((name) => process.env[name] !== undefined).map((name) => `${name}=${process.env[name]}`);
+}
+
 /**
  * Times the NumPy float64 step in a python3 child, pinned to one thread. Some machines here set
- * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (older OpenBLAS builds misbehave without them); they slow a
- * current NumPy, so this child alone runs without both, and the report says so. Returns `{ skipped }`
- * with the reason when python3 or NumPy is missing.
+ * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (older OpenBLAS builds misbehave without them), which may make a
+ * current OpenBLAS run another kernel than it would pick itself: `env: 'machine'` runs the child in the
+ * environment as this process has it, `env: 'unset'` without both (in that child only). The child reports
+ * the OpenBLAS core that ran. Returns `{ skipped }` with the reason when python3 or NumPy is missing.
  */
-export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget): NumpyRun | { skipped: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS', 'NUMEXPR_NUM_THREADS', 'BLIS_NUM_THREADS']) env[name] = '1';
-  const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((name) => env[name] !== undefined).map((name) => `${name}=${env[name]}`);
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
+export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget, env: NumpyEnv): NumpyRun | { skipped: string } {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS', 'NUMEXPR_NUM_THREADS', 'BLIS_NUM_THREADS']) childEnv[name] = '1';
+  const settings = openblasSettings();
+  if (env === 'unset') for (const name of openblasVariables) delete childEnv[name];
   // The minibatch and initial weights of the other engines, handed over as raw float64 files.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tensorgrad-bench-'));
   const request = {
@@ -41,7 +54,7 @@ export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget): Num
   };
   let child;
   try {
-    child = spawnSync('python3', [script, JSON.stringify(request)], { env, encoding: 'utf8', maxBuffer: 16 << 20 });
+    child = spawnSync('python3', [script, JSON.stringify(request)], { env: childEnv, encoding: 'utf8', maxBuffer: 16 << 20 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -51,15 +64,22 @@ export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget): Num
     return { skipped: reason };
   }
   const out = JSON.parse(child.stdout) as {
-    blas: { numpy: string; corename?: string; threads?: number; library?: string };
+    blas: { numpy: string; probe: string; env: Record<string, string>; corename?: string; threads?: number; library?: string };
     results: { config: [number, number, number, number]; mean: number; median: number; rme: number; samples: number; firstLoss: number }[];
   };
   const blas = out.blas;
+  const seen = Object.entries(blas.env).map(([name, value]) => `${name}=${value}`);
+  const environment =
+    env === 'unset'
+      ? `${settings.length > 0 ? `unset in the child only: ${settings.join(' ')}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE not set on this machine'}`
+      : `the machine's environment (${seen.length > 0 ? seen.join(' ') : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE not set'})`;
   const description =
     `NumPy ${blas.numpy}, ${blas.library ?? 'BLAS not identified'}` +
     (blas.corename !== undefined ? `, OpenBLAS core ${blas.corename}, ${blas.threads} thread(s)` : '') +
-    `; ${unset.length > 0 ? `unset in the child only: ${unset.join(' ')}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE were not set'}`;
+    ` (asked with ${blas.probe}); ${environment}`;
   return {
+    env,
+    core: blas.corename ?? undefined,
     description,
     timings: out.results.map((r) => ({
       name: 'numpy f64 1 thread',

@@ -1,13 +1,25 @@
 import type { CaseTiming } from './bench.js';
 import type { NetConfig } from './net.js';
 
-/** One engine's training step at one config. `kernel` is set for tensorgrad rows. */
+/**
+ * A tensorgrad row that differs from the headline step other than by kernel: 'tuned', the tuned loop
+ * (`zeroGrad({ setToNone: false })`, minibatch moved with `toKernelMemory`); 'strided rows' and 'column
+ * block', the default loop with the minibatch a strided view of a larger tensor (src/net.ts).
+ */
+export type StepVariant = 'tuned' | 'strided rows' | 'column block';
+
+/** Which environment the NumPy child ran in: the machine's, or without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE. */
+export type NumpyEnv = 'machine' | 'unset';
+
+/** One engine's training step at one config. `kernel` is set for tensorgrad rows, `blas` for NumPy's. */
 export interface StepRow {
   config: NetConfig;
   engine: 'tensorgrad' | 'tfjs-cpu' | 'tfjs-wasm' | 'numpy';
   kernel?: string;
-  /** A tensorgrad row that differs from the default step other than by kernel (not in the targets). */
-  variant?: string;
+  /** Unset for the headline row: the default loop on an ordinary contiguous minibatch. */
+  variant?: StepVariant;
+  /** NumPy rows: the environment the child ran in and the OpenBLAS core it reported. */
+  blas?: { env: NumpyEnv; core?: string };
   timing: CaseTiming;
 }
 
@@ -21,6 +33,21 @@ export interface MatmulRow {
   /** A gemm kernel's name, or 'naive' for the textbook triple loop. */
   kernel: string;
   timing: CaseTiming;
+}
+
+/** Per-call times of one product (performance.now() around each call, after a warm-up), for the spread. */
+export interface MatmulCallsRow {
+  /** The MatmulRow label of the same product. */
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  kernel: string;
+  calls: number;
+  /** Seconds per call: the 10th percentile, the median and the 90th percentile. */
+  p10: number;
+  median: number;
+  p90: number;
 }
 
 export interface JacobianRow {
@@ -63,6 +90,7 @@ export interface Report {
   notes: string[];
   steps: StepRow[];
   matmul: MatmulRow[];
+  matmulCalls: MatmulCallsRow[];
   jacobian: JacobianRow[];
   overhead: OverheadRow[];
   phases: PhaseRow[];

@@ -1,6 +1,6 @@
 import { formatBytes, formatCount, formatRatio, formatSeconds } from './bench.js';
 import { configLabel, type NetConfig } from './net.js';
-import type { Report, StepRow } from './report.js';
+import type { Report, StepRow, StepVariant } from './report.js';
 
 const sameConfig = (a: NetConfig, b: NetConfig): boolean => a.N === b.N && a.D === b.D && a.H === b.H && a.C === b.C;
 
@@ -15,17 +15,38 @@ function table(header: string[], rows: string[][], rightAligned: boolean[] = hea
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
+/** How the summary names a tensorgrad variant row (the README's "The step as timed" describes them). */
+const variantNames: Record<StepVariant, string> = {
+  tuned: 'tuned loop',
+  'strided rows': 'x: every 10th row',
+  'column block': 'x: column block',
+};
+
 function stepName(row: StepRow): string {
   switch (row.engine) {
     case 'tensorgrad':
-      return `tensorgrad (${row.kernel}${row.variant === undefined ? '' : `, ${row.variant}`})`;
+      return `tensorgrad (${row.kernel}${row.variant === undefined ? '' : `, ${variantNames[row.variant]}`})`;
     case 'tfjs-cpu':
       return 'tfjs cpu (f32)';
     case 'tfjs-wasm':
       return 'tfjs wasm (f32)';
-    case 'numpy':
-      return 'NumPy f64, 1 thread';
+    case 'numpy': {
+      if (row.blas === undefined) return 'NumPy f64, 1 thread';
+      const env = row.blas.env === 'machine' ? 'machine env' : 'OPENBLAS_* unset';
+      return `NumPy f64, 1 thread (${env}${row.blas.core === undefined ? '' : `: ${row.blas.core}`})`;
+    }
   }
+}
+
+/** The peer row of `engine` at `config`; for NumPy, the faster of its rows (machine environment, OpenBLAS variables unset). */
+function peerRow(report: Report, config: NetConfig, engine: StepRow['engine']): StepRow | undefined {
+  const rows = report.steps.filter((r) => sameConfig(r.config, config) && r.engine === engine && r.engine !== 'tensorgrad');
+  return rows.reduce<StepRow | undefined>((best, r) => (best === undefined || r.timing.median < best.timing.median ? r : best), undefined);
+}
+
+/** The tensorgrad row of `kernel` at `config`: the headline (default loop) unless a variant is named. */
+function tensorgradRow(report: Report, config: NetConfig, kernel: string, variant?: StepVariant): StepRow | undefined {
+  return report.steps.find((r) => sameConfig(r.config, config) && r.engine === 'tensorgrad' && r.kernel === kernel && r.variant === variant);
 }
 
 function stepSection(report: Report): string {
@@ -34,9 +55,8 @@ function stepSection(report: Report): string {
   const rows: string[][] = [];
   for (const config of configs) {
     const here = report.steps.filter((r) => sameConfig(r.config, config));
-    const peer = (engine: StepRow['engine']): StepRow | undefined => here.find((r) => r.engine === engine);
     const ratio = (row: StepRow, engine: StepRow['engine']): string => {
-      const p = peer(engine);
+      const p = peerRow(report, config, engine);
       return p === undefined ? '–' : formatRatio(samplesPerSecond(row) / samplesPerSecond(p));
     };
     for (const row of here) {
@@ -46,10 +66,56 @@ function stepSection(report: Report): string {
   return [
     '## Training step: forward + backward + SGD update (samples/s, higher is better)',
     '',
-    'samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js\'s margin of error of the mean. Ratio columns: this row\'s samples/s over the peer\'s, measured in the same run. Each engine family runs in its own process (tensorgrad here, tfjs and NumPy in child processes). A full run times the two smaller configs in two rounds, the second in reverse order (tfjs and NumPy: one child before tensorgrad, one after), and each engine keeps its better round (runs: that round\'s samples). Major GCs: V8 Mark-Compact collections while that round timed the case (Node engines only); the two-thread kernel runs 10–25% slower in a round where they come every few steps (see benchmarks/README.md).',
+    "tensorgrad's headline rows (`tensorgrad (<kernel>)`) time the loop a PyTorch user writes: `opt.zeroGrad()`, `softmaxCrossEntropy(model.forward(x), labels).backward()`, `opt.step()`, with x an ordinary tensor. `tuned loop`: `zeroGrad({ setToNone: false })` and x moved with `toKernelMemory`. `x: every 10th row`: the default loop with x = `slice(data, [[0, 2000, 10]])` of a [2000, 3072] dataset; `x: column block`: x = columns 512–3583 of a [200, 4096] tensor (strided views, no copy). NumPy runs in the machine's environment and with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (when the machine sets them); the row says which OpenBLAS core ran.",
+    '',
+    "samples/s = N / median seconds per step (the median resists bursts from other processes on a shared machine); ±% is benchmark.js's margin of error of the mean. Ratio columns: this row's samples/s over the peer's, measured in the same run; × NumPy is against the faster of the NumPy rows. Each engine family runs in its own process (tensorgrad here, tfjs and NumPy in child processes). A full run times the two smaller configs in two rounds, the second in reverse order (tfjs and NumPy: one child before tensorgrad, one after), and each engine keeps its better round (runs: that round's samples). Major GCs: V8 Mark-Compact collections while that round timed the case (Node engines only); the two-thread kernel runs 10–25% slower in a round where they come every few steps (see benchmarks/README.md).",
     '',
     table(['(N, D, H, C)', 'engine', 'samples/s', '±%', 'runs', 'major GCs', '× tfjs cpu', '× tfjs wasm', '× NumPy'], rows, [false, false, true, true, true, true, true, true, true]),
   ].join('\n');
+}
+
+/** Issue 13: the default loop against the tuned one, and a strided minibatch against a contiguous one. */
+function defaultSection(report: Report): string {
+  const mine = report.steps.filter((r) => r.engine === 'tensorgrad');
+  if (!mine.some((r) => r.variant !== undefined)) return '';
+  const configs: NetConfig[] = [];
+  for (const row of mine) if (!configs.some((c) => sameConfig(c, row.config))) configs.push(row.config);
+  const kernels = [...new Set(mine.map((r) => r.kernel!))];
+  const tunedRows: string[][] = [];
+  const stridedRows: string[][] = [];
+  for (const config of configs) {
+    for (const kernel of kernels) {
+      const base = tensorgradRow(report, config, kernel);
+      if (base === undefined) continue;
+      const tuned = tensorgradRow(report, config, kernel, 'tuned');
+      if (tuned !== undefined) {
+        tunedRows.push([configLabel(config), kernel, formatCount(samplesPerSecond(base)), formatCount(samplesPerSecond(tuned)), formatRatio(samplesPerSecond(base) / samplesPerSecond(tuned))]);
+      }
+      const strided = tensorgradRow(report, config, kernel, 'strided rows');
+      const columns = tensorgradRow(report, config, kernel, 'column block');
+      if (strided !== undefined || columns !== undefined) {
+        const cells = (row: StepRow | undefined): string[] => (row === undefined ? ['–', '–'] : [formatCount(samplesPerSecond(row)), formatRatio(row.timing.median / base.timing.median)]);
+        stridedRows.push([configLabel(config), kernel, formatCount(samplesPerSecond(base)), ...cells(strided), ...cells(columns)]);
+      }
+    }
+  }
+  const parts = ['## Fast by default (issue 13): the default loop against the tuned one, strided minibatches', ''];
+  if (tunedRows.length > 0) {
+    parts.push(
+      'samples/s of the default loop (the headline rows) and of the tuned loop, from the table above; default / tuned is their ratio (target ≥ 0.9×).',
+      '',
+      table(['(N, D, H, C)', 'kernel', 'default samples/s', 'tuned samples/s', 'default / tuned'], tunedRows, [false, false, true, true, true]),
+      '',
+    );
+  }
+  if (stridedRows.length > 0) {
+    parts.push(
+      'The default loop with x a strided view, against the same loop with x contiguous (the headline row), in the same suite: time per step over the contiguous time (target ≤ 1.5× for every 10th row).',
+      '',
+      table(['(N, D, H, C)', 'kernel', 'contiguous samples/s', 'every 10th row samples/s', 'every 10th row / contiguous (time)', 'column block samples/s', 'column block / contiguous (time)'], stridedRows, [false, false, true, true, true, true, true]),
+    );
+  }
+  return parts.join('\n').trimEnd();
 }
 
 function matmulSection(report: Report): string {
@@ -57,12 +123,14 @@ function matmulSection(report: Report): string {
   const labels = [...new Set(report.matmul.map((r) => r.label))];
   const rows = labels.map((label) => {
     const here = report.matmul.filter((r) => r.label === label);
-    const { m, k, n } = here[0]!;
+    const { m, k, n, group } = here[0]!;
     const rate = (kernel: string): number | undefined => {
       const r = here.find((x) => x.kernel === kernel);
       return r === undefined ? undefined : gflops(m, k, n, r.timing.median);
     };
-    const naive = rate('naive');
+    // The naive loop runs once per product, with the headline operands; rows of the same product share it.
+    const naiveRow = report.matmul.find((r) => r.kernel === 'naive' && r.group === group && r.m === m && r.k === k && r.n === n);
+    const naive = naiveRow === undefined ? undefined : gflops(m, k, n, naiveRow.timing.median);
     const cell = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(2));
     return [
       label,
@@ -75,13 +143,32 @@ function matmulSection(report: Report): string {
       }),
     ];
   });
-  return [
+  const parts = [
     '## Matmul (GFLOP/s = 2·m·k·n / median time, higher is better)',
     '',
-    'Through `matmul` (allocation of the result included); `naive` is the i-j-p triple loop on contiguous arrays.',
+    'Through `matmul` (allocation of the result included); `naive` is the i-j-p triple loop on contiguous arrays. `n=…`: `matmul(randn([n, n]), randn([n, n]))`, plain tensors in JavaScript memory (the headline); `n=…, kernel memory`: the same operands moved with `toKernelMemory`, in the same suite. The step\'s products: x and dY plain, W in the kernel\'s memory (as the default training step has them).',
     '',
     table(['product', 'shape', ...kernels, 'naive', ...kernels.map((k) => `${k} / naive`)], rows, [false, false, ...kernels.map(() => true), true, ...kernels.map(() => true)]),
-  ].join('\n');
+  ];
+  if (report.matmulCalls.length > 0) {
+    const callRows = report.matmulCalls.map((r) => [
+      r.label,
+      r.kernel,
+      `${r.calls}`,
+      formatSeconds(r.median),
+      gflops(r.m, r.k, r.n, r.median).toFixed(2),
+      formatSeconds(r.p10),
+      formatSeconds(r.p90),
+      (r.p90 / r.p10).toFixed(2),
+    ]);
+    parts.push(
+      '',
+      'Per call (after benchmark.js, a few warm-up calls, then each call timed alone with performance.now(), a fresh result each): median time and its GFLOP/s, the 10th and 90th percentile times, and their ratio (the spread between calls).',
+      '',
+      table(['product', 'kernel', 'calls', 'median', 'GFLOP/s', 'p10', 'p90', 'p90 / p10'], callRows, [false, false, true, true, true, true, true, true]),
+    );
+  }
+  return parts.join('\n');
 }
 
 function jacobianSection(report: Report): string {
@@ -143,46 +230,56 @@ function phaseSection(report: Report): string {
     .trimEnd();
 }
 
-/** The targets of issues 5 and 6, per kernel, from this run's figures. */
+/** The targets of issues 5, 6 and 13, per kernel, from this run's figures (the step's: the default loop). */
 function targetsSection(report: Report): string {
   const kernels = [...new Set(report.steps.filter((r) => r.engine === 'tensorgrad' && r.variant === undefined).map((r) => r.kernel!))];
   if (kernels.length === 0) return '';
   const config: NetConfig = { N: 200, D: 3072, H: 100, C: 10 };
-  const step = (engine: StepRow['engine'], kernel?: string): number | undefined => {
-    const row = report.steps.find((r) => sameConfig(r.config, config) && r.engine === engine && r.kernel === kernel && r.variant === undefined);
-    return row === undefined ? undefined : samplesPerSecond(row);
-  };
+  const rate = (row: StepRow | undefined): number | undefined => (row === undefined ? undefined : samplesPerSecond(row));
+  const step = (engine: StepRow['engine']): number | undefined => rate(peerRow(report, config, engine));
   const matmul512 = (kernel: string): number | undefined => {
     const row = report.matmul.find((r) => r.label === 'n=512' && r.kernel === kernel);
     return row === undefined ? undefined : gflops(row.m, row.k, row.n, row.timing.median);
   };
-  type Check = [string, (kernel: string) => number | undefined, number, (x: number) => string];
-  const per = (value: (k: string) => number | undefined, peer: () => number | undefined) => (k: string) => {
+  const calls512 = (kernel: string) => report.matmulCalls.find((r) => r.label === 'n=512' && r.kernel === kernel);
+  /** [label, value per kernel, goal, how the value must compare with the goal, format]. */
+  type Check = [string, (kernel: string) => number | undefined, number, '≥' | '≤' | '<', (x: number) => string];
+  const per = (value: (k: string) => number | undefined, peer: (k: string) => number | undefined) => (k: string) => {
     const v = value(k);
-    const p = peer();
+    const p = peer(k);
     return v === undefined || p === undefined ? undefined : v / p;
   };
-  const stepOf = (k: string) => step('tensorgrad', k);
+  const stepOf = (k: string) => rate(tensorgradRow(report, config, k));
+  const tunedOf = (k: string) => rate(tensorgradRow(report, config, k, 'tuned'));
+  // A time ratio: the strided step's seconds over the contiguous one's (contiguous samples/s over strided).
+  const stridedOf = per(stepOf, (k) => rate(tensorgradRow(report, config, k, 'strided rows')));
+  const gf = (x: number): string => x.toFixed(1);
   const checks: Check[] = [
-    ['#5 step (200, 3072, 100, 10) ≥ 4,000 samples/s', stepOf, 4000, formatCount],
-    ['#5 step ≥ 4× tfjs cpu', per(stepOf, () => step('tfjs-cpu')), 4, formatRatio],
-    ['#5 matmul n=512 ≥ 5 GFLOP/s', matmul512, 5, (x) => x.toFixed(1)],
-    ['#5 matmul n=512 ≥ 3× naive', per(matmul512, () => matmul512('naive')), 3, formatRatio],
-    ['#6 matmul n=512 ≥ 20 GFLOP/s (one thread)', matmul512, 20, (x) => x.toFixed(1)],
-    ['#6 matmul n=512 ≥ 35 GFLOP/s (two threads)', matmul512, 35, (x) => x.toFixed(1)],
-    ['#6 step ≥ 20,000 samples/s', stepOf, 20000, formatCount],
-    ['#6 step ≥ 15× tfjs cpu', per(stepOf, () => step('tfjs-cpu')), 15, formatRatio],
-    ['#6 step ≥ 8× tfjs wasm', per(stepOf, () => step('tfjs-wasm')), 8, formatRatio],
-    ['#6 step ≥ 0.35× NumPy', per(stepOf, () => step('numpy')), 0.35, formatRatio],
+    ['#5 step (200, 3072, 100, 10) ≥ 4,000 samples/s', stepOf, 4000, '≥', formatCount],
+    ['#5 step ≥ 4× tfjs cpu', per(stepOf, () => step('tfjs-cpu')), 4, '≥', formatRatio],
+    ['#5 matmul n=512 ≥ 5 GFLOP/s', matmul512, 5, '≥', gf],
+    ['#5 matmul n=512 ≥ 3× naive', per(matmul512, () => matmul512('naive')), 3, '≥', formatRatio],
+    ['#6 matmul n=512 ≥ 20 GFLOP/s (one thread)', matmul512, 20, '≥', gf],
+    ['#6 matmul n=512 ≥ 35 GFLOP/s (two threads)', matmul512, 35, '≥', gf],
+    ['#6 step ≥ 20,000 samples/s', stepOf, 20000, '≥', formatCount],
+    ['#6 step ≥ 15× tfjs cpu', per(stepOf, () => step('tfjs-cpu')), 15, '≥', formatRatio],
+    ['#6 step ≥ 8× tfjs wasm', per(stepOf, () => step('tfjs-wasm')), 8, '≥', formatRatio],
+    ['#6 step ≥ 0.35× NumPy (the faster NumPy row)', per(stepOf, () => step('numpy')), 0.35, '≥', formatRatio],
+    ['#13 default loop ≥ 0.9× tuned loop', per(stepOf, tunedOf), 0.9, '≥', formatRatio],
+    ['#13 every 10th row ≤ 1.5× contiguous (time)', stridedOf, 1.5, '≤', formatRatio],
+    ['#13 matmul n=512 plain, per call: median ≥ 35 GFLOP/s', (k) => { const r = calls512(k); return r === undefined ? undefined : gflops(r.m, r.k, r.n, r.median); }, 35, '≥', gf],
+    ['#13 matmul n=512 plain, per call: p90/p10 < 1.5', (k) => { const r = calls512(k); return r === undefined ? undefined : r.p90 / r.p10; }, 1.5, '<', (x) => x.toFixed(2)],
   ];
-  const rows = checks.map(([label, value, goal, format]) => [
+  const rows = checks.map(([label, value, goal, compare, format]) => [
     label,
     ...kernels.map((k) => {
       const v = value(k);
-      return v === undefined ? '–' : `${v >= goal ? '✓' : '✗'} ${format(v)}`;
+      if (v === undefined) return '–';
+      const met = compare === '≥' ? v >= goal : compare === '≤' ? v <= goal : v < goal;
+      return `${met ? '✓' : '✗'} ${format(v)}`;
     }),
   ]);
-  return ['## Targets (issues 5 and 6), per kernel', '', table(['target', ...kernels], rows, [false, ...kernels.map(() => true)])].join('\n');
+  return ['## Targets (issues 5, 6 and 13), per kernel', '', 'Step figures are the default loop\'s (the headline rows); matmul n=512 is the plain-tensor row.', '', table(['target', ...kernels], rows, [false, ...kernels.map(() => true)])].join('\n');
 }
 
 export function renderSummary(report: Report): string {
@@ -194,6 +291,8 @@ export function renderSummary(report: Report): string {
     ...report.notes.map((n) => `- ${n}`),
   ];
   if (report.steps.length > 0) sections.push('', stepSection(report));
+  const fastByDefault = defaultSection(report);
+  if (fastByDefault !== '') sections.push('', fastByDefault);
   if (report.matmul.length > 0) sections.push('', matmulSection(report));
   if (report.jacobian.length > 0) sections.push('', jacobianSection(report));
   if (report.overhead.length > 0) sections.push('', overheadSection(report));
