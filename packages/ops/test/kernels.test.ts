@@ -405,3 +405,58 @@ describe('kernel selection', () => {
     expect(() => setGemmKernel('cuda')).toThrow(/^setGemmKernel: unknown kernel 'cuda' \(known: ts/);
   });
 });
+
+describe.runIf(wasmAvailable)('strided operands: only the elements read are copied in (gathered)', () => {
+  /** An operand that reads every `step`-th row and every `colStep`-th column of a larger stored matrix. */
+  function strided(rows: number, cols: number, step: number, colStep: number, transposed: boolean): { data: Float64Array; off: number; rs: number; cs: number } {
+    const storedCols = cols * colStep + 3;
+    const data = randArray(rows * step * storedCols + 7);
+    // transposed: the same elements read with the roles of the strides swapped (a Wᵀ-like view).
+    return transposed ? { data, off: 5, rs: colStep, cs: step * storedCols } : { data, off: 5, rs: step * storedCols, cs: colStep };
+  }
+
+  it('products of row-step slices, column blocks and strided transposed views match the textbook sum, on one and two threads', () => {
+    const cases: [number, number, number, number, number, boolean][] = [
+      // m, n, k, row step, column step, A transposed
+      [60, 50, 70, 10, 1, false], // every 10th row of a tall dataset
+      [64, 48, 96, 1, 3, false], // every 3rd column
+      [50, 40, 90, 7, 2, true], // a strided transposed view
+      [200, 100, 300, 10, 1, false], // large enough for the worker
+    ];
+    for (const kernel of [one, two, eager]) {
+      for (const [m, n, k, step, colStep, transposed] of cases) {
+        const A = transposed ? strided(k, m, step, colStep, true) : strided(m, k, step, colStep, false);
+        const B = strided(k, n, step, 1, false);
+        for (const accumulate of [false, true]) {
+          const got = randArray(m * n + 4);
+          const want = Float64Array.from(got);
+          kernel.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, got, 4, accumulate);
+          naive(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, want, 4, accumulate);
+          expect(relError(got, want)).toBeLessThan(1e-12);
+          expect(got.slice(0, 4)).toEqual(want.slice(0, 4));
+        }
+      }
+    }
+  });
+
+  it("a strided x kept resident between linear's two products (forward x·Wᵀ, backward dyᵀ·x)", () => {
+    for (const kernel of [one, two]) {
+      const x = strided(120, 700, 6, 1, false); // 120 of 720 rows: the span is 6x what is read
+      const token = {};
+      const w = { data: randArray(700 * 30), off: 0, rs: 1, cs: 700 }; // Wᵀ as a view of W [30, 700]
+      const check = (m: number, n: number, k: number, A: typeof x, B: typeof x, hints: object): void => {
+        const got = new Float64Array(m * n);
+        const want = new Float64Array(m * n);
+        kernel.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, got, 0, false, hints);
+        naive(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, want, 0, false);
+        expect(relError(got, want)).toBeLessThan(1e-12);
+      };
+      check(120, 30, 700, x, w, { aToken: token });
+      const dyT = { data: randArray(120 * 30), off: 0, rs: 1, cs: 30 };
+      check(30, 700, 120, dyT, x, { bToken: token });
+      // Values changed under a new token: copied afresh.
+      x.data.fill(0.25);
+      check(30, 700, 120, dyT, x, { bToken: {} });
+    }
+  });
+});

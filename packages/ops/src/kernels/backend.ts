@@ -34,6 +34,12 @@ export interface GemmKernel {
     accumulate: boolean,
     hints?: GemmHints,
   ): void;
+  /**
+   * Optional: storage for a product's result of `length` values, which the kernel then writes in full
+   * (not zero-filled): where the kernel writes it best (the WebAssembly kernels: in their memory, so
+   * that C is written in place). Default: a new Float64Array. See `productStorage`.
+   */
+  allocate?(length: number): Float64Array;
   /** Optional: y += alpha·x over y.length elements (x at least as long), as `axpy` below. */
   axpy?(alpha: number, x: Float64Array, y: Float64Array): void;
   /** Optional: SGD's update of w (and its velocity) from g, as `sgdUpdate` below. */
@@ -90,6 +96,15 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   const kernel = gemmKernel();
   if (kernel.adamUpdate !== undefined) kernel.adamUpdate(w, g, m, v, c);
   else adamLoop(w, g, m, v, c);
+}
+
+/**
+ * Storage for the result of a product the active kernel is about to write in full (matmul's C, linear's
+ * y): the kernel's own choice of memory where it has one, else a new Float64Array. Not zero-filled.
+ */
+export function productStorage(length: number): Float64Array {
+  const kernel = gemmKernel();
+  return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { PendingGradient, ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
-import { gemmKernel } from '../kernels/backend.js';
-import { storageLike } from '../kernels/kernel-memory.js';
+import { gemmKernel, productStorage } from '../kernels/backend.js';
+import { storageLike } from '../kernels/arena.js';
 import { asTensor } from '../util.js';
 
 /** How an operand is read: storage, offset, row stride, column stride. */
@@ -46,7 +46,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
   const rows = sizeOf(lead);
   const X = asRows(x, inF);
   const w = weight.nd;
-  const y = new Float64Array(rows * outF);
+  const y = productStorage(rows * outF);
   if (b !== null) {
     const bd = b.nd.data;
     const bo = b.nd.offset;
@@ -71,7 +71,7 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
       let db: Tensor | null = null;
       if (x.requiresGrad) {
         // dx = dy · W: [rows, out]·[out, in].
-        const g = new Float64Array(rows * inF);
+        const g = productStorage(rows * inF);
         kernel.gemm(rows, inF, outF, dy, 0, outF, 1, w.data, w.offset, w.stride[0]!, w.stride[1]!, g, 0, false);
         dx = fromData(g, x.shape);
       }

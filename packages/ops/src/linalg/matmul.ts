@@ -1,5 +1,5 @@
 import { Tensor, ShapeError, broadcastShapes, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
-import { gemmKernel } from '../kernels/backend.js';
+import { gemmKernel, productStorage } from '../kernels/backend.js';
 import { broadcastStrides, unbroadcast } from '../broadcast.js';
 import { reshape } from '../shape/reshape.js';
 import { transpose } from '../shape/transpose.js';
@@ -15,8 +15,8 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
   const bBatch = b.shape.slice(0, -2);
   const batch = batchShape(a, b, aBatch, bBatch);
   const count = sizeOf(batch);
-  const c = new Float64Array(count * m * n);
   const kernel = gemmKernel();
+  const c = productStorage(count * m * n);
   const aRs = a.nd.stride[a.ndim - 2]!;
   const aCs = a.nd.stride[a.ndim - 1]!;
   const bRs = b.nd.stride[b.ndim - 2]!;
