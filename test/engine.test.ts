@@ -6,6 +6,7 @@ import {
   InPlaceError,
   ShapeError,
   TensorgradError,
+  ValueError,
   detectAnomaly,
   noGrad,
   tensor,
@@ -168,5 +169,31 @@ describe('errors', () => {
     expect(() => detectAnomaly(() => sum(log(x)))).toThrow(/^log: output holds -Infinity at flat index 1 \(inputs \[2\]\); every input was finite/);
     const nan = tensor([NaN, 1], { name: 'bad' });
     expect(() => detectAnomaly(() => add(nan, 1))).toThrow(/^add: output holds NaN at flat index 0 \(inputs \[2\], \[\]\); input 0 'bad' of shape \[2\] already held NaN/);
+  });
+});
+
+describe('assigning .grad', () => {
+  it('takes a tensor of the same shape, or null', () => {
+    const w = tensor([[1, 2, 3]], { requiresGrad: true });
+    w.grad = tensor([[4, 5, 6]]);
+    expect(Array.from(w.grad!.data)).toEqual([4, 5, 6]);
+    w.grad = null;
+    expect(w.grad).toBeNull();
+  });
+
+  it('refuses another shape (ShapeError naming both) or a non-tensor (ValueError), and keeps the old one', () => {
+    const w = tensor([[1, 2, 3]], { requiresGrad: true, name: 'w' });
+    const kept = tensor([[7, 8, 9]]);
+    w.grad = kept;
+    expect(() => {
+      w.grad = tensor([1, 2, 3]);
+    }).toThrow(ShapeError);
+    expect(() => {
+      w.grad = tensor([1, 2, 3]);
+    }).toThrow(/\[3\].*'w'.*\[1, 3\]/);
+    expect(() => {
+      w.grad = [7, 8, 9] as unknown as Tensor;
+    }).toThrow(ValueError);
+    expect(w.grad).toBe(kept);
   });
 });

@@ -82,7 +82,14 @@ export class Tensor {
     return this.#grad;
   }
 
+  /** As PyTorch: a tensor of this tensor's shape, or null (anything else is refused, and nothing changes). */
   set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) {
+      throw new ValueError('grad', `a gradient must be a Tensor or null, got ${value === undefined ? 'undefined' : typeof value}`);
+    }
+    if (value !== null && !sameShape(value.shape, this.#shape)) {
+      throw new ShapeError('grad', `assigned gradient has shape ${formatShape(value.shape)}, but the tensor${this.name ? ` '${this.name}'` : ''} has shape ${formatShape(this.#shape)}`);
+    }
     this.#grad = value;
     this._gradPrivate = false;
   }
@@ -437,4 +444,8 @@ export function describeTensor(t: Tensor, label = 'a tensor'): string {
   const base = t._base;
   if (t.name || base === null) return own;
   return `${own} (a view of ${base.name ? `'${base.name}'` : 'a tensor'} of shape ${formatShape(base.shape)})`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
