@@ -63,11 +63,11 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
   // round, as the two smaller configs keep each engine's better round. Each round runs the child twice
   // when the machine sets OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE: once in the machine's environment, once
   // without both (they may select another OpenBLAS kernel).
-  const numpyEnvs: NumpyEnv[] = openblasSettings().length > 0 ? ['machine', 'unset'] : ['machine'];
+  const numpyEnvs: NumpyEnv[] = [...(openblasSettings().length > 0 ? (['machine', 'unset'] as const) : (['machine'] as const)), 'malloc-kept'];
   const numpy: { rounds: NumpyRun[]; skipped?: string } = { rounds: [] };
   const numpyRound = (round: number): void => {
     for (const env of numpyEnvs) {
-      console.log(`\ntraining step: NumPy peer, round ${round}, ${env === 'machine' ? "the machine's environment" : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset'} (python3 child, float64, one thread)`);
+      console.log(`\ntraining step: NumPy peer, round ${round}, ${numpyEnvLabel(env)} (python3 child, float64, one thread)`);
       const result = runNumpyPeer(configs, options.quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 1, minSamples: 5 }, env);
       if ('skipped' in result) {
         numpy.skipped = result.skipped;
@@ -172,7 +172,7 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
     for (const env of numpyEnvs) {
       const runs = numpy.rounds.filter((r) => r.env === env);
       if (runs.length === 0) continue;
-      report.notes.push(`NumPy peer${numpyEnvs.length > 1 ? ` (${env === 'machine' ? "machine's environment" : 'OpenBLAS variables unset'})` : ''}: ${runs[0]!.description}${runs.length > 1 ? `; best of ${runs.length} rounds (before and after the other engines)` : ''}`);
+      report.notes.push(`NumPy peer (${numpyEnvLabel(env)}): ${runs[0]!.description}${runs.length > 1 ? `; best of ${runs.length} rounds (before and after the other engines)` : ''}`);
       for (const config of configs) {
         const label = configLabel(config);
         const candidates = runs.flatMap((r) => r.timings.filter((t) => configLabel(t.config) === label).map((t) => ({ t, core: r.core })));
@@ -196,4 +196,10 @@ function agreement(firstLosses: Map<string, [string, number][]>): string[] {
       ? `first-step loss at ${label}: ${values[0]!.toFixed(5)} in all ${losses.length} engines (spread ${spread.toExponential(1)})`
       : `first-step loss at ${label} DISAGREES: ${losses.map(([engine, loss]) => `${engine} ${loss.toFixed(6)}`).join(', ')}`;
   });
+}
+
+function numpyEnvLabel(env: NumpyEnv): string {
+  if (env === 'machine') return "the machine's environment";
+  if (env === 'unset') return 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
+  return 'OpenBLAS variables unset, malloc keeping freed memory (reference only)';
 }

@@ -38,7 +38,15 @@ export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget, env:
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS', 'NUMEXPR_NUM_THREADS', 'BLIS_NUM_THREADS']) childEnv[name] = '1';
   const settings = openblasSettings();
-  if (env === 'unset') for (const name of openblasVariables) delete childEnv[name];
+  if (env !== 'machine') for (const name of openblasVariables) delete childEnv[name];
+  if (env === 'malloc-kept') {
+    // NumPy's step allocates fresh temporaries of megabytes; glibc serves them with mmap and returns them
+    // with munmap, so every step writes to fresh pages, and a page fault is expensive on this virtual
+    // machine. With these thresholds malloc keeps freed memory and reuses it. A reference row only: a
+    // NumPy user does not set them, so the ratios use the two rows above.
+    childEnv.MALLOC_MMAP_THRESHOLD_ = String(32 << 20);
+    childEnv.MALLOC_TRIM_THRESHOLD_ = String(256 << 20);
+  }
   // The minibatch and initial weights of the other engines, handed over as raw float64 files.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tensorgrad-bench-'));
   const request = {
@@ -70,7 +78,9 @@ export function runNumpyPeer(configs: readonly NetConfig[], budget: Budget, env:
   const blas = out.blas;
   const seen = Object.entries(blas.env).map(([name, value]) => `${name}=${value}`);
   const environment =
-    env === 'unset'
+    env === 'malloc-kept'
+      ? `OpenBLAS variables unset and MALLOC_MMAP_THRESHOLD_=${32 << 20} MALLOC_TRIM_THRESHOLD_=${256 << 20} in the child only (reference: malloc keeps freed memory)`
+      : env === 'unset'
       ? `${settings.length > 0 ? `unset in the child only: ${settings.join(' ')}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE not set on this machine'}`
       : `the machine's environment (${seen.length > 0 ? seen.join(' ') : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE not set'})`;
   const description =

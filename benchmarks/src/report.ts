@@ -9,7 +9,12 @@ import type { NetConfig } from './net.js';
 export type StepVariant = 'tuned' | 'strided rows' | 'column block';
 
 /** Which environment the NumPy child ran in: the machine's, or without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE. */
-export type NumpyEnv = 'machine' | 'unset';
+/**
+ * How the NumPy child runs: in the machine's environment; with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset;
+ * and, for reference only (never in the ratios), also with glibc's malloc told to keep freed memory
+ * (see numpy-peer.ts).
+ */
+export type NumpyEnv = 'machine' | 'unset' | 'malloc-kept';
 
 /** One engine's training step at one config. `kernel` is set for tensorgrad rows, `blas` for NumPy's. */
 export interface StepRow {
