@@ -9,7 +9,9 @@ import { checkOptions, type OptionSpec } from './options.js';
 export const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
 const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', onStep: 'function' };
 const ZERO_GRAD_OPTION_SPEC: OptionSpec = { setToNone: 'boolean' };
-import { runBackward, isGradEnabled, noGrad, type BackwardOptions, type GraphNode } from './autograd.js';
+import { runBackward, type BackwardOptions } from './engine.js';
+import { isGradEnabled, noGrad } from './modes.js';
+import type { GraphNode } from './graph.js';
 
 export interface ZeroGradOptions {
   /** Drop `.grad` (null, the default, as PyTorch's) rather than fill it with zeros in place. */

@@ -20,6 +20,7 @@ import {
   registeredOps,
   tensor,
   type BackwardStep,
+  type Tensor,
 } from '@tensorgrad/core';
 import { broken, expo, ln, plus, scale, times, total } from './tiny-ops.js';
 
@@ -237,6 +238,14 @@ describe('registry', () => {
     expect(registeredOps()).toEqual(expect.arrayContaining(['test.plus', 'test.times', 'test.scale', 'test.total', 'test.exp', 'test.log']));
     expect(() => defineOp('test.plus', () => tensor(0))).toThrow(ValueError);
     expect(() => defineOp('test.plus', () => tensor(0))).toThrow("defineOp: an op named 'test.plus' is already defined");
+  });
+
+  it('an op carries its name, so stack traces and profiles show it', () => {
+    expect(plus.name).toBe('test.plus');
+    expect(times.name).toBe('test.times');
+    const twice = defineOp('test.twice', (x: Tensor) => scale(x, 2));
+    expect(twice.name).toBe('test.twice');
+    expect(twice(tensor([1, 2])).toArray()).toEqual([2, 4]);
   });
 });
 

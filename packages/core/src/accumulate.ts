@@ -1,0 +1,180 @@
+import { shapesEqual, sizeOf } from './shape.js';
+import { Tensor, fromData, isContiguousView, ownsStorage } from './tensor.js';
+
+/**
+ * A gradient a rule knows how to write but has not written anywhere yet. A rule returns one instead of a
+ * Tensor where the gradient is large and usually ends in a leaf's existing `.grad` (linear's dW, the
+ * size of the weight): once the whole walk has succeeded, `backward` has it add itself into that
+ * `.grad` in place, so a training step that keeps its gradients (`zeroGrad({ setToNone: false })`)
+ * allocates no weight-sized array. Wherever a tensor is needed (another op's input, `onStep`, a leaf
+ * with no `.grad` yet, `gradients`) the engine calls `toTensor()`.
+ */
+export class PendingGradient {
+  /**
+   * `write(out, offset, accumulate)` puts the gradient, row-major, into `out` from `offset`, adding it
+   * to what is there when `accumulate`. It must read only what the rule could read (its saved tensors
+   * and the upstream gradient), which stay unchanged until the engine calls it.
+   */
+  constructor(
+    readonly shape: readonly number[],
+    readonly write: (out: Float64Array, offset: number, accumulate: boolean) => void,
+    /**
+     * The storage `write` reads (the upstream gradient's, the saved inputs'): the engine never has it
+     * write into a `.grad` that is one of them, or that another gradient being handed out uses.
+     */
+    readonly reads: readonly Float64Array[] = [],
+    /** Makes the zero-filled storage `toTensor` writes into (a kernel's own memory, say); default `new Float64Array`. */
+    readonly allocate: (length: number) => Float64Array = (length) => new Float64Array(length),
+  ) {}
+
+  toTensor(): Tensor {
+    const out = this.allocate(sizeOf(this.shape));
+    this.write(out, 0, false);
+    return fromData(out, this.shape);
+  }
+}
+
+export function addInto(a: Tensor, b: Tensor): Tensor {
+  const x = a.data;
+  const y = b.data;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + y[i]!;
+  return fromData(out, a.shape);
+}
+
+/**
+ * The gradients arriving at the tensors of a walk, summed at branches (a tensor used by several ops
+ * receives the sum of their gradients, in the order they arrive). A rule's PendingGradient for a leaf
+ * whose `.grad` can take it in place is kept aside for the end of a `backward` when `defers` (not for
+ * `gradients`, which writes no `.grad`, nor under onStep or anomaly mode, which look at every gradient
+ * as a tensor). Only a leaf's sole gradient waits: with two or more, they are summed as tensors in the
+ * order they arrive, so the result rounds exactly as without pending gradients.
+ */
+export class Arrivals {
+  readonly #sums = new Map<Tensor, Tensor>();
+  /** Leaves whose only gradient is a PendingGradient, still to be added into their `.grad` in place. */
+  readonly pending = new Map<Tensor, PendingGradient>();
+
+  constructor(
+    root: Tensor,
+    seed: Tensor,
+    private readonly defers: boolean,
+  ) {
+    this.#sums.set(root, seed);
+  }
+
+  /** The sum of the gradients that arrived at `t`, which leaves the walk's books; undefined if none did. */
+  take(t: Tensor): Tensor | undefined {
+    const g = this.#sums.get(t);
+    if (g !== undefined) this.#sums.delete(t);
+    return g;
+  }
+
+  /** Adds a gradient arriving at `input`; returns it as a tensor, or null when it was kept aside. */
+  add(input: Tensor, gradient: Tensor | PendingGradient): Tensor | null {
+    if (gradient instanceof PendingGradient) {
+      if (this.defers && input._node === null && !this.#sums.has(input) && !this.pending.has(input) && (input._peekGrad() === null || takesInPlace(input))) {
+        this.pending.set(input, gradient);
+        return null;
+      }
+      gradient = gradient.toTensor();
+    }
+    const waiting = this.pending.get(input);
+    if (waiting !== undefined) {
+      // A second gradient for a leaf that had a pending one: that one comes first, as a tensor.
+      this.pending.delete(input);
+      this.#sums.set(input, waiting.toTensor());
+    }
+    const existing = this.#sums.get(input);
+    this.#sums.set(input, existing === undefined ? gradient : addInto(existing, gradient));
+    return gradient;
+  }
+}
+
+/**
+ * Whether `t.grad` can have a gradient added into it in place: a dense (row-major) tensor of `t`'s
+ * shape that records no graph of its own. Otherwise the sum goes into a new tensor.
+ */
+function takesInPlace(t: Tensor): boolean {
+  const g = t._peekGrad();
+  return g instanceof Tensor && !g.requiresGrad && shapesEqual(g.shape, t.shape) && isContiguousView(g.nd);
+}
+
+/** Adds `grad` into `t.grad` (which takesInPlace) and bumps its version, as an in-place write does. */
+function addInPlace(t: Tensor, grad: Tensor): void {
+  const dst = t._peekGrad()!;
+  const out = dst.nd.data;
+  const o = dst.nd.offset;
+  const src = grad.data;
+  for (let i = 0; i < src.length; i++) out[o + i] += src[i]!;
+  dst._version.value++;
+}
+
+/**
+ * A gradient may share its storage with the seed, another returned gradient or a forward tensor (rules
+ * return views such as a reshape of dy): `own` hands it out only if it is dense and its storage was not
+ * handed out already, and a fresh copy otherwise.
+ */
+export function handOut(seed: Tensor): (grad: Tensor) => Tensor {
+  const handedOut = new Set<Float64Array>([seed.nd.data]);
+  return (grad) => {
+    const own = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data) && !grad.requiresGrad ? grad : fromData(grad.data.slice(), grad.shape);
+    handedOut.add(own.nd.data);
+    return own;
+  };
+}
+
+/**
+ * `gradient` written into storage that becomes `leaf`'s `.grad`: the leaf's spare storage (a dropped
+ * private gradient, which a training loop's default zeroGrad() leaves every step) when there is one,
+ * so that a step with PyTorch's default zeroGrad() allocates no weight-sized gradient either.
+ */
+function gradientStorage(leaf: Tensor, gradient: PendingGradient): Float64Array {
+  const length = sizeOf(leaf.shape);
+  const spare = leaf._spareGrad;
+  leaf._spareGrad = null;
+  const storage = spare !== null && spare.length === length ? spare : gradient.allocate(length);
+  gradient.write(storage, 0, false);
+  return storage;
+}
+
+/**
+ * The end of a backward pass (PyTorch's AccumulateGrad): adds the walk's gradients into the `.grad` of
+ * leaves and `retainGrad()` tensors. Leaves accumulate across backward calls (PyTorch's rule) until
+ * zeroGrad(): in place, so that a `.grad` kept by zeroGrad({ setToNone: false }) stays the same tensor
+ * and a step allocates no new one. A leaf never shares gradient storage with the seed or another leaf.
+ */
+export function accumulateGrads(seed: Tensor, collected: Map<Tensor, Tensor>, pending: Map<Tensor, PendingGradient>): void {
+  const own = handOut(seed);
+  // Storage still to be read while `.grad`s are written: the seed, the gradients being handed out, and
+  // what the pending gradients read. A `.grad` that is one of them (a leaf's .grad passed as the seed,
+  // an input that is another leaf's .grad) is not written in place but summed into a new tensor.
+  const sources = new Set<Float64Array>([seed.nd.data]);
+  for (const grad of collected.values()) sources.add(grad.nd.data);
+  for (const gradient of pending.values()) for (const read of gradient.reads) sources.add(read);
+  for (const [tensor, gradient] of pending) {
+    const dst = tensor._peekGrad();
+    if (dst === null || !sources.has(dst.nd.data)) continue;
+    // Computed now, before any `.grad` changes, and handed out below as a gradient like the others.
+    pending.delete(tensor);
+    collected.set(tensor, gradient.toTensor());
+  }
+  // Pending writes first: they read inputs that an in-place add below may be about to change.
+  for (const [tensor, gradient] of pending) {
+    const dst = tensor._peekGrad();
+    if (dst === null) {
+      // A leaf without a gradient gets one written into storage of its own: the storage of the gradient
+      // zeroGrad() dropped when nobody else could hold it, else new storage (PendingGradient.allocate).
+      tensor._setGrad(fromData(gradientStorage(tensor, gradient), tensor.shape), true);
+      continue;
+    }
+    gradient.write(dst.nd.data, dst.nd.offset, true);
+    dst._version.value++;
+  }
+  for (const [tensor, grad] of collected) {
+    const dst = tensor._peekGrad();
+    if (dst === null) tensor._setGrad(own(grad), false);
+    else if (takesInPlace(tensor) && !sources.has(dst.nd.data)) addInPlace(tensor, grad);
+    else tensor._setGrad(addInto(dst, grad), false);
+  }
+}
