@@ -201,40 +201,63 @@ export abstract class Module {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [name, p] of this.namedTensors()) out[name] = fromData(p.data.slice(), p.shape);
+    // defineProperty, not assignment: a tensor named '__proto__' is a key like any other.
+    for (const [name, p] of this.namedTensors()) {
+      Object.defineProperty(out, name, { value: fromData(p.data.slice(), p.shape), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
 
   /**
    * Copies values into the parameters and buffers, in place (their version counters are bumped). Every key is
    * checked first: a missing key, an unexpected key or a wrong shape throws an error naming the key,
-   * and then nothing has been written.
+   * and then nothing has been written. Every value is read before any parameter is written, so
+   * `loadStateDict({ a: m.b, b: m.a })` swaps the two (a value that is one of the module's own tensors is
+   * copied first).
    */
   loadStateDict(state: StateDict): void {
     const op = 'loadStateDict';
-    if (state === null || typeof state !== 'object') throw new ValueError(op, `expected an object of name -> Tensor, got ${state === null ? 'null' : typeof state}`);
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      throw new ValueError(op, `expected an object of name -> Tensor, got ${state === null ? 'null' : Array.isArray(state) ? 'an Array' : typeof state}`);
+    }
     const params = this.namedTensors();
     const expected = new Set(params.map(([name]) => name));
+    // Own keys only (Object.keys and hasOwnProperty): '__proto__', 'constructor' are keys like any other,
+    // and nothing is read from the prototype.
+    const keys = Object.keys(state);
     const missing = params.map(([name]) => name).filter((name) => !Object.prototype.hasOwnProperty.call(state, name));
-    const unexpected = Object.keys(state).filter((name) => !expected.has(name));
+    const unexpected = keys.filter((name) => !expected.has(name));
     if (missing.length > 0 || unexpected.length > 0) {
       const parts: string[] = [];
       if (missing.length > 0) parts.push(`missing key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')}`);
       if (unexpected.length > 0) parts.push(`unexpected key${unexpected.length > 1 ? 's' : ''} ${unexpected.map((k) => `'${k}'`).join(', ')}`);
       throw new ValueError(op, `${parts.join('; ')} (the module expects ${[...expected].map((k) => `'${k}'`).join(', ')})`);
     }
-    for (const [name, p] of params) {
-      const value = state[name];
+    // Each value read once (a getter cannot hand the check one tensor and the copy another).
+    const values = params.map(([name]) => (state as Record<string, unknown>)[name]);
+    params.forEach(([name, p], i) => {
+      const value = values[i];
       if (!(value instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${value === null ? 'null' : typeof value}, not a Tensor`);
       if (!shapesEqual(value.shape, p.shape)) {
         throw new ShapeError(op, `key '${name}' has shape ${formatShape(value.shape)}, but the parameter has shape ${formatShape(p.shape)}`);
       }
+    });
+    // The sources, all read before anything is written: a value sharing storage with a parameter
+    // (m.b loaded into m.a while m.a goes into m.b) is copied, others are read as they are.
+    // Storage is compared by memory range, not by array object: weights in the kernel's memory are
+    // different Float64Arrays over one buffer.
+    const ranges = new Map<ArrayBufferLike, [number, number][]>();
+    for (const [, p] of params) {
+      const d = p.nd.data;
+      const list = ranges.get(d.buffer) ?? [];
+      list.push([d.byteOffset, d.byteOffset + d.byteLength]);
+      ranges.set(d.buffer, list);
     }
+    const overlapsTarget = (d: Float64Array): boolean =>
+      (ranges.get(d.buffer) ?? []).some(([start, end]) => d.byteOffset < end && start < d.byteOffset + d.byteLength);
+    const sources = (values as Tensor[]).map((value) => (overlapsTarget(value.nd.data) ? value.data.slice() : value.data));
     noGrad(() => {
-      for (const [name, p] of params) {
-        const source = state[name]!.data;
-        p.mutate((data) => data.set(source));
-      }
+      params.forEach(([, p], i) => p.mutate((data) => data.set(sources[i]!)));
     });
   }
 
