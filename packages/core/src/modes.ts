@@ -13,15 +13,34 @@ export function isAnomalyEnabled(): boolean {
 }
 
 /**
+ * Whether `fn` was declared `async` (or `async function*`, or is one bound): calling it runs its body up
+ * to the first `await` and returns, so a mode set around the call cannot cover the rest. Read from its
+ * tag, which an async function transpiled into a plain one does not carry (its Promise is still caught
+ * after the call).
+ */
+function isAsyncFunction(fn: unknown): boolean {
+  const tag = Object.prototype.toString.call(fn);
+  return tag === '[object AsyncFunction]' || tag === '[object AsyncGeneratorFunction]';
+}
+
+/**
  * Runs `fn` with `mode` set to `value`, restoring it afterwards (also when `fn` throws).
  *
- * A callback that returned a promise (an async function) cannot be covered by a mode: the mode is
- * restored when the callback returns, so whatever runs after its first `await` runs in the outer mode
- * (`noGrad(async () => { await x; return p.mul(2) })` would record a graph). It is refused loudly
- * rather than let the mode silently not apply (the mode is already restored by then).
+ * A mode cannot follow an `await`: it is restored when the callback returns, so whatever runs after the
+ * first `await` would run in the outer mode (`noGrad(async () => { await x; p.mul(2) })` would record a
+ * graph, and an optimizer step inside would land a tick later). An async function is therefore refused
+ * before it runs, so nothing it would do happens. A plain function that returns a promise is only found
+ * out once it has run: it is refused all the same, and its promise is left alone, so a rejection still
+ * surfaces as an unhandled rejection (nobody else can await it) instead of vanishing.
  */
 function withMode<T>(op: string, mode: Mode, value: boolean, fn: () => T): T {
   checkFunction(fn, op, 'to run');
+  if (isAsyncFunction(fn)) {
+    throw new GraphError(
+      op,
+      `the callback is an async function, refused before it runs: ${mode} cannot follow an await — call ${op} inside the async function around the synchronous part`,
+    );
+  }
   const previous = modes[mode];
   modes[mode] = value;
   let result: T;
@@ -31,11 +50,7 @@ function withMode<T>(op: string, mode: Mode, value: boolean, fn: () => T): T {
     modes[mode] = previous;
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
-    const then = (result as { then?: unknown }).then;
-    if (typeof then === 'function') {
-      // The promise keeps running; swallow its eventual rejection so it does not also surface as an
-      // unhandled rejection on top of this error.
-      then.call(result, undefined, () => {});
+    if (typeof (result as { then?: unknown }).then === 'function') {
       throw new GraphError(
         op,
         `the callback returned a Promise; ${mode} cannot follow an await — call ${op} inside the async function around the synchronous part`,
@@ -47,8 +62,8 @@ function withMode<T>(op: string, mode: Mode, value: boolean, fn: () => T): T {
 
 /**
  * Runs `fn` without recording a graph: results do not require grad (parameter updates, evaluation).
- * `fn` must be synchronous: a callback returning a promise is refused with a GraphError, since the mode
- * could not follow its awaits.
+ * `fn` must be synchronous: an async function is refused with a GraphError before it runs, and a
+ * callback that returns a promise with a GraphError once it has, since the mode could not follow its awaits.
  */
 export function noGrad<T>(fn: () => T): T {
   return withMode('noGrad', 'grad mode', false, fn);
