@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Random, ValueError, fromData, noGrad, randn } from '@tensorgrad/core';
 import { axpy, gemmKernel, gemmKernelNames, inKernelMemory, kernelStorage, setGemmKernel, square, sum, transpose } from '@tensorgrad/ops';
 import { Linear, SGD } from '@tensorgrad/nn';
-import { wasmAvailable } from '../packages/ops/src/kernels/gemm-wasm.js';
+import { wasmAvailable } from '../packages/ops/src/kernels/wasm-module.js';
 import { TimedKernel } from '../benchmarks/src/kernels.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';

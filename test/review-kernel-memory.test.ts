@@ -6,7 +6,9 @@ import { Random, ValueError, fromData, randn } from '@tensorgrad/core';
 import { add, gemmKernel, kernelStorage, linear, matmul, mul, relu, setGemmKernel, sum } from '@tensorgrad/ops';
 import { Linear, ReLU, Sequential } from '@tensorgrad/nn';
 import { tsGemm } from '../packages/ops/src/kernels/gemm-ts.js';
-import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../packages/ops/src/kernels/gemm-wasm.js';
+import { kernelArena, releaseKernelStorage } from '../packages/ops/src/kernels/arena.js';
+import { createWasmGemm } from '../packages/ops/src/kernels/gemm-wasm.js';
+import { wasmAvailable } from '../packages/ops/src/kernels/wasm-module.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
 const rng = new Random(11);

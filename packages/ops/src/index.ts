@@ -63,8 +63,8 @@ export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';
 
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
-export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate, type GemmKernel } from './kernels/backend.js';
-export type { AdamCoefficients, SgdCoefficients } from './kernels/gemm-ts.js';
+export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate } from './kernels/backend.js';
+export type { AdamCoefficients, Backend, GemmKernel, SgdCoefficients } from './kernels/types.js';
 export { wasmKernelInfo } from './kernels/gemm-wasm.js';
 export { inKernelMemory } from './kernels/wasm-module.js';
 export { kernelStorage, toKernelMemory, storageLike } from './kernels/arena.js';

@@ -2,7 +2,8 @@
 // other tests (a block freed by the collector at any moment would otherwise make the arena's room vary).
 import { describe, expect, it } from 'vitest';
 import { inKernelMemory, kernelStorage } from '@tensorgrad/ops';
-import { kernelArena, releaseKernelStorage, setKernelArenaLimit, wasmAvailable } from '../src/kernels/gemm-wasm.js';
+import { kernelArena, releaseKernelStorage, setKernelArenaLimit } from '../src/kernels/arena.js';
+import { wasmAvailable } from '../src/kernels/wasm-module.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
 

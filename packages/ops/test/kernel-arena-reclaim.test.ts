@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { randn } from '@tensorgrad/core';
 import { gemmKernel, inKernelMemory, kernelStorage, matmul, setGemmKernel, toKernelMemory } from '@tensorgrad/ops';
-import { kernelArena, wasmAvailable } from '../src/kernels/gemm-wasm.js';
+import { kernelArena } from '../src/kernels/arena.js';
+import { wasmAvailable } from '../src/kernels/wasm-module.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
 const MiB = 2 ** 20;

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { Random, fromData, randn } from '@tensorgrad/core';
 import { adamUpdate, axpy, gemmKernel, gemmKernelNames, sgdUpdate, type AdamCoefficients, type SgdCoefficients, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { createWasmGemm, kernelArena, releaseKernelStorage, wasmAvailable } from '../src/kernels/gemm-wasm.js';
+import { kernelArena, releaseKernelStorage } from '../src/kernels/arena.js';
+import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
+import { wasmAvailable } from '../src/kernels/wasm-module.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
 const one = createWasmGemm({ name: 'storage-test-1t', minWork: 0, threadMinWork: Infinity });

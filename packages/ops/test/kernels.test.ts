@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
-import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type GemmKernel } from '@tensorgrad/ops';
+import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type Backend } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { chooseTwo, createWasmGemm, noteTime, recordFor, wasmAvailable, wasmFma, wasmTakenOver, wasmThreadsActive, wasmWorkerChunks, wasmWorkerPackedChunks } from '../src/kernels/gemm-wasm.js';
+import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
+import { chooseTwo, noteTime, recordFor } from '../src/kernels/thread-choice.js';
+import { wasmTakenOver, wasmThreadsActive, wasmWorkerChunks, wasmWorkerPackedChunks } from '../src/kernels/threads.js';
+import { wasmAvailable, wasmFma } from '../src/kernels/wasm-module.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
@@ -67,7 +70,7 @@ interface Case {
   accumulate: boolean;
 }
 
-function check(kernel: GemmKernel, { m, n, k, la, lb, accumulate }: Case): number {
+function check(kernel: Backend, { m, n, k, la, lb, accumulate }: Case): number {
   const A = operand(m, k, la);
   const B = operand(k, n, lb);
   const cOff = 5;
@@ -155,7 +158,7 @@ describe('gemm kernels against the textbook sum (1e-12 relative)', () => {
  * is available, else plain SIMD over shared memory, else over a plain memory), driven by hand: operands
  * copied in at fixed addresses, every layout through strides.
  */
-function rawModule(base64: string, shared: boolean, prepackB = false): GemmKernel {
+function rawModule(base64: string, shared: boolean, prepackB = false): Backend {
   // The project's lib has no WebAssembly typings (ES2022, no DOM): a minimal view of the API.
   const W = (globalThis as unknown as { WebAssembly: {
     Memory: new (d: object) => { buffer: ArrayBufferLike; grow(pages: number): number };
@@ -219,7 +222,7 @@ describe.runIf(wasmAvailable)('each generated WebAssembly module against the tex
 });
 
 /** Whether two kernels give exactly the same C (===, so -0 and 0 agree) on the same operands. */
-function sameProducts(x: GemmKernel, y: GemmKernel, { m, n, k, la, lb, accumulate }: Case): boolean {
+function sameProducts(x: Backend, y: Backend, { m, n, k, la, lb, accumulate }: Case): boolean {
   const A = operand(m, k, la);
   const B = operand(k, n, lb);
   const cx = randArray(m * n);
@@ -304,7 +307,7 @@ describe.runIf(wasmAvailable)('WebAssembly on two threads', () => {
 
 describe.runIf(wasmAvailable)('operands kept resident between calls (GemmHints)', () => {
   /** C = A·B through `kernel` with hints, against the textbook sum. */
-  function product(kernel: GemmKernel, m: number, n: number, k: number, A: ReturnType<typeof operand>, B: ReturnType<typeof operand>, hints: object): number {
+  function product(kernel: Backend, m: number, n: number, k: number, A: ReturnType<typeof operand>, B: ReturnType<typeof operand>, hints: object): number {
     const got = new Float64Array(m * n);
     const want = new Float64Array(m * n);
     kernel.gemm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, got, 0, false, hints);

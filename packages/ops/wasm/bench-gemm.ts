@@ -6,8 +6,10 @@
  * the copies into WebAssembly memory.
  */
 import { tsGemm } from '../src/kernels/gemm-ts.js';
-import { createWasmGemm, wasmFma, wasmThreadsActive } from '../src/kernels/gemm-wasm.js';
-import type { GemmKernel } from '../src/kernels/backend.js';
+import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
+import { wasmThreadsActive } from '../src/kernels/threads.js';
+import type { Backend } from '../src/kernels/types.js';
+import { wasmFma } from '../src/kernels/wasm-module.js';
 
 const quick = process.argv.includes('--quick');
 const reps = quick ? 3 : 9;
@@ -44,7 +46,7 @@ function naive(m: number, n: number, k: number, a: Float64Array, b: Float64Array
 }
 
 type Layout = 'NN' | 'TN' | 'NT';
-function run(kernel: GemmKernel, m: number, n: number, k: number, layout: Layout, a: Float64Array, b: Float64Array, c: Float64Array): void {
+function run(kernel: Backend, m: number, n: number, k: number, layout: Layout, a: Float64Array, b: Float64Array, c: Float64Array): void {
   // NN: A [m,k], B [k,n]; TN: A viewed from a [k,m] array (Aᵀ·dC); NT: B viewed from [n,k] (dC·Bᵀ).
   if (layout === 'NN') kernel.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, false);
   else if (layout === 'TN') kernel.gemm(m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, false);

@@ -1,52 +1,14 @@
 import { ValueError } from '@tensorgrad/core';
-import { adamLoop, axpyLoop, sgdLoop, tsGemm, type AdamCoefficients, type SgdCoefficients } from './gemm-ts.js';
-import { wasmAvailable, wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
+import { tsGemm } from './gemm-ts.js';
+import { wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
+import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
+import type { AdamCoefficients, Backend, SgdCoefficients } from './types.js';
+import { wasmAvailable } from './wasm-module.js';
 
 /**
- * The one small interface between ops and compute kernels. An operand is read through a row stride and
- * a column stride, so a transposed operand is the same storage with its strides swapped: no kernel ever
- * needs a copied transpose.
- *
- * Kernels: 'ts' (plain TypeScript: fallback and test oracle), 'wasm-st' (WebAssembly SIMD, one thread)
- * and 'wasm' (WebAssembly SIMD plus a second thread for large products), the default where WebAssembly
- * SIMD is available. `TENSORGRAD_KERNEL=ts` or `setGemmKernel('ts')` selects another.
+ * The registry of kernels (the Backend interface is in types.ts) and the entry points ops and nn call
+ * through whichever is active: the optimizers' updates and the storage of a product's result.
  */
-export interface GemmKernel {
-  readonly name: string;
-  /**
-   * C[m, n] = A[m, k] · B[k, n], or C += A·B when `accumulate`. Element (i, p) of A is
-   * a[aOffset + i * aRowStride + p * aColStride]; likewise B. C is contiguous row-major from cOffset.
-   */
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: Float64Array,
-    aOffset: number,
-    aRowStride: number,
-    aColStride: number,
-    b: Float64Array,
-    bOffset: number,
-    bRowStride: number,
-    bColStride: number,
-    c: Float64Array,
-    cOffset: number,
-    accumulate: boolean,
-    hints?: GemmHints,
-  ): void;
-  /**
-   * Optional: storage for a product's result of `length` values, which the kernel then writes in full
-   * (not zero-filled): where the kernel writes it best (the WebAssembly kernels: in their memory, so
-   * that C is written in place). Default: a new Float64Array. See `productStorage`.
-   */
-  allocate?(length: number): Float64Array;
-  /** Optional: y += alpha·x over y.length elements (x at least as long), as `axpy` below. */
-  axpy?(alpha: number, x: Float64Array, y: Float64Array): void;
-  /** Optional: SGD's update of w (and its velocity) from g, as `sgdUpdate` below. */
-  sgdUpdate?(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients): void;
-  /** Optional: Adam's update of w, m and v from g (all of w's length), as `adamUpdate` below. */
-  adamUpdate?(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
-}
 
 /**
  * y += alpha·x (BLAS's axpy) over y.length elements, rounded as `y[i] += alpha * x[i]` (bit for bit,
@@ -107,26 +69,10 @@ export function productStorage(length: number): Float64Array {
   return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
 }
 
-/**
- * Optional promises a caller can make about the operands, which a kernel may use to skip work. Every
- * kernel is free to ignore them.
- */
-export interface GemmHints {
-  /**
-   * Names the present contents of A's storage (any object, compared by identity): a later call that
-   * passes the same object for an operand over the same array promises the array is unchanged since.
-   * `linear` passes one token for x in its forward and in its backward's dW = dyᵀ·x, so the WebAssembly
-   * kernel copies x into its memory once per step rather than twice.
-   */
-  aToken?: object;
-  /** The same for B. */
-  bToken?: object;
-}
+const kernels = new Map<string, Backend>();
+let active: Backend | null = null;
 
-const kernels = new Map<string, GemmKernel>();
-let active: GemmKernel | null = null;
-
-export function registerGemmKernel(kernel: GemmKernel): void {
+export function registerGemmKernel(kernel: Backend): void {
   kernels.set(kernel.name, kernel);
 }
 
@@ -144,7 +90,7 @@ export function setGemmKernel(name: string): void {
 }
 
 /** The kernel in use: the one set last, else TENSORGRAD_KERNEL, else 'wasm' where available, else 'ts'. */
-export function gemmKernel(): GemmKernel {
+export function gemmKernel(): Backend {
   if (active === null) {
     const requested = typeof process !== 'undefined' ? process.env.TENSORGRAD_KERNEL : undefined;
     if (requested !== undefined && requested !== '') {

@@ -1,4 +1,4 @@
-import type { GemmKernel } from './backend.js';
+import type { Backend } from './types.js';
 
 /**
  * Plain TypeScript float64 gemm: the fallback where WebAssembly SIMD is missing, and the oracle the
@@ -24,7 +24,7 @@ const BLOCKED_MIN_WORK = 16 * 1024;
 const packedA = new Float64Array(MC * KC);
 const packedB = new Float64Array(KC * NC);
 
-export const tsGemm: GemmKernel = {
+export const tsGemm: Backend = {
   name: 'ts',
   gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
     if (!accumulate) c.fill(0, cOff, cOff + m * n);
@@ -194,72 +194,4 @@ function microKernel(kc: number, ai: number, bi: number, c: Float64Array, ci: nu
   // Edge tile: the padded rows/columns of the packed slivers are zero, so only the write is clipped.
   const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
   for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[ci + i * ldc + j] += tile[i * NR + j]!;
-}
-
-/** y += alpha·x over y.length elements, one by one: the fallback of every kernel's axpy (see backend.ts). */
-export function axpyLoop(alpha: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
-}
-
-/** One Adam step's coefficients (see adamUpdate in backend.ts). */
-export interface AdamCoefficients {
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 - beta1^t). */
-  stepSize: number;
-  /** sqrt(1 - beta2^t). */
-  sqrtCorrection2: number;
-  eps: number;
-}
-
-/** Adam's update of w, m and v from g, element by element: the fallback of every kernel's adamUpdate. */
-export function adamLoop(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
-  const { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps } = c;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i]! + weightDecay * w[i]!;
-    const mi = beta1 * m[i]! + c1 * gi;
-    const vi = beta2 * v[i]! + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] = w[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtCorrection2 + eps);
-  }
-}
-
-/** SGD's hyper-parameters for one update (see sgdUpdate in backend.ts). */
-export interface SgdCoefficients {
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  nesterov: boolean;
-}
-
-/**
- * SGD's update of w from g (and the velocity `buffer` when momentum > 0), element by element, with
- * PyTorch's rule; each case reads no more than it needs. The fallback of every kernel's sgdUpdate.
- */
-export function sgdLoop(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients): void {
-  const { lr, momentum, weightDecay, nesterov } = c;
-  if (momentum === 0) {
-    if (weightDecay === 0) axpyLoop(-lr, g, w);
-    else for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
-    return;
-  }
-  const b = buffer!;
-  if (weightDecay === 0 && !nesterov) {
-    for (let i = 0; i < w.length; i++) {
-      const vi = momentum * b[i]! + g[i]!;
-      b[i] = vi;
-      w[i] = w[i]! - lr * vi;
-    }
-    return;
-  }
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i]! + weightDecay * w[i]!;
-    const vi = momentum * b[i]! + gi;
-    b[i] = vi;
-    w[i] = w[i]! - lr * (nesterov ? gi + momentum * vi : vi);
-  }
 }

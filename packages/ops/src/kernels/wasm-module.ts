@@ -5,7 +5,7 @@ import { gemmFmaParams, gemmParams, gemmWasmFmaShared, gemmWasmPlain, gemmWasmSh
  * exports, the memory's layout, and which arrays live in that memory.
  *
  * Layout: a control block for the worker protocol (Int32 slots), one scratch area per thread (packed
- * blocks), the tile of C the worker computes a chunk into (see threads in gemm-wasm.ts), then the arena
+ * blocks), the tile of C the worker computes a chunk into (threads.ts), then the arena
  * (arena.ts): long-lived blocks handed out by kernelStorage, and the kernel's own scratch block.
  */
 
