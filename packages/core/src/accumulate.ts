@@ -13,7 +13,9 @@ export class PendingGradient {
   /**
    * `write(out, offset, accumulate)` puts the gradient, row-major, into `out` from `offset`, adding it
    * to what is there when `accumulate`. It must read only what the rule could read (its saved tensors
-   * and the upstream gradient), which stay unchanged until the engine calls it.
+   * and the upstream gradient), which stay unchanged until the engine calls it. If it throws, it must
+   * leave `out` as it found it: backward then puts back every other `.grad` it wrote, so that a failed
+   * backward changes nothing.
    */
   constructor(
     readonly shape: readonly number[],
@@ -125,17 +127,44 @@ export function handOut(seed: Tensor): (grad: Tensor) => Tensor {
 }
 
 /**
- * `gradient` written into storage that becomes `leaf`'s `.grad`: the leaf's spare storage (a dropped
- * private gradient, which a training loop's default zeroGrad() leaves every step) when there is one,
- * so that a step with PyTorch's default zeroGrad() allocates no weight-sized gradient either.
+ * `gradient` written into storage that is to become `leaf`'s `.grad`: the leaf's spare storage (a
+ * dropped private gradient, which a training loop's default zeroGrad() leaves every step) when there is
+ * one, so that a step with PyTorch's default zeroGrad() allocates no weight-sized gradient either. The
+ * spare stays the leaf's until the storage is attached, so a backward that fails keeps it.
  */
 function gradientStorage(leaf: Tensor, gradient: PendingGradient): Float64Array {
   const length = sizeOf(leaf.shape);
   const spare = leaf._spareGrad;
-  leaf._spareGrad = null;
   const storage = spare !== null && spare.length === length ? spare : gradient.allocate(length);
   gradient.write(storage, 0, false);
   return storage;
+}
+
+/**
+ * Has each pending gradient add itself into its leaf's existing `.grad`, all or nothing. The largest
+ * goes last and the destinations of the others are copied before they are written, so that when a
+ * write throws, those already done are put back: a pass that writes one `.grad` this way copies
+ * nothing, and with more, a copy of each but the largest is what the promise costs. Versions are
+ * bumped once all succeeded.
+ */
+function writeInPlace(writes: [Tensor, PendingGradient][]): void {
+  let largest = 0;
+  for (let k = 1; k < writes.length; k++) if (writes[k]![0].size > writes[largest]![0].size) largest = k;
+  writes.push(...writes.splice(largest, 1));
+  const undo: { data: Float64Array; offset: number; values: Float64Array }[] = [];
+  try {
+    for (let k = 0; k < writes.length; k++) {
+      const [tensor, gradient] = writes[k]!;
+      const { data, offset } = tensor._peekGrad()!.nd;
+      if (k < writes.length - 1) undo.push({ data, offset, values: data.slice(offset, offset + tensor.size) });
+      gradient.write(data, offset, true);
+    }
+  } catch (error) {
+    // In reverse, so that two leaves sharing one `.grad` get back what was there before either wrote.
+    for (let k = undo.length - 1; k >= 0; k--) undo[k]!.data.set(undo[k]!.values, undo[k]!.offset);
+    throw error;
+  }
+  for (const [tensor] of writes) tensor._peekGrad()!._version.value++;
 }
 
 /**
@@ -143,6 +172,8 @@ function gradientStorage(leaf: Tensor, gradient: PendingGradient): Float64Array 
  * leaves and `retainGrad()` tensors. Leaves accumulate across backward calls (PyTorch's rule) until
  * zeroGrad(): in place, so that a `.grad` kept by zeroGrad({ setToNone: false }) stays the same tensor
  * and a step allocates no new one. A leaf never shares gradient storage with the seed or another leaf.
+ * The pending gradients' writes are the only code here that can fail; they run first, into storage not
+ * yet attached or undone on failure, so that a backward that throws changes no `.grad`.
  */
 export function accumulateGrads(seed: Tensor, collected: Map<Tensor, Tensor>, pending: Map<Tensor, PendingGradient>): void {
   const own = handOut(seed);
@@ -152,24 +183,22 @@ export function accumulateGrads(seed: Tensor, collected: Map<Tensor, Tensor>, pe
   const sources = new Set<Float64Array>([seed.nd.data]);
   for (const grad of collected.values()) sources.add(grad.nd.data);
   for (const gradient of pending.values()) for (const read of gradient.reads) sources.add(read);
+  const fresh: [Tensor, Float64Array][] = [];
+  const inPlace: [Tensor, PendingGradient][] = [];
   for (const [tensor, gradient] of pending) {
     const dst = tensor._peekGrad();
-    if (dst === null || !sources.has(dst.nd.data)) continue;
-    // Computed now, before any `.grad` changes, and handed out below as a gradient like the others.
-    pending.delete(tensor);
-    collected.set(tensor, gradient.toTensor());
+    // A leaf without a gradient gets one written into storage of its own: the storage of the gradient
+    // zeroGrad() dropped when nobody else could hold it, else new storage (PendingGradient.allocate).
+    if (dst === null) fresh.push([tensor, gradientStorage(tensor, gradient)]);
+    // Computed before any `.grad` changes, and handed out below as a gradient like the others.
+    else if (sources.has(dst.nd.data)) collected.set(tensor, gradient.toTensor());
+    else inPlace.push([tensor, gradient]);
   }
-  // Pending writes first: they read inputs that an in-place add below may be about to change.
-  for (const [tensor, gradient] of pending) {
-    const dst = tensor._peekGrad();
-    if (dst === null) {
-      // A leaf without a gradient gets one written into storage of its own: the storage of the gradient
-      // zeroGrad() dropped when nobody else could hold it, else new storage (PendingGradient.allocate).
-      tensor._setGrad(fromData(gradientStorage(tensor, gradient), tensor.shape), true);
-      continue;
-    }
-    gradient.write(dst.nd.data, dst.nd.offset, true);
-    dst._version.value++;
+  // Pending writes before the adds below: they read inputs that an in-place add may be about to change.
+  writeInPlace(inPlace);
+  for (const [tensor, storage] of fresh) {
+    tensor._spareGrad = null;
+    tensor._setGrad(fromData(storage, tensor.shape), true);
   }
   for (const [tensor, grad] of collected) {
     const dst = tensor._peekGrad();

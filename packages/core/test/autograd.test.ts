@@ -4,6 +4,7 @@ import {
   AnomalyError,
   GraphError,
   InPlaceError,
+  PendingGradient,
   ShapeError,
   TensorgradError,
   ValueError,
@@ -197,6 +198,85 @@ describe('retainGraph and release', () => {
     total(good).backward();
     expect(x.grad!.toArray()).toEqual([2, 2]);
   });
+});
+
+/** How a test's PendingGradient writes: all of it, or throwing before it writes or half-way. */
+type WriteMode = 'writes' | 'throws first' | 'throws half-way';
+
+/** c * x, whose rule returns its gradient as a PendingGradient that writes as `mode()` says at that moment. */
+function pendingScale(x: Tensor, c: number, mode: () => WriteMode): Tensor {
+  const y = fromData(x.data.map((v) => c * v), x.shape);
+  return record('test.pendingScale', [x], y, (dy) => {
+    const g = dy.data;
+    const write = (out: Float64Array, offset: number, accumulate: boolean): void => {
+      const now = mode();
+      for (let i = 0; i < g.length; i++) {
+        if ((now === 'throws first' && i === 0) || (now === 'throws half-way' && i === g.length >> 1)) throw new Error('write failed');
+        out[offset + i] = (accumulate ? out[offset + i]! : 0) + c * g[i]!;
+      }
+    };
+    return [new PendingGradient(x.shape, write, [g])];
+  });
+}
+
+/** What a leaf's gradient is now: the tensor, its values and its version, without handing it out. */
+function gradState(t: Tensor): { grad: Tensor | null; values: number[] | null; version: number | null; spare: Float64Array | null } {
+  const grad = t._peekGrad();
+  return { grad, values: grad === null ? null : Array.from(grad.data), version: grad === null ? null : grad.version, spare: t._spareGrad };
+}
+
+describe('a pending gradient whose write throws in the last step of backward', () => {
+  /**
+   * Leaves of every kind the last step writes: `fresh` without a .grad (a pending write into its spare
+   * storage), `small` and `large` with kept .grads (pending writes in place), `plain` with a kept .grad
+   * receiving a tensor. `failing` says which one's write throws, and how.
+   */
+  function setUp(failing: 'large' | 'small', how: WriteMode) {
+    const leaves = {
+      fresh: tensor([1, 2], { requiresGrad: true, name: 'fresh' }),
+      small: tensor([1, 2, 3], { requiresGrad: true, name: 'small' }),
+      large: tensor([1, 2, 3, 4, 5], { requiresGrad: true, name: 'large' }),
+      plain: tensor([1, 2], { requiresGrad: true, name: 'plain' }),
+    };
+    let armed = false;
+    const mode = (name: 'large' | 'small') => (): WriteMode => (armed && name === failing ? how : 'writes');
+    const forward = () =>
+      plus(
+        plus(total(pendingScale(leaves.large, 7, mode('large'))), total(pendingScale(leaves.small, 5, mode('small')))),
+        plus(total(pendingScale(leaves.fresh, 2, () => 'writes')), total(scale(leaves.plain, 3))),
+      );
+    forward().backward();
+    // `fresh` gets spare storage (its private gradient dropped), the others kept .grads.
+    leaves.fresh.zeroGrad();
+    for (const t of [leaves.small, leaves.large, leaves.plain]) t.zeroGrad({ setToNone: false });
+    armed = true;
+    return { leaves, forward, disarm: () => (armed = false) };
+  }
+
+  for (const [failing, how] of [['large', 'throws first'], ['small', 'throws first'], ['small', 'throws half-way']] as const) {
+    it(`changes no leaf's .grad (tensor, values, version, spare storage) when the ${failing} one ${how}, and releases nothing`, () => {
+      const { leaves, forward, disarm } = setUp(failing, how);
+      const y = forward();
+      const before = Object.values(leaves).map(gradState);
+      expect(before[0]!.spare).not.toBeNull();
+      expect(() => y.backward()).toThrow('write failed');
+      expect(Object.values(leaves).map(gradState)).toEqual(before);
+      for (const [i, state] of Object.values(leaves).map(gradState).entries()) {
+        expect(state.grad).toBe(before[i]!.grad);
+        expect(state.spare).toBe(before[i]!.spare);
+      }
+      // The graph is intact: once the write succeeds the same pass runs, once.
+      disarm();
+      y.backward();
+      expect(leaves.fresh._peekGrad()!.nd.data).toBe(before[0]!.spare);
+      expect(leaves.fresh.grad!.toArray()).toEqual([2, 2]);
+      expect(leaves.small.grad).toBe(before[1]!.grad);
+      expect(leaves.small.grad!.toArray()).toEqual([5, 5, 5]);
+      expect(leaves.large.grad!.toArray()).toEqual([7, 7, 7, 7, 7]);
+      expect(leaves.plain.grad!.toArray()).toEqual([3, 3]);
+      expect(leaves.large.grad!.version).toBe(before[2]!.version! + 1);
+    });
+  }
 });
 
 describe('the engine checks each rule', () => {
