@@ -187,7 +187,9 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       if (collect(t)) collected.set(t, g);
       if (!runs(t)) continue;
       const node = t._node!;
-      const returned = node.backward!(g);
+      // Checked before the walk; a backward called from onStep or a rule can release it since.
+      if (node.backward === null) throw releasedDuringPass(op, node.op);
+      const returned = node.backward(g);
       if (returned.length !== node.inputs.length) {
         throw new GraphError(node.op, `backward rule returned ${returned.length} gradients for ${node.inputs.length} inputs`);
       }
@@ -211,6 +213,13 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
     }
   });
   return { seed, order, ran: targets === null ? order : order.filter(runs), collected, pending: arriving.pending };
+}
+
+function releasedDuringPass(op: string, behind: string): GraphError {
+  return new GraphError(
+    op,
+    `the graph behind '${behind}' was released during this pass, by a backward called from onStep or a backward rule; pass { retainGraph: true } to that inner backward (or run it after this one)`,
+  );
 }
 
 /** Drops the rules and saved tensors of the walked nodes (op names and inputs stay, for diagrams). */

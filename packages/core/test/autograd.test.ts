@@ -402,6 +402,42 @@ describe('onStep', () => {
   });
 });
 
+describe('a backward inside a backward (from onStep or a rule)', () => {
+  it('that releases the outer graph is a GraphError for the outer pass, not a TypeError', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = total(scale(x, 2));
+    const outer = () => y.backward(undefined, { onStep: (s) => s.op === 'test.total' && y.backward() });
+    expect(outer).toThrow(GraphError);
+    // The inner pass ran to its end; the outer one changed nothing.
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+    const z = total(scale(x, 2));
+    expect(() => z.backward(undefined, { onStep: (s) => s.op === 'test.total' && z.backward() })).toThrow(
+      "backward: the graph behind 'test.scale' was released during this pass, by a backward called from onStep or a backward rule; pass { retainGraph: true } to that inner backward (or run it after this one)",
+    );
+    expect(x.grad!.toArray()).toEqual([4, 4]);
+  });
+
+  it('that keeps the graph runs, and the outer pass completes and accumulates after it', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = total(scale(x, 2));
+    let inner = 0;
+    y.backward(undefined, { onStep: () => inner++ === 0 && y.backward(undefined, { retainGraph: true }) });
+    expect(x.grad!.toArray()).toEqual([4, 4]);
+  });
+
+  it('on a graph of its own inside a rule (recomputing a checkpointed part) works', () => {
+    // d(x²) = 2x dx, by differentiating a recomputed x * x inside the rule.
+    const squareCheckpointed = (x: Tensor) =>
+      record('test.checkpoint', [x], fromData(x.data.map((v) => v * v), x.shape), (dy) => {
+        const again = tensor(Array.from(x.data), { requiresGrad: true });
+        return gradients(enableGrad(() => times(again, again)), [again], { seed: dy });
+      }, [x]);
+    const x = tensor([1, 3], { requiresGrad: true });
+    total(squareCheckpointed(x)).backward();
+    expect(x.grad!.toArray()).toEqual([2, 6]);
+  });
+});
+
 describe('depth and width', () => {
   it('walks a 100,000-op chain without recursion', () => {
     const x = tensor([1, -1], { requiresGrad: true });
