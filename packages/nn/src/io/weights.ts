@@ -213,6 +213,7 @@ async function checkReplaceable(fs: Fs, path: typeof import('node:path'), target
   try {
     names = await fs.readdir(target);
   } catch (error) {
+    if ((error as NodeError).code === 'ENOENT') return false; // moved away meanwhile (a concurrent save)
     throw fileError(op, 'list', target, error);
   }
   for (const name of names) {
@@ -243,7 +244,9 @@ async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary
       await fs.rename(temporary, target);
       return;
     } catch (error) {
-      if (!(await exists(fs, target))) throw fileError(op, 'rename into place', target, error);
+      // ENOTEMPTY/EEXIST: a folder is there (or was, and another save has just moved it aside).
+      const code = (error as NodeError).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && !(await exists(fs, target))) throw fileError(op, 'rename into place', target, error);
     }
     // Something is at target: re-check it (it may have changed since the first check), then move it aside.
     await checkReplaceable(fs, path, target, op);
@@ -259,7 +262,8 @@ async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary
       await fs.rename(temporary, target);
       return;
     } catch (error) {
-      if (await exists(fs, target)) continue; // a concurrent save came in between: its checkpoint is whole
+      const code = (error as NodeError).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || (await exists(fs, target))) continue; // a concurrent save came in between: its checkpoint is whole
       // Put the previous checkpoint back where it was.
       try {
         await fs.rename(old, target);
