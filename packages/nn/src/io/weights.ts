@@ -63,11 +63,11 @@ const REASONS: Record<string, string> = {
  * A Node error (ENOENT, EACCES, ...) as a ValueError naming the op and the path, with the Node error as
  * its `cause` and its `code` copied (so `error.code === 'ENOENT'` still tells the cases apart).
  */
-function fileError(op: string, action: string, path: string, error: unknown): TensorgradError {
+function fileError(op: string, action: string, path: string, error: unknown, note = ''): TensorgradError {
   if (error instanceof TensorgradError) return error;
   const code = (error as NodeError | null)?.code;
   const reason = (code !== undefined ? REASONS[code] : undefined) ?? (error as Error | null)?.message ?? String(error);
-  return withCause(new ValueError(op, `cannot ${action} ${path}: ${reason}${code !== undefined ? ` (${code})` : ''}`), error, code);
+  return withCause(new ValueError(op, `cannot ${action} ${path}: ${reason}${code !== undefined ? ` (${code})` : ''}${note}`), error, code);
 }
 
 function withCause(error: TensorgradError, cause: unknown, code?: string): TensorgradError {
@@ -246,7 +246,7 @@ async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary
     } catch (error) {
       // ENOTEMPTY/EEXIST: a folder is there (or was, and another save has just moved it aside).
       const code = (error as NodeError).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && !(await exists(fs, target))) throw fileError(op, 'rename into place', target, error);
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && !(await exists(fs, target))) throw fileError(op, 'rename the new checkpoint into', target, error);
     }
     // Something is at target: re-check it (it may have changed since the first check), then move it aside.
     await checkReplaceable(fs, path, target, op);
@@ -269,9 +269,9 @@ async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary
         await fs.rename(old, target);
         aside.pop();
       } catch {
-        throw fileError(op, `rename into place (the previous checkpoint is at ${old})`, target, error);
+        throw fileError(op, 'rename the new checkpoint into', target, error, `; nor could the previous checkpoint be renamed back: it is at ${old}`);
       }
-      throw fileError(op, 'rename into place', target, error);
+      throw fileError(op, 'rename the new checkpoint into', target, error);
     }
   }
   throw new ValueError(op, `${target} kept being replaced by other saves; gave up after 100 attempts`);
