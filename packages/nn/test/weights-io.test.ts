@@ -113,7 +113,14 @@ describe('saveWeights: atomic, and nothing changes when it refuses', () => {
     const before = snapshot(parent);
     const error = await refusal(saveWeights({ a: tensor([1]), b: [1, 2] as never }, out), ValueError, 'saveWeights');
     expect(error.message).toBe("saveWeights: key 'b' holds object, not a Tensor");
-    await refusal(saveWeights({ deep: fromData(new Float64Array([1]), new Array(65).fill(1)) }, out), ShapeError, 'saveWeights');
+    // More than 64 dimensions (where core lets such a tensor exist at all).
+    let deep: Tensor | undefined;
+    try {
+      deep = fromData(new Float64Array([1]), new Array(65).fill(1));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ShapeError);
+    }
+    if (deep !== undefined) await refusal(saveWeights({ deep }, out), ShapeError, 'saveWeights');
     await refusal(saveWeights(null as never, out), ValueError, 'saveWeights');
     await refusal(saveWeights(net(1), '' as never), ValueError, 'saveWeights');
     await refusal(saveWeights(net(1), 42 as never), ValueError, 'saveWeights');

@@ -150,7 +150,7 @@ export async function saveWeights(source: Module | StateDict, directory: string,
   const parent = path.dirname(target);
   const base = path.basename(target);
   if (target === parent) throw new ValueError(op, `cannot replace the root folder ${target}: give a folder for the checkpoint`);
-  await checkReplaceable(fs, path, target, op);
+  await checkReplaceable(fs, path, target, directory, op);
   try {
     await fs.mkdir(parent, { recursive: true });
   } catch (error) {
@@ -182,7 +182,7 @@ export async function saveWeights(source: Module | StateDict, directory: string,
       }
     }
     await syncFolder(fs, constants, temporary);
-    await moveIntoPlace(fs, path, temporary, target, sibling, aside, op);
+    await moveIntoPlace(fs, path, temporary, target, directory, sibling, aside, op);
   } catch (error) {
     await fs.rm(temporary, { recursive: true, force: true }).catch(() => undefined);
     // Checkpoints moved aside are kept unless a whole one (a concurrent save's) is at the target.
@@ -199,22 +199,22 @@ export async function saveWeights(source: Module | StateDict, directory: string,
  * Throws unless `target` is absent, or a real folder (not a symbolic link) holding only a checkpoint:
  * `manifest.json` and `.npy` files, all regular files. Replacing anything else could lose the user's files.
  */
-async function checkReplaceable(fs: Fs, path: typeof import('node:path'), target: string, op: string): Promise<boolean> {
+async function checkReplaceable(fs: Fs, path: typeof import('node:path'), target: string, shown: string, op: string): Promise<boolean> {
   let stats: import('node:fs').Stats;
   try {
     stats = await fs.lstat(target);
   } catch (error) {
     if ((error as NodeError).code === 'ENOENT') return false;
-    throw fileError(op, 'inspect', target, error);
+    throw fileError(op, 'inspect', shown, error);
   }
-  if (stats.isSymbolicLink()) throw new ValueError(op, `${target} is a symbolic link; saveWeights does not follow links (give the real folder)`);
-  if (!stats.isDirectory()) throw new ValueError(op, `${target} exists and is not a folder`);
+  if (stats.isSymbolicLink()) throw new ValueError(op, `${shown} is a symbolic link; saveWeights does not follow links (give the real folder)`);
+  if (!stats.isDirectory()) throw new ValueError(op, `${shown} exists and is not a folder`);
   let names: string[];
   try {
     names = await fs.readdir(target);
   } catch (error) {
     if ((error as NodeError).code === 'ENOENT') return false; // moved away meanwhile (a concurrent save)
-    throw fileError(op, 'list', target, error);
+    throw fileError(op, 'list', shown, error);
   }
   for (const name of names) {
     let entry: import('node:fs').Stats;
@@ -222,11 +222,11 @@ async function checkReplaceable(fs: Fs, path: typeof import('node:path'), target
       entry = await fs.lstat(path.join(target, name));
     } catch (error) {
       if ((error as NodeError).code === 'ENOENT') continue;
-      throw fileError(op, 'inspect', path.join(target, name), error);
+      throw fileError(op, 'inspect', path.join(shown, name), error);
     }
     if (!entry.isFile() || (name !== MANIFEST_FILE && !name.endsWith('.npy'))) {
       const what = entry.isSymbolicLink() ? 'a symbolic link' : entry.isDirectory() ? 'a folder' : entry.isFile() ? 'a file' : 'a special file';
-      throw new ValueError(op, `${target} holds ${what} '${name}' that is not part of a weights checkpoint; saving replaces the whole folder, so give a new or empty folder (or one saveWeights wrote)`);
+      throw new ValueError(op, `${shown} holds ${what} '${name}' that is not part of a weights checkpoint; saving replaces the whole folder, so give a new or empty folder (or one saveWeights wrote)`);
     }
   }
   return true;
@@ -238,7 +238,7 @@ async function checkReplaceable(fs: Fs, path: typeof import('node:path'), target
  * renamed in, the old one is renamed back. A concurrent save may put its own folder in between: then
  * that one is moved aside in turn, so whichever rename comes last leaves a whole checkpoint.
  */
-async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary: string, target: string, sibling: (kind: string) => string, aside: string[], op: string): Promise<void> {
+async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary: string, target: string, shown: string, sibling: (kind: string) => string, aside: string[], op: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       await fs.rename(temporary, target);
@@ -249,7 +249,7 @@ async function moveIntoPlace(fs: Fs, path: typeof import('node:path'), temporary
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && !(await exists(fs, target))) throw fileError(op, 'rename the new checkpoint into', target, error);
     }
     // Something is at target: re-check it (it may have changed since the first check), then move it aside.
-    await checkReplaceable(fs, path, target, op);
+    await checkReplaceable(fs, path, target, shown, op);
     const old = sibling('old');
     try {
       await fs.rename(target, old);
@@ -304,32 +304,32 @@ async function syncFolder(fs: Fs, constants: typeof import('node:fs').constants,
  * a link swapped in after the check is not followed), a folder, a device (`/dev/zero`) or a FIFO is
  * refused, and the size is checked before anything is read.
  */
-async function readRegularFile(fs: Fs, constants: typeof import('node:fs').constants, file: string, limit: number, op: string): Promise<Uint8Array> {
+async function readRegularFile(fs: Fs, constants: typeof import('node:fs').constants, file: string, shown: string, limit: number, op: string): Promise<Uint8Array> {
   let stats: import('node:fs').Stats;
   try {
     stats = await fs.lstat(file);
   } catch (error) {
-    throw fileError(op, 'read', file, error);
+    throw fileError(op, 'read', shown, error);
   }
-  if (stats.isSymbolicLink()) throw new ValueError(op, `${file} is a symbolic link; loadWeights does not follow links`);
-  if (!stats.isFile()) throw new ValueError(op, `${file} is not a regular file`);
+  if (stats.isSymbolicLink()) throw new ValueError(op, `${shown} is a symbolic link; loadWeights does not follow links`);
+  if (!stats.isFile()) throw new ValueError(op, `${shown} is not a regular file`);
   let handle: import('node:fs/promises').FileHandle | undefined;
   try {
     // O_NONBLOCK: opening a FIFO swapped in after the check would otherwise wait for a writer.
     handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     const opened = await handle.stat();
-    if (!opened.isFile()) throw new ValueError(op, `${file} is not a regular file`);
-    if (opened.size > limit) throw new ValueError(op, `${file} is ${opened.size} bytes, more than the ${limit} it can hold`);
+    if (!opened.isFile()) throw new ValueError(op, `${shown} is not a regular file`);
+    if (opened.size > limit) throw new ValueError(op, `${shown} is ${opened.size} bytes, more than the ${limit} it can hold`);
     const bytes = new Uint8Array(opened.size);
     let filled = 0;
     while (filled < bytes.length) {
       const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) throw new ValueError(op, `${file} shrank while it was read`);
+      if (bytesRead === 0) throw new ValueError(op, `${shown} shrank while it was read`);
       filled += bytesRead;
     }
     return bytes;
   } catch (error) {
-    throw fileError(op, 'read', file, error);
+    throw fileError(op, 'read', shown, error);
   } finally {
     await handle?.close().catch(() => undefined);
   }
@@ -393,7 +393,7 @@ async function sameFolder(fs: Fs, folder: string, before: import('node:fs').Stat
 /** One read of the manifest and the files it names (see loadWeights). */
 async function readCheckpoint(fs: Fs, path: typeof import('node:path'), constants: typeof import('node:fs').constants, directory: string, folder: string, op: string): Promise<StateDict> {
   const manifestPath = path.join(directory, MANIFEST_FILE);
-  const manifestBytes = await readRegularFile(fs, constants, path.join(folder, MANIFEST_FILE), MANIFEST_MAX_BYTES, op);
+  const manifestBytes = await readRegularFile(fs, constants, path.join(folder, MANIFEST_FILE), manifestPath, MANIFEST_MAX_BYTES, op);
   let manifest: unknown;
   try {
     manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
@@ -428,7 +428,7 @@ async function readCheckpoint(fs: Fs, path: typeof import('node:path'), constant
   const state: StateDict = {};
   for (const [name, file, shape, limit] of checked) {
     const filePath = path.join(directory, file);
-    const bytes = await readRegularFile(fs, constants, path.join(folder, file), limit, op);
+    const bytes = await readRegularFile(fs, constants, path.join(folder, file), filePath, limit, op);
     let t: Tensor;
     try {
       t = decodeNpy(bytes, filePath);
