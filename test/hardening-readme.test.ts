@@ -11,8 +11,10 @@ import {
   TensorgradError,
   ValueError,
   detectAnomaly,
+  linspace,
   noGrad,
   tensor,
+  viewOf,
   zeros,
 } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
@@ -40,7 +42,9 @@ const rows: [ErrorClass, () => unknown][] = [
   [ShapeError, () => tensor([[1, 2], [3]] as never)],
   [ValueError, () => tensor([[1, 2], [3, '4']] as never)],
   [ValueError, () => ops.matmul(zeros([1, 1]), [[1]] as never)],
+  [ValueError, () => linspace(0, NaN, 3)],
   [ShapeError, () => zeros([2, NaN])],
+  [ShapeError, () => tensor(Array.from({ length: 10_000 }).reduce<unknown>((v) => [v], 1) as never)],
   [ShapeError, () => zeros([1e6, 1e6])],
   [ShapeError, () => ops.reshape(zeros([2, 3]), [4, -1])],
   [ShapeError, () => ops.sum(zeros([2, 3]), 2)],
@@ -71,6 +75,7 @@ const rows: [ErrorClass, () => unknown][] = [
   [ShapeError, () => net().loadStateDict(stateWith((s) => (s['2.bias'] = zeros([3]))))],
   [ValueError, () => new SGD([tensor([1], { requiresGrad: true })], { lr: -0.1 })],
   [ValueError, () => new SGD([tensor([1, 2], { requiresGrad: true, name: 'w' }), ops.mul(tensor([1, 2], { requiresGrad: true }), 2)])],
+  [ValueError, () => viewOf(tensor([1, 2, 3], { name: 'x' }), [2, 3], [0, 1]).mutate((d) => d.fill(0))],
   [GraphError, () => tensor([1], { requiresGrad: true, name: 'w' }).mutate((d) => d.fill(0))],
   [
     InPlaceError,

@@ -4,7 +4,7 @@
 // InPlaceError; a rule that does not read them gives exactly the gradient of an untouched run. A silently
 // different gradient fails.
 import { describe, expect, it } from 'vitest';
-import { InPlaceError, Random, Tensor, fromData, noGrad, sizeOf } from '@tensorgrad/core';
+import { InPlaceError, Random, Tensor, ValueError, fromData, noGrad, sizeOf } from '@tensorgrad/core';
 import { opTable } from '../packages/ops/test/op-table.js';
 
 /** Runs f on fresh copies of `values`, lets `overwrite` write in place, backpropagates `seed`. */
@@ -41,6 +41,8 @@ describe('in-place writes between forward and backward: an InPlaceError or the u
       try {
         got = gradients(line.f, values, seed, pick);
       } catch (e) {
+        // A broadcast view (broadcastTo's output) cannot be written in place at all, as in PyTorch.
+        if (e instanceof ValueError && e.op === 'mutate' && e.message.includes('is a broadcast view')) continue;
         expect(e, `${what} overwritten`).toBeInstanceOf(InPlaceError);
         continue;
       }

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError, describeValue } from './errors.js';
-import { checkShape, formatShape, sizeOf } from './shape.js';
+import { MAX_NDIM, cannotAllocate, checkShape, checkSize, formatShape, sizeOf } from './shape.js';
 import { randomFor } from './random.js';
 import { TENSOR_OPTIONS, Tensor, type TensorOptions } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
@@ -29,38 +29,32 @@ function creatorOptions<T extends object>(options: T | null | undefined, op: str
 export type NestedArray = number | readonly NestedArray[];
 
 /**
- * A zeroed Float64Array for `shape`. A shape too large for memory (or beyond the longest typed array)
- * is a ShapeError naming the op, not a bare RangeError from the allocator.
+ * A zeroed Float64Array for `shape`. A shape beyond MAX_SIZE values, or too large for memory, is a
+ * ShapeError naming the op (checkSize, the same check and message as every op's), not a bare RangeError.
  */
 function allocate(shape: readonly number[], op: string): Float64Array {
-  const size = sizeOf(shape);
+  const size = checkSize(op, shape);
   try {
     return new Float64Array(size);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    throw new ShapeError(op, `cannot allocate ${size} float64 values (${formatBytes(size * 8)}) for shape ${formatShape(shape)}`);
+    throw new ShapeError(op, `${cannotAllocate(size, shape)}: out of memory`);
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  while (bytes >= 1024 && u < units.length - 1) {
-    bytes /= 1024;
-    u++;
-  }
-  return `${bytes.toPrecision(3)} ${units[u]}`;
 }
 
 function make(data: Float64Array, shape: readonly number[], options: TensorOptions = {}): Tensor {
   return new Tensor(stridedView(data, shape), { requiresGrad: options.requiresGrad, name: options.name });
 }
 
-/** The shape of a nested array, read along its first entries (`fill` then checks every other entry). */
+/**
+ * The shape of a nested array, read along its first entries (`fill` then checks every other entry). At
+ * most MAX_NDIM levels deep (NumPy's limit), so that `fill`'s walk, one call per level, stays shallow.
+ */
 function inferShape(values: readonly NestedArray[]): number[] {
   const shape: number[] = [];
   let level: NestedArray = values;
   while (Array.isArray(level)) {
+    if (shape.length === MAX_NDIM) throw new ShapeError('tensor', `nested array more than ${MAX_NDIM} levels deep: a tensor has at most ${MAX_NDIM} dimensions (NumPy's limit)`);
     shape.push(level.length);
     if (level.length === 0) break;
     level = level[0]!;
@@ -116,17 +110,20 @@ function reshaped(count: number, shape: readonly number[] | undefined, natural: 
  */
 export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options: CreationOptions = {}): Tensor {
   options = creatorOptions(options, 'tensor');
-  if (values instanceof Tensor) return make(values.data.slice(), reshaped(values.size, options.shape, values.shape), options);
+  if (values instanceof Tensor) {
+    checkSize('tensor', values.shape);
+    return make(values.data.slice(), reshaped(values.size, options.shape, values.shape), options);
+  }
   if (typeof values === 'number') return make(new Float64Array([values]), reshaped(1, options.shape, []), options);
   if (Array.isArray(values)) {
     const natural = inferShape(values);
-    const data = new Float64Array(sizeOf(natural));
+    const data = allocate(natural, 'tensor');
     fill(values, natural, data);
     return make(data, reshaped(data.length, options.shape, natural), options);
   }
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     const flat = values as unknown as ArrayLike<unknown>;
-    const data = new Float64Array(flat.length);
+    const data = allocate([flat.length], 'tensor');
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
       if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} at flat index ${i}`);
@@ -170,7 +167,7 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
   // eslint-disable-next-line prefer-rest-params
   const s = shapeArgument('ones', arguments);
   options = creatorOptions(options, 'ones');
-  return full(s, 1, options);
+  return make(allocate(s, 'ones').fill(1), s, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
@@ -205,6 +202,10 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
   options = creatorOptions(options, 'linspace');
   if (!Number.isInteger(num) || num < 0) throw new ValueError('linspace', `num must be a non-negative integer, got ${num}`);
+  // NumPy would fill NaNs (and warn); a NaN or infinite end is a mistake here, as in arange.
+  if (typeof start !== 'number' || typeof stop !== 'number' || !Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new ValueError('linspace', `start and stop must be finite numbers, got ${describeValue(start)} and ${describeValue(stop)}`);
+  }
   const data = allocate([num], 'linspace');
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;

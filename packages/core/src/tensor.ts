@@ -1,6 +1,6 @@
 import type { NdArray } from 'ndarray';
 import { GraphError, ShapeError, ValueError } from './errors.js';
-import { checkShape, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { broadcastAxis, checkShape, checkSize, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
 import { checkOptions, type OptionSpec } from './options.js';
@@ -158,7 +158,9 @@ export class Tensor {
    * write through `mutate()` so that in-place checks see the change.
    */
   get data(): Float64Array {
-    return ownsStorage(this.nd) ? this.nd.data : contiguousData(this.nd);
+    if (ownsStorage(this.nd)) return this.nd.data;
+    checkSize('data', this.shape); // a broadcast view can be far larger than its storage
+    return contiguousData(this.nd);
   }
 
   /** The single value of a one-element tensor. */
@@ -252,6 +254,11 @@ export class Tensor {
    * this tensor before the write fails loudly instead of using the new values.
    */
   mutate(write: (data: Float64Array) => void): this {
+    const axis = broadcastAxis(this.shape, this.nd.stride);
+    if (axis >= 0) {
+      // PyTorch's refusal: which of the writes to a shared element would win is not the caller's choice.
+      throw new ValueError('mutate', `${describeTensor(this)} is a broadcast view (stride 0 along axis ${axis}, of length ${this.shape[axis]}): more than one of its elements refers to a single memory location, so it cannot be written in place; write into a copy (clone()) or into the tensor it was broadcast from`);
+    }
     if (isGradEnabled() && this._requiresGrad) {
       throw new GraphError('mutate', `a tensor${this.name ? ` '${this.name}'` : ''} that requires grad cannot be modified in place while grad is enabled; wrap the update in noGrad()`);
     }
@@ -412,7 +419,7 @@ export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
   options = checkOptions('fromNdarray', options, TENSOR_OPTIONS, '{ requiresGrad: true }');
   const shape = checkShape(nd.shape, 'fromNdarray');
   if (nd.data instanceof Float64Array) return new Tensor(nd as NdFloat64, options);
-  const out = new Float64Array(sizeOf(shape));
+  const out = new Float64Array(checkSize('fromNdarray', shape));
   const get = nd.get.bind(nd) as (...index: number[]) => unknown;
   // Walk the indices in row-major order with an odometer (no recursion, any number of dimensions).
   const index = new Array<number>(shape.length).fill(0);
