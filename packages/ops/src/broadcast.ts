@@ -1,4 +1,4 @@
-import { Tensor, broadcastShapes, contiguousStrides, fromData, shapesEqual, sizeOf, type Shape } from '@tensorgrad/core';
+import { Tensor, broadcastShapes, checkSize, contiguousStrides, fromData, shapesEqual, type Shape } from '@tensorgrad/core';
 import { sumKernel } from './reduce/sum.js';
 
 /** Strides that read `shape` (right-aligned) as if broadcast to `target`: 0 along broadcast axes. */
@@ -20,15 +20,19 @@ export type RowKernel = (o: Float64Array, oo: number, x: Float64Array, xo: numbe
  * scalar operands take a single flat call; the general case walks the output rows with an odometer.
  */
 export function broadcastRows(op: string, a: Tensor, b: Tensor, row: RowKernel): Tensor {
+  const same = shapesEqual(a.shape, b.shape);
+  const shape = same ? a.shape : broadcastShapes(op, a.shape, b.shape);
+  // The result, and the operands read in row-major order (a broadcast view is copied by .data).
+  const size = checkSize(op, shape);
+  checkSize(op, a.shape);
+  checkSize(op, b.shape);
   const x = a.data;
   const y = b.data;
-  if (shapesEqual(a.shape, b.shape)) {
+  if (same) {
     const o = new Float64Array(x.length);
     row(o, 0, x, 0, 1, y, 0, 1, o.length);
     return fromData(o, a.shape);
   }
-  const shape = broadcastShapes(op, a.shape, b.shape);
-  const size = sizeOf(shape);
   const o = new Float64Array(size);
   if (b.size === 1 && shape.length === a.ndim) {
     row(o, 0, x, 0, 1, y, 0, 0, size);

@@ -1,4 +1,4 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
 
@@ -12,6 +12,7 @@ import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
  */
 export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis = -1): Tensor => {
   const x = asTensor(a, 'logSoftmax');
+  checkSize('logSoftmax', x.shape);
   const { at, outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');
   const xd = x.data;
   const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);

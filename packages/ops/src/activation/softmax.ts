@@ -1,4 +1,4 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
 
@@ -11,6 +11,7 @@ import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
  */
 export const softmax = defineOp('softmax', (a: TensorLike, axis = -1): Tensor => {
   const x = asTensor(a, 'softmax');
+  checkSize('softmax', x.shape);
   const { at, outer, n, inner } = lanes(x.shape, axis, 'softmax');
   const xd = x.data;
   const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);

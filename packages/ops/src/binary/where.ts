@@ -1,4 +1,4 @@
-import { Tensor, ValueError, broadcastShapes, defineOp, fromData, noGrad, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ValueError, broadcastShapes, checkSize, defineOp, fromData, noGrad, record, sizeOf } from '@tensorgrad/core';
 import { broadcastTo } from '../shape/broadcastTo.js';
 import { unbroadcast } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
@@ -17,6 +17,7 @@ export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b:
   const x = asTensor(a, 'where');
   const y = asTensor(b, 'where');
   const shape = broadcastShapes('where', c.shape, x.shape, y.shape);
+  checkSize('where', shape);
   // Broadcast views outside the graph, read once into row-major arrays.
   const [cd, xd, yd] = noGrad(() => [c, x, y].map((t) => broadcastTo(t.detach(), shape).data));
   const mask = new Uint8Array(sizeOf(shape));

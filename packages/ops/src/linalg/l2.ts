@@ -1,10 +1,11 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { pairwiseSumOfSquares } from '../reduce/pairwise.js';
 
 /** The squared Euclidean norm Σ x² over every entry: the lecture's "L2" node, a 0-d tensor. */
 export const l2 = defineOp('l2', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'l2');
+  checkSize('l2', x.shape);
   const d = x.data;
   const s = pairwiseSumOfSquares(d, 0, d.length);
   // d(Σ x²) = 2x dy: a vector shaped like x (the lecture's df/dq = 2q), no Jacobian.

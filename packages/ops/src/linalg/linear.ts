@@ -1,4 +1,4 @@
-import { PendingGradient, ShapeError, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
+import { PendingGradient, ShapeError, checkSize, defineOp, formatShape, fromData, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { gemmKernel, productStorage } from '../kernels/backend.js';
 import { storageLike } from '../kernels/arena.js';
 import { asTensor } from '../util.js';
@@ -44,6 +44,8 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
   }
   const lead = x.shape.slice(0, -1);
   const rows = sizeOf(lead);
+  checkSize('linear', [...lead, outF]);
+  checkSize('linear', x.shape); // read row-major when it has more than 2 dimensions
   const X = asRows(x, inF);
   const w = weight.nd;
   const y = productStorage(rows * outF);

@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, broadcastShapes, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ShapeError, broadcastShapes, checkSize, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
 import { gemmKernel, productStorage } from '../kernels/backend.js';
 import { broadcastStrides, unbroadcast } from '../broadcast.js';
 import { reshape } from '../shape/reshape.js';
@@ -15,6 +15,7 @@ function batchedProduct(a: Tensor, b: Tensor): Tensor {
   const bBatch = b.shape.slice(0, -2);
   const batch = batchShape(a, b, aBatch, bBatch);
   const count = sizeOf(batch);
+  checkSize('matmul', [...batch, m, n]);
   const kernel = gemmKernel();
   const c = productStorage(count * m * n);
   const aRs = a.nd.stride[a.ndim - 2]!;

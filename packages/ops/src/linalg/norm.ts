@@ -1,4 +1,4 @@
-import { ValueError, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from '../reduce/axes.js';
 
@@ -22,6 +22,8 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
   keepDims = checkKeepDims(keepDims, 'norm');
   const axes = normalizeAxes(axis, x.ndim, 'norm');
   const { kept, strides } = reducedStrides(x.shape, axes);
+  checkSize('norm', x.shape);
+  checkSize('norm', keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i))); // larger than x when x has no values
   const d = x.data;
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;

@@ -1,4 +1,4 @@
-import { ValueError, defineOp, formatShape, fromData, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, formatShape, fromData, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { lanes } from './axes.js';
 
@@ -14,6 +14,7 @@ export function argExtreme(op: string, a: TensorLike, axis: number | null | unde
   // All entries flattened are one lane of length size.
   const { at, outer, n, inner } = all ? { at: -1, outer: 1, n: x.size, inner: 1 } : lanes(x.shape, axis, op);
   if (n === 0) throw new ValueError(op, `cannot take the ${op} of a zero-size ${all ? 'tensor' : 'axis'} (shape ${formatShape(x.shape)})`);
+  checkSize(op, x.shape); // the result is smaller: n > 0
   const d = x.data;
   const o = new Float64Array(outer * inner);
   for (let p = 0; p < outer; p++) {

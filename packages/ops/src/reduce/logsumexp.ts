@@ -1,4 +1,4 @@
-import { defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from './axes.js';
 
@@ -12,6 +12,8 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
   keepDims = checkKeepDims(keepDims, 'logsumexp');
   const axes = normalizeAxes(axis, x.ndim, 'logsumexp');
   const { kept, strides } = reducedStrides(x.shape, axes);
+  checkSize('logsumexp', x.shape);
+  checkSize('logsumexp', keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i))); // larger than x when x has no values
   const d = x.data;
   const inner = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
   const step = x.ndim === 0 ? 0 : strides[x.ndim - 1]!;

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ValueError, checkSize, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from './axes.js';
 
@@ -14,6 +14,8 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
   keepDims = checkKeepDims(keepDims, 'max');
   const axes = normalizeAxes(axis, x.ndim, 'max');
   const { kept, strides } = reducedStrides(x.shape, axes);
+  checkSize('max', x.shape);
+  checkSize('max', keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i))); // larger than x when x has no values
   if (x.size === 0 && sizeOf(kept) > 0) {
     throw new ValueError('max', `cannot reduce over a zero-size axis of a tensor of shape ${formatShape(x.shape)} (the reduction has no identity)`);
   }

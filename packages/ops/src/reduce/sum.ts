@@ -1,4 +1,4 @@
-import { Tensor, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
+import { Tensor, checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, contiguousStrides } from '@tensorgrad/core';
 import { expandReduced, reducedStrides } from './axes.js';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { pairwiseSum } from './pairwise.js';
@@ -41,6 +41,8 @@ export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly numb
   const x = asTensor(a, 'sum');
   keepDims = checkKeepDims(keepDims, 'sum');
   const axes = normalizeAxes(axis, x.ndim, 'sum');
+  checkSize('sum', x.shape);
+  checkSize('sum', keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i))); // larger than x when x has no values: sum over [0, n] is [n]
   const kept = sumKernel(x, axes);
   const shape = keepDims ? kept.shape : x.shape.filter((_, i) => !axes.includes(i));
   const y = fromData(kept.data, shape);

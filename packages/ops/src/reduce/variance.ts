@@ -1,4 +1,4 @@
-import { ValueError, defineOp, normalizeAxes, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, normalizeAxes, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { div } from '../binary/div.js';
 import { sub } from '../binary/sub.js';
@@ -28,6 +28,8 @@ export const variance = defineOp('variance', (a: TensorLike, axis?: number | rea
   const x = asTensor(a, 'variance');
   keepDims = checkKeepDims(keepDims, 'variance');
   const axes = normalizeAxes(axis, x.ndim, 'variance');
+  checkSize('variance', x.shape);
+  checkSize('variance', keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i))); // larger than x when x has no values: sum over [0, n] is [n]
   const n = divisor('variance', x, axes, correction);
   return div(sum(square(sub(x, mean(x, axes, true))), axes, keepDims), n);
 });

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record, sizeOf } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
 import { scatterStrided } from '../util.js';
 import { view } from './view.js';
 
@@ -18,7 +18,7 @@ export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0):
   const shape = first.shape.slice();
   shape[at] = tensors.reduce((n, t) => n + t.shape[at]!, 0);
   const strides = contiguousStrides(shape);
-  const out = new Float64Array(sizeOf(shape));
+  const out = new Float64Array(checkSize('concat', shape));
   const starts: number[] = [];
   let start = 0;
   for (const t of tensors) {

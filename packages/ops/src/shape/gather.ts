@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { lanes } from '../reduce/axes.js';
 
@@ -47,6 +47,8 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis 
     const along = `[${x.shape.map((d, i) => (i === at ? 'm' : String(d))).join(', ')}]`;
     throw new ShapeError('gather', `indices of shape ${formatShape(idxShape)} do not match x of shape ${formatShape(x.shape)} along axis ${at}: expected ${formatShape(reduced)} (one index per lane) or ${along} (m per lane); to select whole slices use take`);
   }
+  checkSize('gather', shape);
+  checkSize('gather', x.shape);
   const count = idx.length;
   // Flat position in x of each picked entry, computed once and shared by forward and backward.
   const positions = new Int32Array(count);

@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, checkShape, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ShapeError, checkShape, checkSize, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
 import { view } from './view.js';
 import { asTensor } from '../util.js';
 
@@ -20,6 +20,7 @@ function resolveShape(x: Tensor, shape: readonly number[]): number[] {
 export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[]): Tensor => {
   x = asTensor(x, 'reshape');
   const target = resolveShape(x, shape);
+  if (!x.isContiguous) checkSize('reshape', target); // a copy, as large as a broadcast view can be
   const y = x.isContiguous ? view(x, target, contiguousStrides(target)) : fromData(x.data, target);
   return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)]);
 });

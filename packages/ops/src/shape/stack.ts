@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, defineOp, formatShape, normalizeAxis, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, defineOp, formatShape, normalizeAxis, shapesEqual } from '@tensorgrad/core';
 import { concat } from './concat.js';
 import { expandDims } from './expandDims.js';
 
@@ -11,5 +11,6 @@ export const stack = defineOp('stack', (tensors: readonly Tensor[], axis = 0): T
     throw new ShapeError('stack', `all tensors must have the same shape, got ${tensors.map((t) => formatShape(t.shape)).join(', ')}`);
   }
   const at = normalizeAxis(axis, first.ndim + 1, 'stack');
+  checkSize('stack', [tensors.length, ...first.shape]);
   return concat(tensors.map((t) => expandDims(t, at)), at);
 });

@@ -1,4 +1,4 @@
-import { ValueError, defineOp, formatShape, fromData, record, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, formatShape, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { indexValues, type Indices } from './gather.js';
 import { lanes } from '../reduce/axes.js';
@@ -25,6 +25,8 @@ export const take = defineOp('take', (a: TensorLike, indices: Indices, axis = 0)
     picked[j] = v < 0 ? v + n : v;
   }
   const shape = [...x.shape.slice(0, at), ...idxShape, ...x.shape.slice(at + 1)];
+  checkSize('take', shape);
+  checkSize('take', x.shape);
   const xd = x.data;
   const o = new Float64Array(outer * count * inner);
   for (let p = 0; p < outer; p++) {

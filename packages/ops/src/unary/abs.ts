@@ -1,9 +1,10 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** |x|. */
 export const abs = defineOp('abs', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'abs');
+  checkSize('abs', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.abs(d[i]!);

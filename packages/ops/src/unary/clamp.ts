@@ -1,4 +1,4 @@
-import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 function bound(v: unknown, name: string, fallback: number): number {
@@ -17,6 +17,7 @@ function bound(v: unknown, name: string, fallback: number): number {
  */
 export const clamp = defineOp('clamp', (a: TensorLike, min?: number | null, max?: number | null): Tensor => {
   const x = asTensor(a, 'clamp');
+  checkSize('clamp', x.shape);
   const lo = bound(min, 'min', -Infinity);
   const hi = bound(max, 'max', Infinity);
   const d = x.data;

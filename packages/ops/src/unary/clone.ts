@@ -1,4 +1,4 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /**
@@ -8,6 +8,7 @@ import { asTensor, type TensorLike } from '../util.js';
  */
 export const clone = defineOp('clone', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'clone');
+  checkSize('clone', x.shape);
   // x.data is the storage itself for a contiguous x: slice so that the copy never aliases it.
   const o = x.isContiguous ? x.data.slice() : x.data;
   return record('clone', [x], fromData(o, x.shape), (dy) => [dy]);

@@ -1,9 +1,10 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** Natural logarithm (NaN below 0, -Infinity at 0, as Math.log). */
 export const log = defineOp('log', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'log');
+  checkSize('log', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.log(d[i]!);

@@ -1,4 +1,4 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 function negate(x: Tensor): Tensor {
@@ -11,6 +11,7 @@ function negate(x: Tensor): Tensor {
 /** -x. */
 export const neg = defineOp('neg', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'neg');
+  checkSize('neg', x.shape);
   // d(-x) = -dx.
   return record('neg', [x], negate(x), (dy) => [negate(dy)]);
 });

@@ -1,9 +1,10 @@
-import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** x^p for a number exponent p (Math.pow semantics: NaN for a negative base and a fractional p). */
 export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
   const x = asTensor(a, 'pow');
+  checkSize('pow', x.shape);
   if (typeof p !== 'number' || Number.isNaN(p)) throw new ValueError('pow', `the exponent must be a number, got ${String(p)}`);
   const d = x.data;
   const o = new Float64Array(d.length);

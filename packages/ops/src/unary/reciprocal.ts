@@ -1,9 +1,10 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** 1 / x (±Infinity at ±0). */
 export const reciprocal = defineOp('reciprocal', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'reciprocal');
+  checkSize('reciprocal', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) o[i] = 1 / d[i]!;

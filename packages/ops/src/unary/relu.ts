@@ -1,9 +1,10 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** max(x, 0) elementwise: x where x > 0, +0 elsewhere, NaN stays NaN. */
 export const relu = defineOp('relu', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'relu');
+  checkSize('relu', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) {

@@ -1,4 +1,4 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /**
@@ -7,6 +7,7 @@ import { asTensor, type TensorLike } from '../util.js';
  */
 export const sigmoid = defineOp('sigmoid', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'sigmoid');
+  checkSize('sigmoid', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) {

@@ -1,9 +1,10 @@
-import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 
 /** sin x (radians). */
 export const sin = defineOp('sin', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'sin');
+  checkSize('sin', x.shape);
   const d = x.data;
   const o = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.sin(d[i]!);
