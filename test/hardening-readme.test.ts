@@ -74,6 +74,15 @@ const rows: [ErrorClass, () => unknown][] = [
   [ValueError, () => net().loadStateDict(stateWith((s) => (s.x = zeros([1]))))],
   [ShapeError, () => net().loadStateDict(stateWith((s) => (s['2.bias'] = zeros([3]))))],
   [ValueError, () => new SGD([tensor([1], { requiresGrad: true })], { lr: -0.1 })],
+  [
+    ShapeError,
+    () => {
+      const params = [tensor([1], { requiresGrad: true }), tensor([1, 2], { requiresGrad: true }), tensor([1, 2, 3], { requiresGrad: true, name: 'b' })];
+      for (const p of params) p._setGrad(zeros(p.shape), false);
+      params[2]!._setGrad(tensor([1, 2]), false); // .grad's setter would refuse it: a hand-made fault
+      new Adam(params).step();
+    },
+  ],
   [ValueError, () => new SGD([tensor([1, 2], { requiresGrad: true, name: 'w' }), ops.mul(tensor([1, 2], { requiresGrad: true }), 2)])],
   [ValueError, () => viewOf(tensor([1, 2, 3], { name: 'x' }), [2, 3], [0, 1]).mutate((d) => d.fill(0))],
   [GraphError, () => tensor([1], { requiresGrad: true, name: 'w' }).mutate((d) => d.fill(0))],

@@ -1,4 +1,4 @@
-import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
+import { ValueError, describeValue, noGrad, type Tensor } from '@tensorgrad/core';
 import { adamUpdate, storageLike } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
@@ -27,46 +27,79 @@ interface AdamState {
  * where t counts the steps this parameter has taken.
  */
 export class Adam extends Optimizer {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
+  #lr = 0;
+  #betas: readonly [number, number] = [0.9, 0.999];
+  #eps = 0;
+  #weightDecay = 0;
   private readonly state = new Map<Tensor, AdamState>();
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super('Adam', params);
     options = checkOptions('Adam', options, { lr: 'any', betas: 'any', eps: 'any', weightDecay: 'any' }, '{ lr: 0.001 }');
-    this.lr = checkHyperparameter('Adam', 'lr', options.lr ?? 1e-3, 0);
-    const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new ValueError('Adam', `betas must be a pair [beta1, beta2], got ${String(betas)}`);
-    checkHyperparameter('Adam', 'betas[0]', betas[0], 0, 1);
-    checkHyperparameter('Adam', 'betas[1]', betas[1], 0, 1);
-    this.betas = [betas[0], betas[1]];
-    this.eps = checkHyperparameter('Adam', 'eps', options.eps ?? 1e-8, 0);
-    this.weightDecay = checkHyperparameter('Adam', 'weightDecay', options.weightDecay ?? 0, 0);
+    this.lr = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+  }
+
+  // The hyper-parameters may change between steps (a schedule); each assignment is checked as the
+  // constructor's options are, so `opt.lr = NaN` throws and the optimizer keeps its last good value.
+  /** Learning rate: a finite number >= 0. */
+  get lr(): number {
+    return this.#lr;
+  }
+  set lr(value: number) {
+    this.#lr = checkHyperparameter('Adam', 'lr', value, 0);
+  }
+
+  /** Decay rates of the moment estimates, each in [0, 1); a frozen pair (assign a new one to change it). */
+  get betas(): readonly [number, number] {
+    return this.#betas;
+  }
+  set betas(value: readonly [number, number]) {
+    if (!Array.isArray(value) || value.length !== 2) throw new ValueError('Adam', `betas must be a pair [beta1, beta2], got ${describeValue(value)}`);
+    checkHyperparameter('Adam', 'betas[0]', value[0], 0, 1);
+    checkHyperparameter('Adam', 'betas[1]', value[1], 0, 1);
+    this.#betas = Object.freeze([value[0], value[1]] as const);
+  }
+
+  /** Added to the denominator: a finite number >= 0. */
+  get eps(): number {
+    return this.#eps;
+  }
+  set eps(value: number) {
+    this.#eps = checkHyperparameter('Adam', 'eps', value, 0);
+  }
+
+  /** L2 penalty λ: a finite number >= 0. */
+  get weightDecay(): number {
+    return this.#weightDecay;
+  }
+  set weightDecay(value: number) {
+    this.#weightDecay = checkHyperparameter('Adam', 'weightDecay', value, 0);
   }
 
   step(): void {
-    const { lr, eps, weightDecay } = this;
-    const [beta1, beta2] = this.betas;
+    const lr = this.#lr;
+    const eps = this.#eps;
+    const weightDecay = this.#weightDecay;
+    const [beta1, beta2] = this.#betas;
+    // Every gradient is checked, and every missing moment allocated, before any parameter, moment or
+    // step count is written.
+    const updates = this.updates().map((u) => {
+      // Moments of a weight in the kernel's memory live there too, so that the update runs in the
+      // kernel's SIMD loop (adamUpdate).
+      const state = this.state.get(u.param) ?? { step: 0, m: storageLike(u.param.nd.data, u.param.size), v: storageLike(u.param.nd.data, u.param.size) };
+      return { ...u, state };
+    });
     noGrad(() => {
-      for (const p of this.params) {
-        // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
-        const grad = p._peekGrad();
-        if (grad === null || !p.requiresGrad) continue;
-        const g = grad.data;
-        let s = this.state.get(p);
-        if (s === undefined) {
-          // Moments of a weight in the kernel's memory live there too, so that the update runs in the
-          // kernel's SIMD loop (adamUpdate).
-          s = { step: 0, m: storageLike(p.nd.data, p.size), v: storageLike(p.nd.data, p.size) };
-          this.state.set(p, s);
-        }
-        const { m, v } = s;
-        const t = ++s.step;
+      for (const { param, grad, state } of updates) {
+        this.state.set(param, state);
+        const { m, v } = state;
+        const t = ++state.step;
         const stepSize = lr / (1 - beta1 ** t);
         const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
-        p.mutate((w) => adamUpdate(w, g, m, v, { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps }));
+        param.mutate((w) => adamUpdate(w, grad, m, v, { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps }));
       }
     });
   }

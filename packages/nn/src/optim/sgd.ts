@@ -1,4 +1,4 @@
-import { ValueError, noGrad, type Tensor } from '@tensorgrad/core';
+import { ValueError, describeValue, noGrad, type Tensor } from '@tensorgrad/core';
 import { sgdUpdate, storageLike } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
@@ -20,46 +20,83 @@ export interface SGDOptions {
  * With μ = 0 this is the course's W -= learning_rate · dL/dW.
  */
 export class SGD extends Optimizer {
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  nesterov: boolean;
+  #lr = 0;
+  #momentum = 0;
+  #weightDecay = 0;
+  #nesterov = false;
   private readonly velocity = new Map<Tensor, Float64Array>();
 
   constructor(params: Iterable<Tensor>, options: SGDOptions = {}) {
     super('SGD', params);
     options = checkOptions('SGD', options, { lr: 'any', momentum: 'any', weightDecay: 'any', nesterov: 'boolean' }, '{ lr: 0.1, momentum: 0.9 }');
-    this.lr = checkHyperparameter('SGD', 'lr', options.lr ?? 0.01, 0);
-    this.momentum = checkHyperparameter('SGD', 'momentum', options.momentum ?? 0, 0);
-    this.weightDecay = checkHyperparameter('SGD', 'weightDecay', options.weightDecay ?? 0, 0);
+    this.lr = options.lr ?? 0.01;
+    this.momentum = options.momentum ?? 0;
+    this.weightDecay = options.weightDecay ?? 0;
     this.nesterov = options.nesterov ?? false;
-    // PyTorch's rule: Nesterov's look-ahead needs a velocity; with momentum 0 it would be plain SGD silently.
-    if (this.nesterov && this.momentum === 0) throw new ValueError('SGD', 'nesterov momentum requires a momentum > 0, got momentum 0');
+    checkNesterov(this.#nesterov, this.#momentum);
+  }
+
+  // The hyper-parameters may change between steps (a schedule); each assignment is checked as the
+  // constructor's options are, so `opt.lr = NaN` throws and the optimizer keeps its last good value.
+  /** Learning rate: a finite number >= 0. */
+  get lr(): number {
+    return this.#lr;
+  }
+  set lr(value: number) {
+    this.#lr = checkHyperparameter('SGD', 'lr', value, 0);
+  }
+
+  /** Momentum factor μ: a finite number >= 0. */
+  get momentum(): number {
+    return this.#momentum;
+  }
+  set momentum(value: number) {
+    this.#momentum = checkHyperparameter('SGD', 'momentum', value, 0);
+  }
+
+  /** L2 penalty λ: a finite number >= 0. */
+  get weightDecay(): number {
+    return this.#weightDecay;
+  }
+  set weightDecay(value: number) {
+    this.#weightDecay = checkHyperparameter('SGD', 'weightDecay', value, 0);
+  }
+
+  /** Nesterov momentum (needs momentum > 0, checked here and at each step). */
+  get nesterov(): boolean {
+    return this.#nesterov;
+  }
+  set nesterov(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError('SGD', `nesterov must be true or false, got ${describeValue(value)}`);
+    this.#nesterov = value;
   }
 
   step(): void {
-    const { lr, momentum, weightDecay, nesterov } = this;
+    const lr = this.#lr;
+    const momentum = this.#momentum;
+    const weightDecay = this.#weightDecay;
+    const nesterov = this.#nesterov;
+    // Momentum may have been set to 0 after construction, with nesterov still on.
+    checkNesterov(nesterov, momentum);
+    // Every gradient is checked, and every missing velocity allocated, before any parameter is written.
+    const updates = this.updates().map((u) => {
+      // Zeros make the first step v = g, which is PyTorch's first-step buffer. Beside a weight in the
+      // kernel's memory, so that the update runs in the kernel's SIMD loop.
+      const buffer = momentum === 0 ? null : (this.velocity.get(u.param) ?? storageLike(u.param.nd.data, u.param.size));
+      return { ...u, buffer };
+    });
     noGrad(() => {
-      for (const p of this.params) {
-        // Frozen (requiresGrad false, maybe since its last backward) or not reached by backward: no update.
-        const grad = p._peekGrad();
-        if (grad === null || !p.requiresGrad) continue;
-        const g = grad.data;
-        let buffer: Float64Array | null = null;
-        if (momentum !== 0) {
-          buffer = this.velocity.get(p) ?? null;
-          if (buffer === null) {
-            // Zeros make the first step v = g, which is PyTorch's first-step buffer. Beside a weight in
-            // the kernel's memory, so that the update runs in the kernel's SIMD loop.
-            buffer = storageLike(p.nd.data, p.size);
-            this.velocity.set(p, buffer);
-          }
-        }
+      for (const { param, grad, buffer } of updates) {
+        if (buffer !== null) this.velocity.set(param, buffer);
         // ops' sgdUpdate: the kernel's f64x2 loops for a weight in its memory, else element by element,
         // with the same rounding; each case reads no more than it needs (plain SGD reads w and g once).
-        const v = buffer;
-        p.mutate((w) => sgdUpdate(w, g, v, { lr, momentum, weightDecay, nesterov }));
+        param.mutate((w) => sgdUpdate(w, grad, buffer, { lr, momentum, weightDecay, nesterov }));
       }
     });
   }
+}
+
+/** PyTorch's rule: Nesterov's look-ahead needs a velocity; with momentum 0 it would be plain SGD silently. */
+function checkNesterov(nesterov: boolean, momentum: number): void {
+  if (nesterov && momentum === 0) throw new ValueError('SGD', 'nesterov momentum requires a momentum > 0, got momentum 0');
 }
