@@ -4,8 +4,10 @@
 // parameter values and versions, the momentum / moment buffers, Adam's step counts. Hyper-parameters are
 // checked on assignment too (`opt.lr = NaN` throws and keeps the last good value).
 import { describe, expect, it } from 'vitest';
-import { ShapeError, Tensor, ValueError, tensor, viewOf } from '@tensorgrad/core';
-import { Adam, SGD, type Optimizer } from '@tensorgrad/nn';
+import { GraphError, ShapeError, Tensor, ValueError, ones, tensor, viewOf } from '@tensorgrad/core';
+import * as ops from '@tensorgrad/ops';
+import { Adam, Linear, ReLU, SGD, Sequential, softmaxCrossEntropy, type Optimizer } from '@tensorgrad/nn';
+import { expectUnchanged, refuses, snapshot as snapshotTensors } from './refusals.js';
 
 type Make = (params: Tensor[]) => Optimizer;
 
@@ -177,5 +179,70 @@ describe('parameters an optimizer cannot update in place', () => {
       expect(error).toBeInstanceOf(ValueError);
       expect(error.message).toMatch(new RegExp(`^${name}: parameter \\d of shape \\[2, 3\\] is a broadcast view \\(stride 0 along axis 0\\): it cannot be updated in place; pass a copy \\(clone\\(\\)\\)$`));
     }
+  });
+});
+
+describe('refusals in the middle of training change nothing: a twin that never saw them stays identical', () => {
+  it('SGD with momentum and Adam: bad loads, bad inputs, bad labels and bad backwards between steps', () => {
+    const x = tensor([[1, -1], [0.5, 2], [-1, 0]]);
+    const labels = [0, 1, 1];
+    for (const makeOptimizer of [(p: Tensor[]) => new SGD(p, { lr: 0.1, momentum: 0.9 }), (p: Tensor[]) => new Adam(p, { lr: 0.01 })]) {
+      const nets = [0, 1].map(() => new Sequential(new Linear(2, 3, { seed: 1 }), new ReLU(), new Linear(3, 2, { seed: 2 })));
+      const opts = nets.map((n) => makeOptimizer(n.parameters()));
+      const step = (i: number): void => {
+        opts[i]!.zeroGrad();
+        softmaxCrossEntropy(nets[i]!.forward(x), labels).backward();
+        opts[i]!.step();
+      };
+      step(0);
+      step(1);
+      const [net] = nets as [Sequential];
+      // Leave a gradient in place so the refusals below could corrupt it.
+      softmaxCrossEntropy(net.forward(x), labels).backward();
+      softmaxCrossEntropy(nets[1]!.forward(x), labels).backward();
+      const before = snapshotTensors(...net.parameters());
+      const state = net.stateDict();
+      refuses(() => net.loadStateDict({ ...state, '2.bias': ones([3]) }), ShapeError, 'loadStateDict');
+      refuses(() => net.forward(tensor([[1, 2, 3]])), ShapeError, 'Linear');
+      refuses(() => softmaxCrossEntropy(net.forward(x), [0, 1, 2]), ValueError, 'softmaxCrossEntropy');
+      refuses(() => net.forward(x).backward(), GraphError, 'backward');
+      const released = ops.sum(net.forward(x));
+      released.backward();
+      refuses(() => released.backward(), GraphError, 'backward');
+      // That successful backward did accumulate (as it should); the twin does the same.
+      ops.sum(nets[1]!.forward(x)).backward();
+      expect(before.every((s) => s.tensor.version === s.version)).toBe(true);
+      // Same gradients, then the same step (momentum / Adam moments included): identical parameters.
+      opts[0]!.step();
+      opts[1]!.step();
+      step(0);
+      step(1);
+      const [a, b] = nets.map((n) => n.parameters().map((p) => Array.from(p.data)));
+      expect(a).toEqual(b);
+    }
+  });
+});
+
+describe('optimizers refuse bad hyper-parameters and non-leaf tensors', () => {
+  const p = () => tensor([1, 2], { requiresGrad: true, name: 'w' });
+  it.each([
+    ['SGD', (params: Tensor[], lr: number) => new SGD(params, { lr })],
+    ['Adam', (params: Tensor[], lr: number) => new Adam(params, { lr })],
+  ] as const)('%s', (name, make) => {
+    const w = p();
+    const before = snapshotTensors(w);
+    refuses(() => make([w], -0.1), ValueError, name, 'lr must be a finite number >= 0, got -0.1');
+    refuses(() => make([w], NaN), ValueError, name, 'lr must be a finite number >= 0, got NaN');
+    refuses(() => make([w], Infinity), ValueError, name, 'got Infinity');
+    refuses(() => make([w, ops.mul(w, 2)], 0.1), ValueError, name, 'parameter 1 of shape [2] is not a leaf');
+    refuses(() => make([w, [1, 2] as never], 0.1), ValueError, name, 'parameter 1 is not a Tensor');
+    refuses(() => make([], 0.1), ValueError, name, 'empty parameter list');
+    expectUnchanged(before);
+  });
+
+  it('SGD momentum and Adam betas out of range', () => {
+    refuses(() => new SGD([p()], { momentum: -0.5 }), ValueError, 'SGD', 'momentum must be a finite number >= 0');
+    refuses(() => new Adam([p()], { betas: [1, 0.999] }), ValueError, 'Adam', 'betas[0] must be a finite number in [0, 1), got 1');
+    refuses(() => new Adam([p()], { eps: -1 }), ValueError, 'Adam', 'eps must be');
   });
 });

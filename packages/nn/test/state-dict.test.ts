@@ -1,8 +1,10 @@
 // stateDict / loadStateDict: values read before any is written (a swap swaps), keys like '__proto__'
 // are keys, and a refusal changes no value and no version counter.
 import { describe, expect, it } from 'vitest';
-import { ShapeError, type Tensor, TensorgradError, ValueError, randn, tensor } from '@tensorgrad/core';
-import { Linear, Module } from '@tensorgrad/nn';
+import { ShapeError, type Tensor, TensorgradError, ValueError, ones, randn, tensor } from '@tensorgrad/core';
+import * as ops from '@tensorgrad/ops';
+import { Linear, Module, ReLU, SGD, Sequential } from '@tensorgrad/nn';
+import { expectUnchanged, refuses, snapshot } from '../../../test/refusals.js';
 
 class Pair extends Module {
   a = randn([2, 3], { seed: 1, requiresGrad: true });
@@ -87,5 +89,41 @@ describe('loadStateDict', () => {
     expect(Object.keys(state)).toEqual(['weight', 'bias']);
     expect(state.weight!.data).not.toBe(lin.weight.data);
     expect(state.weight!.data).toEqual(lin.weight.data);
+  });
+});
+
+describe('loadStateDict checks every key before writing any', () => {
+  const model = () => new Sequential(new Linear(2, 3, { seed: 1 }), new ReLU(), new Linear(3, 2, { seed: 2 }));
+
+  it('missing, unexpected, wrongly shaped (last key) and non-tensor values leave every parameter unchanged', () => {
+    const net = model();
+    const params = net.parameters();
+    // Parameters that have been stepped, and hold a gradient that must survive too.
+    const opt = new SGD(params, { lr: 0.1, momentum: 0.9 });
+    ops.sum(net.forward(tensor([[1, -1]]))).backward();
+    opt.step();
+    ops.sum(net.forward(tensor([[2, 1]]))).backward();
+    const state = model().stateDict();
+    const before = snapshot(...params);
+
+    const missing = { ...state };
+    delete missing['2.bias'];
+    refuses(() => net.loadStateDict(missing), ValueError, 'loadStateDict', "missing key '2.bias'");
+
+    const extra = { ...state, '3.weight': ones([2, 2]) };
+    refuses(() => net.loadStateDict(extra), ValueError, 'loadStateDict', "unexpected key '3.weight'");
+
+    // The bad key is the last one: the first three must not have been written before it was found.
+    const wrongShape = { ...state, '2.bias': ones([3]) };
+    refuses(() => net.loadStateDict(wrongShape), ShapeError, 'loadStateDict', "key '2.bias' has shape [3], but the parameter has shape [2]");
+
+    const notTensor = { ...state, '2.weight': [[1, 2, 3], [4, 5, 6]] as unknown as Tensor };
+    refuses(() => net.loadStateDict(notTensor), ValueError, 'loadStateDict', "key '2.weight' holds object, not a Tensor");
+    refuses(() => net.loadStateDict(null as never), ValueError, 'loadStateDict', 'got null');
+
+    expectUnchanged(before);
+    net.loadStateDict(state);
+    for (const [name, p] of net.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(state[name]!.data));
+    expect(params.every((p, i) => p.version === before[i]!.version + 1)).toBe(true);
   });
 });
