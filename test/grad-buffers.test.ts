@@ -1,7 +1,7 @@
 // Kept gradient buffers: zeroGrad({ setToNone: false }) zero-fills `.grad` in place, backward adds into
 // the same storage (in place, as PyTorch's AccumulateGrad), and linear's weight gradient is written by
 // the kernel straight into it once the whole walk has succeeded (a PendingGradient).
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   GraphError,
   PendingGradient,
@@ -14,8 +14,14 @@ import {
   tensor,
   type Tensor,
 } from '@tensorgrad/core';
-import { add, linear, mul, relu, sum, transpose } from '@tensorgrad/ops';
+import { add, gemmKernel, linear, mul, relu, setGemmKernel, sum, transpose } from '@tensorgrad/ops';
 import { Linear, ReLU, SGD, Sequential, softmaxCrossEntropy } from '@tensorgrad/nn';
+
+function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < y.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+  return d;
+}
 
 /** |a - b| <= tol * max(1, |b|), elementwise. */
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12): void {
@@ -99,6 +105,12 @@ describe('zeroGrad({ setToNone: false })', () => {
     model.parameters().forEach((p, i) => expect(p.grad).toBe(grads[i]));
     model.zeroGrad();
     model.parameters().forEach((p) => expect(p.grad).toBeNull());
+  });
+
+  // Defect: Module.zeroGrad validates its options only through each tensor's zeroGrad, so a module
+  // without tensors (or every Optimizer-less container) accepts a typo silently.
+  it('Module.zeroGrad checks its options even when the module holds no tensor', () => {
+    expect(() => new Sequential(new ReLU()).zeroGrad({ setToNon: false } as never)).toThrow(ValueError);
   });
 });
 
@@ -202,6 +214,85 @@ describe("linear's weight gradient is written into a kept .grad", () => {
       expect(a.grad.toArray()).toEqual([2, 2]);
       expect(c.grad!.toArray()).toEqual([1, 1]);
     }
+  });
+});
+
+describe('kept .grad and PendingGradient on each kernel', () => {
+  const initialKernel = gemmKernel().name;
+  afterEach(() => setGemmKernel(initialKernel));
+
+  // Defect: runBackward's `sources` guard (a .grad that is also the seed's storage is summed into a new
+  // tensor) covers `collected` leaves only. A PendingGradient bound for a leaf whose kept .grad IS the
+  // seed writes into the storage it reads as dy: the TS kernel computes garbage (the wasm kernel is
+  // saved by its overlap check on one thread, not on two: see the race below). The old path (fresh dW,
+  // then added) was correct.
+  it('backward(W.grad) into a weight whose kept .grad is that seed: the sum, as with a fresh gradient (TS kernel)', () => {
+    setGemmKernel('ts');
+    const n = 8;
+    const x = randn([n, n], { seed: 1 });
+    const w = randn([n, n], { seed: 2, requiresGrad: true });
+    linear(x, w).backward(randn([n, n], { seed: 3 }));
+    const g1 = Float64Array.from(w.grad!.data);
+    const fresh = randn([n, n], { seed: 2, requiresGrad: true });
+    linear(x, fresh).backward(fromData(g1.slice(), [n, n]));
+    const expected = g1.map((v, i) => v + fresh.grad!.data[i]!);
+    linear(x, w).backward(w.grad!);
+    expect(maxDiff(w.grad!.data, expected)).toBeLessThan(1e-9);
+  });
+
+  it('a kept, zeroed .grad gets bit-for-bit the gradient a fresh one gets (rows beyond one k-block)', () => {
+    for (const kernel of ['ts', 'wasm'] as const) {
+      setGemmKernel(kernel);
+      const x = randn([600, 64], { seed: 4 });
+      const run = (keep: boolean): Float64Array => {
+        const w = randn([32, 64], { seed: 5, requiresGrad: true });
+        sum(linear(x, w)).backward();
+        w.zeroGrad({ setToNone: !keep });
+        sum(linear(x, w)).backward();
+        return Float64Array.from(w.grad!.data);
+      };
+      expect(run(true)).toEqual(run(false));
+    }
+  });
+
+  // Defect: a kept, zeroed .grad that gets linear's dW AND another gradient in the same backward (an
+  // L2 term on W, as in the lecture's loss, or W used by two linear ops) is summed in another order:
+  // collected g_reg goes into .grad first, then the kernel accumulates dW block by block over k
+  // (rows > 256), where the default loop adds g_reg to the finished dW. ~1/3 of the elements differ by
+  // an ulp, so the two loops' trajectories drift apart. Fix: defer a PendingGradient only when it is
+  // the leaf's sole gradient in this backward; otherwise toTensor() and sum as before.
+  it('with an L2 term on W, the kept loop gets bit-for-bit the default loop gradient', () => {
+    for (const kernel of ['ts', 'wasm'] as const) {
+      setGemmKernel(kernel);
+      const x = randn([300, 64], { seed: 15 });
+      const run = (keep: boolean): Float64Array => {
+        const w = randn([32, 64], { seed: 16, requiresGrad: true });
+        const loss = () => add(sum(relu(linear(x, w))), mul(sum(mul(w, w)), 0.5));
+        loss().backward();
+        w.zeroGrad({ setToNone: !keep });
+        loss().backward();
+        return Float64Array.from(w.grad!.data);
+      };
+      expect(run(true)).toEqual(run(false));
+    }
+  });
+
+  // Not bit-identical to the old path when gradients accumulate (no zeroGrad between backward calls):
+  // the kernel adds each k-block of dyᵀx into .grad in turn, where the old path added the finished
+  // product. Rounding-level only (about a third of the elements differ by an ulp), as the docs say.
+  it('accumulating two backward calls matches the old fresh-then-add path to rounding', () => {
+    setGemmKernel('ts');
+    const x1 = randn([600, 64], { seed: 6 });
+    const x2 = randn([600, 64], { seed: 7 });
+    const w = randn([32, 64], { seed: 8, requiresGrad: true });
+    sum(linear(x1, w)).backward();
+    const first = Float64Array.from(w.grad!.data);
+    sum(linear(x2, w)).backward(); // adds into the kept .grad in place
+    const v = randn([32, 64], { seed: 8, requiresGrad: true });
+    sum(linear(x2, v)).backward(); // a fresh gradient
+    const expected = first.map((g, i) => g + v.grad!.data[i]!);
+    const scale = Math.max(...expected.map(Math.abs));
+    expect(maxDiff(w.grad!.data, expected)).toBeLessThan(1e-14 * scale);
   });
 });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, ValueError, randn, tensor, zeros } from '@tensorgrad/core';
-import { gradcheck, sum } from '@tensorgrad/ops';
+import { gradcheck, sum, wasmKernelInfo } from '@tensorgrad/ops';
 import { Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from '@tensorgrad/nn';
+
+// Whether Linear's weights live in the WebAssembly kernel's memory (a SharedArrayBuffer).
+const shared = wasmKernelInfo().available && typeof SharedArrayBuffer !== 'undefined';
 
 function expectGradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): void {
   const result = gradcheck(f, inputs);
@@ -75,6 +78,18 @@ describe('Linear', () => {
     expect(() => new Linear(2, 1.5)).toThrow(/Linear: outFeatures must be a positive integer, got 1.5/);
     expect(() => new Linear(2, 3, 5 as never)).toThrow('Linear: options must be an object such as { bias: false, seed: 1 }, got number');
     expect(() => new Linear(2, 3, { seed: '1' as never })).toThrow('Linear: seed must be an integer, got string');
+  });
+
+  // Sharp edge, now in the nn and ops READMEs: structuredClone (and postMessage) of a Float64Array over
+  // a SharedArrayBuffer shares it. A snapshot of a weight is taken with slice().
+  it.runIf(shared)('a Linear weight is snapshot by slice(); structuredClone of it shares the memory, as documented', () => {
+    const layer = new Linear(3072, 100, { seed: 1 });
+    const snapshot = layer.weight.data.slice();
+    const shared = structuredClone(layer.weight.data);
+    const before = snapshot[0];
+    layer.weight.nd.data[0] = 123; // what an optimizer step does through mutate
+    expect(snapshot[0]).toBe(before);
+    expect(shared[0]).toBe(123);
   });
 });
 

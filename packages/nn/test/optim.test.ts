@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ValueError, fromData, noGrad, randn, tensor, type Tensor } from '@tensorgrad/core';
-import { mul, sum } from '@tensorgrad/ops';
+import { gemmKernel, mul, setGemmKernel, square, sum, transpose } from '@tensorgrad/ops';
 import { Adam, Linear, SGD, Sequential, Tanh, mse } from '@tensorgrad/nn';
+import { bits, kernels, oldSgd, placed, specials } from '../../ops/test/update-values.js';
 
 /** A parameter [1, -2] whose gradient is set by hand. */
 function param(): Tensor {
@@ -172,5 +173,86 @@ describe('fine-tuning with a frozen layer', () => {
     opt.step();
     expect(Array.from((model.at(0) as Linear).weight.data)).toEqual(frozenBefore);
     Array.from(head.data).forEach((w, i) => expect(w).toBeCloseTo(headBefore[i]! - 0.1 * numeric[i]!, 8));
+  });
+});
+
+describe('SGD (momentum 0, no weight decay) on axpy: the same bits as the old loop', () => {
+  const initialKernel = gemmKernel().name;
+  afterEach(() => setGemmKernel(initialKernel));
+
+  /** One SGD step on `p` with gradient `grad`, against the old loop on copies. */
+  function checkStep(p: ReturnType<typeof randn>, grad: ReturnType<typeof randn>, lr: number, label: string): void {
+    const w0 = Float64Array.from(p.data);
+    const g0 = Float64Array.from(grad.data);
+    p.grad = grad;
+    new SGD([p], { lr }).step();
+    oldSgd(w0, g0, lr);
+    expect(bits(Float64Array.from(p.data)), label).toEqual(bits(w0));
+  }
+
+  it('w and g in or out of the kernel memory, specials included, on every kernel', () => {
+    for (const kernel of kernels) {
+      setGemmKernel(kernel);
+      for (const [wIn, gIn] of [[true, true], [true, false], [false, true], [false, false]]) {
+        const w = specials(3072 * 2 + 3, 11);
+        const g = specials(3072 * 2 + 3, 12);
+        const p = fromData(wIn ? placed(w) : w, [3, 2049], { requiresGrad: true });
+        const grad = fromData(gIn ? placed(g) : g, [3, 2049]);
+        checkStep(p, grad, 0.013, `${kernel} w ${wIn} g ${gIn}`);
+      }
+    }
+  });
+
+  it('a Linear through forward, backward and several steps: weights equal the old loop on the same gradients', () => {
+    for (const kernel of kernels) {
+      setGemmKernel(kernel);
+      const layer = new Linear(300, 40, { seed: 5 });
+      const x = randn([16, 300], { seed: 7 });
+      const opt = new SGD(layer.parameters(), { lr: 0.05 });
+      for (let step = 0; step < 3; step++) {
+        opt.zeroGrad({ setToNone: step % 2 === 0 });
+        sum(square(layer.forward(x))).backward();
+        const before = layer.parameters().map((p) => [Float64Array.from(p.data), Float64Array.from(p.grad!.data)] as const);
+        opt.step();
+        layer.parameters().forEach((p, i) => {
+          const [w, g] = before[i]!;
+          oldSgd(w, g, 0.05);
+          expect(bits(Float64Array.from(p.data)), `${kernel} step ${step} param ${i}`).toEqual(bits(w));
+        });
+      }
+    }
+  });
+
+  it('w and g the same storage (p.grad = p.detach()): w - lr·w, as before', () => {
+    for (const kernel of kernels) {
+      setGemmKernel(kernel);
+      const p = fromData(placed(specials(5000, 13)), [5000], { requiresGrad: true });
+      const w0 = Float64Array.from(p.data);
+      p.grad = p.detach();
+      new SGD([p], { lr: 0.1 }).step();
+      oldSgd(w0, w0, 0.1); // the old loop read g[i] after writing w[i]: the same array
+      expect(bits(Float64Array.from(p.data))).toEqual(bits(w0));
+    }
+  });
+
+  it('a strided (transposed) parameter and a strided gradient: row-major values both sides', () => {
+    for (const kernel of kernels) {
+      setGemmKernel(kernel);
+      const base = fromData(placed(specials(70 * 80, 14)), [70, 80]);
+      const p = transpose(base); // a view [80, 70], not row-major in its storage
+      p.requiresGrad = true;
+      expect(p.isContiguous).toBe(false);
+      const gradBase = fromData(placed(specials(70 * 80, 15)), [70, 80]);
+      const grad = transpose(gradBase);
+      checkStep(p, grad, 0.2, `${kernel} strided`);
+      // And the storage underneath holds the transposed update (scatterInto wrote it back).
+      const w = noGrad(() => Float64Array.from(transpose(p).data));
+      expect(bits(Float64Array.from(base.data))).toEqual(bits(w));
+    }
+  });
+
+  it('TENSORGRAD_KERNEL=ts (or setGemmKernel("ts")): the ts kernel has no axpy, so SGD stays in JavaScript', () => {
+    setGemmKernel('ts');
+    expect(gemmKernel().axpy).toBeUndefined();
   });
 });

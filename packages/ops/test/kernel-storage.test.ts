@@ -1,8 +1,8 @@
 // Storage in the WebAssembly kernel's memory (kernelStorage): the kernel reads operands and writes
 // products there in place, and the results are those of the TypeScript kernel.
 import { describe, expect, it } from 'vitest';
-import { Random, fromData, randn } from '@tensorgrad/core';
-import { adamUpdate, axpy, gemmKernel, gemmKernelNames, sgdUpdate, type AdamCoefficients, type SgdCoefficients, inKernelMemory, kernelStorage, linear, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
+import { Random, ValueError, fromData, randn } from '@tensorgrad/core';
+import { gemmKernel, gemmKernelNames, inKernelMemory, kernelStorage, linear, matmul, mul, setGemmKernel, sum, toKernelMemory } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { kernelArena, releaseKernelStorage } from '../src/kernels/arena.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
@@ -18,6 +18,12 @@ function inMemory(length: number): Float64Array {
   const x = kernelStorage(length);
   for (let i = 0; i < length; i++) x[i] = rng.normal();
   return x;
+}
+
+function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < y.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+  return d;
 }
 
 function relError(x: Float64Array, y: Float64Array): number {
@@ -171,139 +177,71 @@ describe.runIf(shared)('kernel memory in a loop that drops its gradients (zeroGr
   });
 });
 
-describe('axpy (y += alpha·x), as SGD uses it', () => {
-  it('rounds exactly as the JavaScript loop, in the kernel memory (SIMD) and out of it, tails included', () => {
-    const initial = gemmKernel().name;
-    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
-      setGemmKernel(kernel);
-      for (const n of [5, 1024, 1027, 4099, 20_001]) {
-        for (const placed of [true, false]) {
-          const x = placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal());
-          const y = placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal());
-          const expected = Float64Array.from(y);
-          const alpha = -0.0137;
-          for (let i = 0; i < n; i++) expected[i] += alpha * x[i]!;
-          axpy(alpha, x, y);
-          expect(y).toEqual(expected);
-          if (placed) for (const a of [x, y]) releaseKernelStorage(a);
-        }
-      }
+describe.runIf(shared)('kernel memory shared by operands and results', () => {
+  // Defect (gemm-wasm.ts runTwoThreads with cAt < 0 because C overlaps an operand): C is computed
+  // aside, but each finished chunk is copied out into C (= the operand's storage) while the worker's
+  // chunk still reads that operand. Along n every chunk reads all of A, so the product reads values it
+  // has already overwritten. Intermittent (1 in 4-8 calls at 8×4096×4096 on an idle machine): the
+  // loop stops at the first wrong product. KERNELS.md promises "computes aside and copies".
+  it('two threads: a C that overlaps A in the kernel memory still gets A·B', () => {
+    const two = createWasmGemm({ name: 'overlap-2t', minWork: 0, threadMinWork: 0, adaptive: false });
+    const rng = new Random(11);
+    const [m, n, k] = [8, 4096, 4096];
+    const a0 = new Float64Array(m * k).map(() => rng.normal());
+    const b = kernelStorage(k * n);
+    for (let i = 0; i < b.length; i++) b[i] = rng.normal();
+    const expected = new Float64Array(m * n);
+    tsGemm.gemm(m, n, k, a0, 0, k, 1, b, 0, n, 1, expected, 0, false);
+    const buffer = kernelStorage(m * k); // A, and C over the same storage (k === n)
+    let worst = 0;
+    for (let rep = 0; rep < 40 && worst < 1e-9; rep++) {
+      buffer.set(a0);
+      two.gemm(m, n, k, buffer, 0, k, 1, b, 0, n, 1, buffer, 0, false);
+      worst = maxDiff(buffer, expected);
     }
-    setGemmKernel(initial);
-  });
-
-  it('arrays that overlap (shifted by one) get the JavaScript loop, element by element', () => {
-    const buffer = inMemory(5001);
-    const x = buffer.subarray(0, 5000);
-    const y = buffer.subarray(1, 5001);
-    const reference = Float64Array.from(buffer);
-    for (let i = 0; i < 5000; i++) reference[i + 1] += 0.5 * reference[i]!;
-    axpy(0.5, x, y);
-    expect(buffer).toEqual(reference);
     releaseKernelStorage(buffer);
+    releaseKernelStorage(b);
+    expect(worst).toBeLessThan(1e-9);
+  });
+
+  it('the resident x is not reused after kernelStorage moves the arena between forward and backward', () => {
+    // x (plain, >= MIN_RESIDENT values) is resident after the forward; blocks allocated and freed before
+    // the backward move the scratch area up and back down.
+    const x = randn([200, 400], { seed: 9 });
+    const w0 = randn([100, 400], { seed: 10 });
+    const storage = kernelStorage(w0.size);
+    storage.set(w0.data);
+    const w = fromData(storage, w0.shape, { requiresGrad: true });
+    const y = linear(x, w);
+    const blocks = [kernelStorage(300_000), kernelStorage(5000)];
+    for (let i = 0; i < blocks[0]!.length; i++) blocks[0]![i] = 1e6; // scribble over the old scratch
+    releaseKernelStorage(blocks[1]!);
+    releaseKernelStorage(blocks[0]!);
+    const dy = randn([200, 100], { seed: 12 });
+    y.backward(dy);
+    const expected = new Float64Array(100 * 400);
+    tsGemm.gemm(100, 400, 200, dy.data, 0, 1, 100, x.data, 0, 400, 1, expected, 0, false);
+    expect(maxDiff(w.grad!.data, expected)).toBeLessThan(1e-9);
   });
 });
 
-describe('adamUpdate, as Adam uses it', () => {
-  /** The element-by-element loop Adam ran before (packages/nn/src/optim/adam.ts), kept here as the oracle. */
-  function reference(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
-    for (let i = 0; i < w.length; i++) {
-      const gi = g[i]! + c.weightDecay * w[i]!;
-      const mi = c.beta1 * m[i]! + (1 - c.beta1) * gi;
-      const vi = c.beta2 * v[i]! + (1 - c.beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      w[i]! -= (c.stepSize * mi) / (Math.sqrt(vi) / c.sqrtCorrection2 + c.eps);
+describe.runIf(shared)('kernelStorage checks its length', () => {
+  // Last in the file: the unfixed call leaves the arena's top NaN for every later product.
+  // Defect: kernelStorage(length) does not check length. NaN makes arena.top NaN (blockBytes(NaN)),
+  // after which every wasm product silently returns zeros; -5 throws a RangeError, 1.5 gives length 1.
+  it('kernelStorage rejects a length that is not a non-negative integer (NaN used to break every later matmul)', () => {
+    const a = randn([300, 300], { seed: 13 });
+    const b = randn([300, 300], { seed: 14 });
+    const expected = matmul(a, b).data.slice();
+    let thrown: unknown = null;
+    try {
+      kernelStorage(Number.NaN);
+    } catch (error) {
+      thrown = error;
     }
-  }
-
-  it('rounds exactly as the loop, in the kernel memory (SIMD) and out of it, over several steps, tails included', () => {
-    const initial = gemmKernel().name;
-    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
-      setGemmKernel(kernel);
-      for (const n of [7, 1024, 1025, 5003]) {
-        for (const placed of [true, false]) {
-          for (const weightDecay of [0, 0.01]) {
-            const make = (): Float64Array => (placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal()));
-            const [w, g, m, v] = [make(), make(), make(), make()];
-            for (let i = 0; i < n; i++) v[i] = Math.abs(v[i]!);
-            const copies = [w, g, m, v].map((a) => Float64Array.from(a));
-            for (let t = 1; t <= 3; t++) {
-              const c: AdamCoefficients = { weightDecay, beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** t), sqrtCorrection2: Math.sqrt(1 - 0.999 ** t), eps: 1e-8 };
-              adamUpdate(w, g, m, v, c);
-              reference(copies[0]!, copies[1]!, copies[2]!, copies[3]!, c);
-            }
-            expect([w, m, v]).toEqual([copies[0], copies[2], copies[3]]);
-            if (placed) for (const a of [w, g, m, v]) releaseKernelStorage(a);
-          }
-        }
-      }
-    }
-    setGemmKernel(initial);
-  });
-
-  it('checks its arrays', () => {
-    const w = new Float64Array(10);
-    const c: AdamCoefficients = { weightDecay: 0, beta1: 0.9, beta2: 0.999, stepSize: 1e-3, sqrtCorrection2: 1, eps: 1e-8 };
-    expect(() => adamUpdate(w, new Float64Array(9), new Float64Array(10), new Float64Array(10), c)).toThrow(/g has 9 values, fewer than w's 10/);
-    expect(() => adamUpdate(w, w, [] as never, w, c)).toThrow(/m must be a Float64Array/);
-  });
-});
-
-describe('sgdUpdate, as SGD uses it', () => {
-  /** SGD's element-by-element loops as they were (packages/nn/src/optim/sgd.ts), kept here as the oracle. */
-  function reference(w: Float64Array, g: Float64Array, b: Float64Array, c: SgdCoefficients): void {
-    const { lr, momentum, weightDecay, nesterov } = c;
-    for (let i = 0; i < w.length; i++) {
-      if (momentum === 0) {
-        w[i] = weightDecay === 0 ? w[i]! - lr * g[i]! : w[i]! - lr * (g[i]! + weightDecay * w[i]!);
-      } else if (weightDecay === 0 && !nesterov) {
-        const vi = momentum * b[i]! + g[i]!;
-        b[i] = vi;
-        w[i] = w[i]! - lr * vi;
-      } else {
-        const gi = g[i]! + weightDecay * w[i]!;
-        const vi = momentum * b[i]! + gi;
-        b[i] = vi;
-        w[i]! -= lr * (nesterov ? gi + momentum * vi : vi);
-      }
-    }
-  }
-
-  it('every case rounds exactly as the loops, in the kernel memory (SIMD) and out of it, over three steps, tails included', () => {
-    const initial = gemmKernel().name;
-    const cases: SgdCoefficients[] = [
-      { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false },
-      { lr: 0.05, momentum: 0, weightDecay: 0.01, nesterov: false },
-      { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false },
-      { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: false },
-      { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: true },
-      { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true },
-    ];
-    for (const kernel of ['ts', 'wasm-st', 'wasm'].filter((k) => gemmKernelNames().includes(k))) {
-      setGemmKernel(kernel);
-      for (const n of [7, 5003]) {
-        for (const placed of [true, false]) {
-          for (const c of cases) {
-            const make = (): Float64Array => (placed ? inMemory(n) : Float64Array.from({ length: n }, () => rng.normal()));
-            const [w, g, b] = [make(), make(), make()];
-            const copies = [w, g, b].map((a) => Float64Array.from(a));
-            for (let t = 0; t < 3; t++) {
-              sgdUpdate(w, g, c.momentum === 0 ? null : b, c);
-              reference(copies[0]!, copies[1]!, copies[2]!, c);
-            }
-            expect([w, b]).toEqual([copies[0], copies[2]]);
-            if (placed) for (const a of [w, g, b]) releaseKernelStorage(a);
-          }
-        }
-      }
-    }
-    setGemmKernel(initial);
-  });
-
-  it('checks its arrays: a velocity is needed with momentum', () => {
-    const w = new Float64Array(10);
-    expect(() => sgdUpdate(w, w.slice(), null, { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false })).toThrow(/buffer must be a Float64Array when momentum > 0/);
-    expect(() => sgdUpdate(w, new Float64Array(3), null, { lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false })).toThrow(/g has 3 values/);
+    expect(Number.isFinite(kernelArena().top)).toBe(true);
+    expect(maxDiff(matmul(a, b).data, expected)).toBeLessThan(1e-9);
+    expect(thrown).toBeInstanceOf(ValueError);
+    expect(() => kernelStorage(-5)).toThrow(ValueError);
   });
 });
