@@ -28,8 +28,8 @@ import { transpose } from './shape/transpose.js';
 import { broadcastTo } from './shape/broadcastTo.js';
 import { expandDims } from './shape/expandDims.js';
 import { squeeze } from './shape/squeeze.js';
-import { slice, type SliceSpec } from './shape/slice.js';
-import { gather, type Indices } from './shape/gather.js';
+import { slice } from './shape/slice.js';
+import { gather } from './shape/gather.js';
 import { take } from './shape/take.js';
 import { softmax } from './activation/softmax.js';
 import { logSoftmax } from './activation/logSoftmax.js';
@@ -52,137 +52,105 @@ import { equal } from './compare/equal.js';
 import { notEqual } from './compare/notEqual.js';
 import type { TensorLike } from './util.js';
 
-type Axis = number | readonly number[] | null;
+/** A method: its op, called with the tensor as the first argument, and how many arguments it takes at most. */
+interface Method<Args extends unknown[]> {
+  readonly op: (x: Tensor, ...args: Args) => Tensor;
+  readonly takes: number;
+}
 
-// Chained, typed methods: `W.matmul(x).l2()`, `x.add(y).mul(z)`, `h.relu()`. Each one forwards to the
-// op of the same name, so the op stays the single definition.
+/**
+ * A line of the table. `takes` is written out because defaults make `fn.length` too small at run time; the
+ * compiler holds it to the op's type (its parameters after the first), so it cannot drift.
+ */
+function method<Args extends unknown[]>(op: (x: Tensor, ...args: Args) => Tensor, takes: Required<Args>['length']): Method<Args> {
+  return { op, takes };
+}
+
+// The Tensor methods, one line each: `W.matmul(x).l2()`, `x.add(y).mul(z)`, `h.relu()`. Each forwards to the
+// op of its name, so the op stays the single definition; the methods are installed from this table and
+// their types computed from it (TensorMethods). A class rather than an object literal: the compiler reads a
+// class's field names without the fields' types, which an object literal would need at once, and the ops'
+// types mention Tensor, whose type is being computed from this table.
+class MethodTable {
+  neg = method(neg, 0);
+  exp = method(exp, 0);
+  log = method(log, 0);
+  sqrt = method(sqrt, 0);
+  abs = method(abs, 0);
+  square = method(square, 0);
+  reciprocal = method(reciprocal, 0);
+  pow = method(pow, 1);
+  sigmoid = method(sigmoid, 0);
+  tanh = method(tanh, 0);
+  relu = method(relu, 0);
+  add = method(add, 1);
+  sub = method(sub, 1);
+  mul = method(mul, 1);
+  div = method(div, 1);
+  maximum = method(maximum, 1);
+  minimum = method(minimum, 1);
+  sum = method(sum, 2);
+  mean = method(mean, 2);
+  max = method(max, 2);
+  min = method(min, 2);
+  matmul = method(matmul, 1);
+  l2 = method(l2, 0);
+  norm = method(norm, 3);
+  reshape = method(reshape, 1);
+  transpose = method(transpose, 1);
+  broadcastTo = method(broadcastTo, 1);
+  expandDims = method(expandDims, 1);
+  squeeze = method(squeeze, 1);
+  slice = method(slice, 1);
+  gather = method(gather, 2);
+  take = method(take, 2);
+  softmax = method(softmax, 1);
+  logSoftmax = method(logSoftmax, 1);
+  sin = method(sin, 0);
+  cos = method(cos, 0);
+  clamp = method(clamp, 2);
+  clone = method(clone, 0);
+  /** where(condition, this, other), as PyTorch's `x.where(condition, y)`. */
+  where = method((x: Tensor, condition: TensorLike, other: TensorLike): Tensor => where(condition, x, other), 2);
+  argmax = method(argmax, 2);
+  argmin = method(argmin, 2);
+  logsumexp = method(logsumexp, 2);
+  variance = method(variance, 3);
+  std = method(std, 3);
+  flatten = method(flatten, 2);
+  /** 1 where this > other, else 0; outside the graph. */
+  greater = method(greater, 1);
+  greaterEqual = method(greaterEqual, 1);
+  less = method(less, 1);
+  lessEqual = method(lessEqual, 1);
+  equal = method(equal, 1);
+  notEqual = method(notEqual, 1);
+  // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
+  /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
+  gt = method(greater, 1);
+  ge = method(greaterEqual, 1);
+  lt = method(less, 1);
+  le = method(lessEqual, 1);
+  eq = method(equal, 1);
+  ne = method(notEqual, 1);
+}
+
+/** Each method's type: its op's, without the first parameter (the tensor the method is called on). */
+export type TensorMethods = {
+  [Name in keyof MethodTable]: MethodTable[Name] extends Method<infer Args> ? (...args: Args) => Tensor : never;
+};
+
 declare module '@tensorgrad/core' {
-  interface Tensor {
-    neg(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    sqrt(): Tensor;
-    abs(): Tensor;
-    square(): Tensor;
-    reciprocal(): Tensor;
-    pow(p: number): Tensor;
-    sigmoid(): Tensor;
-    tanh(): Tensor;
-    relu(): Tensor;
-    add(other: TensorLike): Tensor;
-    sub(other: TensorLike): Tensor;
-    mul(other: TensorLike): Tensor;
-    div(other: TensorLike): Tensor;
-    maximum(other: TensorLike): Tensor;
-    minimum(other: TensorLike): Tensor;
-    sum(axis?: Axis, keepDims?: boolean): Tensor;
-    mean(axis?: Axis, keepDims?: boolean): Tensor;
-    max(axis?: Axis, keepDims?: boolean): Tensor;
-    min(axis?: Axis, keepDims?: boolean): Tensor;
-    matmul(other: Tensor): Tensor;
-    l2(): Tensor;
-    norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor;
-    reshape(shape: readonly number[]): Tensor;
-    transpose(axes?: readonly number[]): Tensor;
-    broadcastTo(shape: readonly number[]): Tensor;
-    expandDims(axis: number): Tensor;
-    squeeze(axis?: Axis): Tensor;
-    slice(specs: readonly SliceSpec[]): Tensor;
-    gather(indices: Indices, axis?: number): Tensor;
-    take(indices: Indices, axis?: number): Tensor;
-    softmax(axis?: number): Tensor;
-    logSoftmax(axis?: number): Tensor;
-    sin(): Tensor;
-    cos(): Tensor;
-    clamp(min?: number | null, max?: number | null): Tensor;
-    clone(): Tensor;
-    /** where(condition, this, other), as PyTorch's `x.where(condition, y)`. */
-    where(condition: TensorLike, other: TensorLike): Tensor;
-    argmax(axis?: number | null, keepDims?: boolean): Tensor;
-    argmin(axis?: number | null, keepDims?: boolean): Tensor;
-    logsumexp(axis?: Axis, keepDims?: boolean): Tensor;
-    variance(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
-    std(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
-    flatten(startAxis?: number, endAxis?: number): Tensor;
-    /** 1 where this > other, else 0; outside the graph. */
-    greater(other: TensorLike): Tensor;
-    greaterEqual(other: TensorLike): Tensor;
-    less(other: TensorLike): Tensor;
-    lessEqual(other: TensorLike): Tensor;
-    equal(other: TensorLike): Tensor;
-    notEqual(other: TensorLike): Tensor;
-    /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
-    gt(other: TensorLike): Tensor;
-    ge(other: TensorLike): Tensor;
-    lt(other: TensorLike): Tensor;
-    le(other: TensorLike): Tensor;
-    eq(other: TensorLike): Tensor;
-    ne(other: TensorLike): Tensor;
+  interface Tensor extends TensorMethods {
     /** All axes reversed (NumPy's `.T`): the transpose of a matrix, a view; a vector or scalar unchanged in shape. */
     readonly T: Tensor;
   }
 }
 
-const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
-  neg() { return neg(this); },
-  exp() { return exp(this); },
-  log() { return log(this); },
-  sqrt() { return sqrt(this); },
-  abs() { return abs(this); },
-  square() { return square(this); },
-  reciprocal() { return reciprocal(this); },
-  pow(p: number) { return pow(this, p); },
-  sigmoid() { return sigmoid(this); },
-  tanh() { return tanh(this); },
-  relu() { return relu(this); },
-  add(other: TensorLike) { return add(this, other); },
-  sub(other: TensorLike) { return sub(this, other); },
-  mul(other: TensorLike) { return mul(this, other); },
-  div(other: TensorLike) { return div(this, other); },
-  maximum(other: TensorLike) { return maximum(this, other); },
-  minimum(other: TensorLike) { return minimum(this, other); },
-  sum(axis?: Axis, keepDims?: boolean) { return sum(this, axis, keepDims); },
-  mean(axis?: Axis, keepDims?: boolean) { return mean(this, axis, keepDims); },
-  max(axis?: Axis, keepDims?: boolean) { return max(this, axis, keepDims); },
-  min(axis?: Axis, keepDims?: boolean) { return min(this, axis, keepDims); },
-  matmul(other: Tensor) { return matmul(this, other); },
-  l2() { return l2(this); },
-  norm(ord?: number, axis?: Axis, keepDims?: boolean) { return norm(this, ord, axis, keepDims); },
-  reshape(shape: readonly number[]) { return reshape(this, shape); },
-  transpose(axes?: readonly number[]) { return transpose(this, axes); },
-  broadcastTo(shape: readonly number[]) { return broadcastTo(this, shape); },
-  expandDims(axis: number) { return expandDims(this, axis); },
-  squeeze(axis?: Axis) { return squeeze(this, axis); },
-  slice(specs: readonly SliceSpec[]) { return slice(this, specs); },
-  gather(indices: Indices, axis?: number) { return gather(this, indices, axis); },
-  take(indices: Indices, axis?: number) { return take(this, indices, axis); },
-  softmax(axis?: number) { return softmax(this, axis); },
-  logSoftmax(axis?: number) { return logSoftmax(this, axis); },
-  sin() { return sin(this); },
-  cos() { return cos(this); },
-  clamp(min?: number | null, max?: number | null) { return clamp(this, min, max); },
-  clone() { return clone(this); },
-  where(condition: TensorLike, other: TensorLike) { return where(condition, this, other); },
-  argmax(axis?: number | null, keepDims?: boolean) { return argmax(this, axis, keepDims); },
-  argmin(axis?: number | null, keepDims?: boolean) { return argmin(this, axis, keepDims); },
-  logsumexp(axis?: Axis, keepDims?: boolean) { return logsumexp(this, axis, keepDims); },
-  variance(axis?: Axis, keepDims?: boolean, correction?: number) { return variance(this, axis, keepDims, correction); },
-  std(axis?: Axis, keepDims?: boolean, correction?: number) { return std(this, axis, keepDims, correction); },
-  flatten(startAxis?: number, endAxis?: number) { return flatten(this, startAxis, endAxis); },
-  greater(other: TensorLike) { return greater(this, other); },
-  greaterEqual(other: TensorLike) { return greaterEqual(this, other); },
-  less(other: TensorLike) { return less(this, other); },
-  lessEqual(other: TensorLike) { return lessEqual(this, other); },
-  equal(other: TensorLike) { return equal(this, other); },
-  notEqual(other: TensorLike) { return notEqual(this, other); },
-  // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
-  gt(other: TensorLike) { return greater(this, other); },
-  ge(other: TensorLike) { return greaterEqual(this, other); },
-  lt(other: TensorLike) { return less(this, other); },
-  le(other: TensorLike) { return lessEqual(this, other); },
-  eq(other: TensorLike) { return equal(this, other); },
-  ne(other: TensorLike) { return notEqual(this, other); },
-};
+const table = new MethodTable();
+
+/** The names of the methods installed on `Tensor`, the table's lines in order. */
+export const methodNames = Object.keys(table) as (keyof MethodTable)[];
 
 // PyTorch's varargs forms, x.reshape(3, 2) and x.transpose(0, 2) (swap two axes), written the way this
 // library takes them: the shape as one array, the whole permutation as one array.
@@ -199,29 +167,24 @@ const VARARGS: Record<string, (x: Tensor, args: number[]) => string | null> = {
 };
 
 // A method given more arguments than it takes is refused rather than silently ignoring the extra ones
-// (`x.l2(1)`, `x.sum(0, true, 1)`): an extra argument is a caller's misreading of the signature. Every
-// method above lists its parameters without defaults, so fn.length is how many it takes.
-function arityChecked(name: string, fn: (this: Tensor, ...args: any[]) => Tensor): (this: Tensor, ...args: any[]) => Tensor {
-  const most = fn.length;
+// (`x.l2(1)`, `x.sum(0, true, 1)`): an extra argument is a caller's misreading of the signature.
+function installed(name: string, op: (x: Tensor, ...args: unknown[]) => Tensor, takes: number): (this: Tensor, ...args: unknown[]) => Tensor {
   const varargs = VARARGS[name];
-  return function (this: Tensor) {
-    // eslint-disable-next-line prefer-rest-params
-    const args = Array.from(arguments as ArrayLike<unknown>);
+  return function (this: Tensor, ...args: unknown[]) {
     if (varargs !== undefined && args.length > 0 && args.every((a) => typeof a === 'number')) {
       const hint = varargs(this, args as number[]);
       if (hint !== null) throw new ShapeError(name, hint);
     }
-    if (arguments.length > most) {
-      const takes = most === 0 ? 'takes no arguments' : `takes at most ${most} argument${most === 1 ? '' : 's'}`;
-      throw new ValueError(name, `x.${name}(...) ${takes}, got ${arguments.length}`);
+    if (args.length > takes) {
+      const most = takes === 0 ? 'takes no arguments' : `takes at most ${takes} argument${takes === 1 ? '' : 's'}`;
+      throw new ValueError(name, `x.${name}(...) ${most}, got ${args.length}`);
     }
-    // eslint-disable-next-line prefer-rest-params
-    return fn.apply(this, arguments as unknown as any[]);
+    return op(this, ...args);
   };
 }
 
-for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Tensor.prototype, name, { value: arityChecked(name, fn), writable: true, configurable: true });
+for (const [name, { op, takes }] of Object.entries(table) as [string, Method<unknown[]>][]) {
+  Object.defineProperty(Tensor.prototype, name, { value: installed(name, op, takes), writable: true, configurable: true });
 }
 
 // NumPy's x.T: every axis reversed (a view through transpose).

@@ -1,8 +1,77 @@
 // Every op as a chained Tensor method.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ShapeError, Tensor, ValueError, tensor } from '@tensorgrad/core';
 import '@tensorgrad/ops'; // installs the Tensor methods
+import type { Indices, SliceSpec, TensorLike } from '@tensorgrad/ops';
+import { methodNames, type TensorMethods } from '../src/methods.js';
 import { leaf } from './leaf.js';
+
+type Axis = number | readonly number[] | null;
+
+/**
+ * The methods' signatures as written out by hand before they were computed from the table: the compiler
+ * checks below that the computed ones are these (parameter names aside), so a changed op signature that
+ * changes a method shows up here.
+ */
+interface ExpectedMethods {
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  abs(): Tensor;
+  square(): Tensor;
+  reciprocal(): Tensor;
+  pow(p: number): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  relu(): Tensor;
+  add(other: TensorLike): Tensor;
+  sub(other: TensorLike): Tensor;
+  mul(other: TensorLike): Tensor;
+  div(other: TensorLike): Tensor;
+  maximum(other: TensorLike): Tensor;
+  minimum(other: TensorLike): Tensor;
+  sum(axis?: Axis, keepDims?: boolean): Tensor;
+  mean(axis?: Axis, keepDims?: boolean): Tensor;
+  max(axis?: Axis, keepDims?: boolean): Tensor;
+  min(axis?: Axis, keepDims?: boolean): Tensor;
+  matmul(other: Tensor): Tensor;
+  l2(): Tensor;
+  norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor;
+  reshape(shape: readonly number[]): Tensor;
+  transpose(axes?: readonly number[]): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  expandDims(axis: number): Tensor;
+  squeeze(axis?: Axis): Tensor;
+  slice(specs: readonly SliceSpec[]): Tensor;
+  gather(indices: Indices, axis?: number): Tensor;
+  take(indices: Indices, axis?: number): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  clamp(min?: number | null, max?: number | null): Tensor;
+  clone(): Tensor;
+  where(condition: TensorLike, other: TensorLike): Tensor;
+  argmax(axis?: number | null, keepDims?: boolean): Tensor;
+  argmin(axis?: number | null, keepDims?: boolean): Tensor;
+  logsumexp(axis?: Axis, keepDims?: boolean): Tensor;
+  variance(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
+  std(axis?: Axis, keepDims?: boolean, correction?: number): Tensor;
+  flatten(startAxis?: number, endAxis?: number): Tensor;
+  greater(other: TensorLike): Tensor;
+  greaterEqual(other: TensorLike): Tensor;
+  less(other: TensorLike): Tensor;
+  lessEqual(other: TensorLike): Tensor;
+  equal(other: TensorLike): Tensor;
+  notEqual(other: TensorLike): Tensor;
+  gt(other: TensorLike): Tensor;
+  ge(other: TensorLike): Tensor;
+  lt(other: TensorLike): Tensor;
+  le(other: TensorLike): Tensor;
+  eq(other: TensorLike): Tensor;
+  ne(other: TensorLike): Tensor;
+}
 
 describe('methods', () => {
   it('every contract op is a chained Tensor method', () => {
@@ -15,6 +84,23 @@ describe('methods', () => {
     ];
     const t = tensor([1]);
     for (const name of names) expect(typeof (t as unknown as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('every line of the table is installed, forwards to its op, and takes the arguments the op takes after the first', () => {
+    // Compile time: Tensor carries the computed types, and they are the signatures above.
+    expectTypeOf<keyof TensorMethods>().toEqualTypeOf<keyof ExpectedMethods>();
+    expectTypeOf<Pick<Tensor, keyof ExpectedMethods>>().toEqualTypeOf<ExpectedMethods>();
+    expectTypeOf<Tensor['T']>().toEqualTypeOf<Tensor>();
+    // Run time: one installed function per line, on the prototype.
+    expect(methodNames.length).toBe(57);
+    for (const name of methodNames) expect(Object.getOwnPropertyDescriptor(Tensor.prototype, name)?.value, name).toBeTypeOf('function');
+    const x = tensor([[0.5, -2], [3, 1.5]]);
+    expect(x.sum(1, true).toArray()).toEqual([[-1.5], [4.5]]);
+    expect(x.where(tensor([[1, 0], [0, 1]]), 7).toArray()).toEqual([[0.5, 7], [7, 1.5]]);
+    expect(x.gt(1).toArray()).toEqual([[0, 0], [1, 1]]);
+    expect(x.softmax(0).sum(0).toArray()).toEqual([1, 1]);
+    expect(x.std(null, false, 1).item()).toBeCloseTo(x.variance(null, false, 1).sqrt().item(), 15);
+    expect(x.T.toArray()).toEqual([[0.5, 3], [-2, 1.5]]);
   });
 
   it('a method given more arguments than it takes is a ValueError, not silently ignored', () => {

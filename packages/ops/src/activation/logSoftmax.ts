@@ -10,7 +10,7 @@ import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
  * Fused rather than composed from max, sub, exp, sum and log (that composite is the test oracle): one
  * output array forward and one backward.
  */
-export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis = -1): Tensor => {
+export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis: number = -1): Tensor => {
   const x = asTensor(a, 'logSoftmax');
   checkSize('logSoftmax', x.shape);
   const { at, outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');

@@ -9,7 +9,7 @@ import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
  * Fused rather than composed from max, sub, exp, sum and div (that composite is the test oracle): one
  * output array forward and one backward instead of about ten, which pays on every step.
  */
-export const softmax = defineOp('softmax', (a: TensorLike, axis = -1): Tensor => {
+export const softmax = defineOp('softmax', (a: TensorLike, axis: number = -1): Tensor => {
   const x = asTensor(a, 'softmax');
   checkSize('softmax', x.shape);
   const { at, outer, n, inner } = lanes(x.shape, axis, 'softmax');

@@ -9,6 +9,6 @@ import { variance } from './variance.js';
  * (NumPy, JAX, TF.js; PyTorch's `std` uses 1). Where the deviation is 0 (a constant lane) the
  * gradient is NaN, as sqrt's at 0 — as in PyTorch; add a small epsilon to the variance if that matters.
  */
-export const std = defineOp('std', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean, correction = 0): Tensor =>
+export const std = defineOp('std', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean, correction: number = 0): Tensor =>
   withOpName('std', () => sqrt(variance(a, axis, keepDims, correction))),
 );

@@ -24,7 +24,7 @@ function divisor(op: string, x: Tensor, axes: readonly number[], correction: unk
  * A composite of mean, sub, square, sum and div: its gradient, 2 (x - mean) / (N - correction), needs
  * no rule of its own (the mean's own gradient term sums to zero).
  */
-export const variance = defineOp('variance', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean, correction = 0): Tensor => {
+export const variance = defineOp('variance', (a: TensorLike, axis?: number | readonly number[] | null, keepDims?: boolean, correction: number = 0): Tensor => {
   const x = asTensor(a, 'variance');
   keepDims = checkKeepDims(keepDims, 'variance');
   const axes = normalizeAxes(axis, x.ndim, 'variance');

@@ -7,7 +7,7 @@ import { reshape } from './reshape.js';
  * PyTorch's `flatten`: `flatten(x)` is 1-d, `flatten(x, 1)` turns [N, C, H, W] into [N, C·H·W]. A view
  * when x is contiguous (it is a reshape). A 0-d x becomes [1], as in PyTorch.
  */
-export const flatten = defineOp('flatten', (a: TensorLike, startAxis = 0, endAxis = -1): Tensor => {
+export const flatten = defineOp('flatten', (a: TensorLike, startAxis: number = 0, endAxis: number = -1): Tensor => {
   const x = asTensor(a, 'flatten');
   if (x.ndim === 0) {
     normalizeAxis(startAxis, 1, 'flatten');

@@ -29,7 +29,7 @@ export function indexValues(indices: unknown, op: string): { idx: ArrayLike<numb
  * Indices must be integers in [0, x.shape[axis]). No gradient flows to the indices; the gradient of x
  * is the upstream gradient scattered back to the picked entries (added where an entry is picked twice).
  */
-export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis = -1): Tensor => {
+export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis: number = -1): Tensor => {
   const x = asTensor(a, 'gather');
   const { at, n, inner } = lanes(x.shape, axis, 'gather');
   const reduced = x.shape.filter((_, i) => i !== at);

@@ -12,7 +12,7 @@ import { lanes } from '../reduce/axes.js';
  * slice selected twice receives the sum of both gradients. No gradient flows to the indices.
  * (For one index per lane — scores[i, y_i] — use `gather`.)
  */
-export const take = defineOp('take', (a: TensorLike, indices: Indices, axis = 0): Tensor => {
+export const take = defineOp('take', (a: TensorLike, indices: Indices, axis: number = 0): Tensor => {
   const x = asTensor(a, 'take');
   const { at, outer, n, inner } = lanes(x.shape, axis, 'take');
   const { idx, idxShape } = indexValues(indices, 'take');
