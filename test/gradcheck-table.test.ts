@@ -1,34 +1,15 @@
 // The gradient-check table: every registered op — from @tensorgrad/ops and from any other package the
-// umbrella 'tensorgrad' loads (nn's fused losses) — has at least one line, checked in float64 against
-// centered differences. A new op without a line fails the coverage test below.
+// umbrella 'tensorgrad' loads (nn's fused losses, packages/nn/test/op-table.ts) — has at least one line,
+// checked in float64 against centered differences. A new op without a line fails the coverage test below.
 import { describe, expect, it } from 'vitest';
 import { fromData, registeredOps } from 'tensorgrad';
 import * as tg from 'tensorgrad';
 import { gradcheck } from '@tensorgrad/ops';
-import { normal, opTable, type OpLine } from '../packages/ops/test/op-table.js';
-
-/** Lines for ops defined outside @tensorgrad/ops (their inputs kept in the ops' domains likewise). */
-const otherLines: OpLine[] = [
-  {
-    op: 'softmaxCrossEntropy',
-    note: 'logits [4, 3], labels [2, 0, 1, 2]',
-    inputs: () => [normal([4, 3])],
-    f: (z) => tg.softmaxCrossEntropy(z, [2, 0, 1, 2]),
-  },
-  {
-    // Hinge kinks sit where s_j - s_y + 1 = 0; normal scores land within eps of one with probability ~1e-6.
-    op: 'svmLoss',
-    note: 'scores [4, 3], margin 1',
-    inputs: () => [normal([4, 3])],
-    f: (s) => tg.svmLoss(s, [2, 0, 1, 2]),
-  },
-  { op: 'mse', note: 'input and target [2, 3]', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => tg.mse(a, b) },
-];
-
-const table = [...opTable, ...otherLines];
+import { normal } from '../packages/ops/test/op-table.js';
+import { fullOpTable } from '../packages/nn/test/op-table.js';
 
 describe('gradient-check table (float64 centered differences, eps 1e-6, atol 1e-5, rtol 1e-3)', () => {
-  it.each(table.map((line) => [line.op, line.note, line] as const))('%s (%s)', (_op, _note, line) => {
+  it.each(fullOpTable.map((line) => [line.op, line.note, line] as const))('%s (%s)', (_op, _note, line) => {
     const inputs = line.inputs();
     const result = gradcheck(line.f, inputs);
     expect(result.checked).toBe(inputs.reduce((n, t) => n + t.size, 0));
@@ -37,7 +18,7 @@ describe('gradient-check table (float64 centered differences, eps 1e-6, atol 1e-
   });
 
   it('every registered op has a line in the table', () => {
-    const covered = new Set(table.map((line) => line.op));
+    const covered = new Set(fullOpTable.map((line) => line.op));
     const missing = registeredOps().filter((name) => !covered.has(name));
     expect(missing).toEqual([]);
     // And no line names an op that does not exist (a renamed op would leave a stale line behind).

@@ -1,15 +1,11 @@
 // "The gradient with respect to a variable always has the variable's shape": asserted for every op, over
-// the ops' table (every registered op has a line) plus the edge shapes each family has to get right.
+// the op table (the ops' and nn's lines: every registered op has one) plus the edge shapes each family has
+// to get right.
 import { describe, expect, it } from 'vitest';
 import { Tensor, fromData, registeredOps, sizeOf } from 'tensorgrad';
 import * as tg from 'tensorgrad';
-import { normal, opTable, type OpLine } from '../packages/ops/test/op-table.js';
-
-const nnLines: OpLine[] = [
-  { op: 'softmaxCrossEntropy', note: '[4, 3]', inputs: () => [normal([4, 3])], f: (z) => tg.softmaxCrossEntropy(z, [2, 0, 1, 2]) },
-  { op: 'svmLoss', note: '[4, 3]', inputs: () => [normal([4, 3])], f: (s) => tg.svmLoss(s, [2, 0, 1, 2]) },
-  { op: 'mse', note: '[2, 3]', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => tg.mse(a, b) },
-];
+import { normal } from '../packages/ops/test/op-table.js';
+import { fullOpTable } from '../packages/nn/test/op-table.js';
 
 /** Runs backward with a seed of ones and returns each input's gradient shape. */
 function gradientShapes(f: (...x: Tensor[]) => Tensor, inputs: Tensor[]): (readonly number[])[] {
@@ -58,7 +54,7 @@ const edgeCases: [string, () => Tensor[], (...x: Tensor[]) => Tensor][] = [
 ];
 
 describe('every gradient has its input\'s shape', () => {
-  it.each([...opTable, ...nnLines].map((line) => [line.op, line.note, line] as const))('%s (%s)', (_op, _note, line) => {
+  it.each(fullOpTable.map((line) => [line.op, line.note, line] as const))('%s (%s)', (_op, _note, line) => {
     const inputs = line.inputs();
     if (line.outsideGraph) {
       for (const t of inputs) t.requiresGrad = true;
@@ -75,7 +71,7 @@ describe('every gradient has its input\'s shape', () => {
   });
 
   it('covers every registered op', () => {
-    const covered = new Set([...opTable, ...nnLines].map((line) => line.op));
+    const covered = new Set(fullOpTable.map((line) => line.op));
     expect(registeredOps().filter((name) => !covered.has(name))).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
-// In-place writes after the forward, over the ops' table (a new op's line is covered automatically): for
-// every line, the op's output and then each of its inputs is overwritten under noGrad between forward and
+// In-place writes after the forward, over the op table, the ops' and nn's lines (a new op's line is covered
+// automatically): for every line, the op's output and then each of its inputs is overwritten under noGrad between forward and
 // backward. A backward rule that reads the overwritten values must have saved them, so the engine throws an
 // InPlaceError; a rule that does not read them gives exactly the gradient of an untouched run. A silently
 // different gradient fails.
 import { describe, expect, it } from 'vitest';
-import { InPlaceError, Random, Tensor, ValueError, fromData, noGrad, sizeOf } from '@tensorgrad/core';
-import { opTable } from '../packages/ops/test/op-table.js';
+import { InPlaceError, Random, Tensor, ValueError, fromData, noGrad, registeredOps, sizeOf } from '@tensorgrad/core';
+import { fullOpTable } from '../packages/nn/test/op-table.js';
 
 /** Runs f on fresh copies of `values`, lets `overwrite` write in place, backpropagates `seed`. */
 function gradients(
@@ -23,7 +23,7 @@ function gradients(
   return inputs.map((t) => t.grad!.data.slice());
 }
 
-const graphLines = opTable.filter((line) => !line.outsideGraph);
+const graphLines = fullOpTable.filter((line) => !line.outsideGraph);
 
 describe('in-place writes between forward and backward: an InPlaceError or the unchanged gradient', () => {
   it.each(graphLines.map((line) => [line.op, line.note, line] as const))('%s (%s)', (_op, _note, line) => {
@@ -48,6 +48,13 @@ describe('in-place writes between forward and backward: an InPlaceError or the u
       }
       expect(got, `${what} overwritten: the gradient changed silently`).toEqual(expected);
     }
+  });
+
+  it('runs a line of every registered op in the graph (nn\'s fused losses too)', () => {
+    const run = new Set(graphLines.map((line) => line.op));
+    const outsideGraph = new Set(fullOpTable.filter((line) => line.outsideGraph).map((line) => line.op));
+    expect(registeredOps().filter((name) => !run.has(name) && !outsideGraph.has(name))).toEqual([]);
+    expect([...run]).toEqual(expect.arrayContaining(['softmaxCrossEntropy', 'svmLoss', 'mse']));
   });
 
   it('the bug it was written for: logsumexp reads its output in backward', () => {

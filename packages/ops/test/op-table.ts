@@ -1,6 +1,7 @@
 // The ops' table, one line (at least) per op: how to sample inputs inside the op's domain and how to call
-// it. Shared by the gradient-check table and the gradient-shape suite (top-level test/), in the spirit of
-// JAX's op tests. A line per op is enforced against registeredOps() there.
+// it, in the spirit of JAX's op tests. With nn's lines (packages/nn/test/op-table.ts: `fullOpTable`) it feeds
+// every table suite in the top-level test/: the gradient-check table, the gradient shapes and the in-place
+// writes. A line per registered op is enforced against registeredOps() there.
 import { Random, Tensor, fromData, sizeOf } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
 

@@ -1,0 +1,26 @@
+// nn's lines of the op table: its fused losses define ops of their own (registered like the ops'), so they
+// get lines like the ops' (packages/ops/test/op-table.ts), with inputs from the same samplers. `fullOpTable`
+// is the one list every table suite in the top-level test/ runs: the gradient-check table, the gradient
+// shapes and the in-place writes.
+import { mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
+import { normal, opTable, type OpLine } from '../../ops/test/op-table.js';
+
+export const nnOpTable: OpLine[] = [
+  {
+    op: 'softmaxCrossEntropy',
+    note: 'logits [4, 3], labels [2, 0, 1, 2]',
+    inputs: () => [normal([4, 3])],
+    f: (z) => softmaxCrossEntropy(z, [2, 0, 1, 2]),
+  },
+  {
+    // Hinge kinks sit where s_j - s_y + 1 = 0; normal scores land within eps of one with probability ~1e-6.
+    op: 'svmLoss',
+    note: 'scores [4, 3], margin 1',
+    inputs: () => [normal([4, 3])],
+    f: (s) => svmLoss(s, [2, 0, 1, 2]),
+  },
+  { op: 'mse', note: 'input and target [2, 3]', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => mse(a, b) },
+];
+
+/** Every registered op's lines: the ops' table, then nn's. */
+export const fullOpTable: OpLine[] = [...opTable, ...nnOpTable];
