@@ -32,7 +32,7 @@ export interface GemmParams {
   fma?: boolean;
 }
 
-/** Plain SIMD (mul + add): measured best on the development machine among 2x8 … 6x4 tiles. */
+/** Plain SIMD (mul + add): the best of the 2x8 … 6x4 tiles on the development machine (KERNELS.md). */
 export const defaultParams: GemmParams = { mr: 4, nr: 4, mc: 64, kc: 256, nc: 512, unroll: 1 };
 /** Fused multiply-add (relaxed SIMD). */
 export const fmaParams: GemmParams = { mr: 6, nr: 4, mc: 96, kc: 256, nc: 512, unroll: 1, fma: true };
@@ -115,12 +115,9 @@ function minOf(x: string, y: string): string {
 // slivers' values (whole cache lines) are read at once and dealt out to the slivers. Sliver by sliver,
 // the k loop read a sliver's few values from each row in turn, rows rs bytes apart, and with rs a
 // multiple of 4096 (n = 512; x [200, 3072] in dW = dyᵀ·x) every row's line maps to one L1 set: lines
-// were evicted before the next sliver read the rest of them. Measured (µs per block, sliver by sliver
-// → GROUP 8): 256×512 of a 512-wide B 53 → 48, 200×384 of a 3072-wide one 37 → 18; a chunk of dW1
-// (100×384·200) 0.64 → 0.59 ms; for transposed A, Xᵀ·dY (3072×200·200×100) 20.7 → 22.0 GFLOP/s on one
-// thread. GROUP 4 to 8 measured alike; 16 and more are slower (2× at 256×512):
-// the GROUP write streams are kc·width·8 bytes apart, which aliases in L1 as well when it is a
-// multiple of 4096. Leaves $s at the first row (column) not packed and $dst after the slivers packed.
+// were evicted before the next sliver read the rest of them (KERNELS.md, Measured, has the figures).
+// GROUP 4 to 8 do alike; 16 and more are slower: the GROUP write streams are kc·width·8 bytes apart,
+// which aliases in L1 as well when it is a multiple of 4096. Leaves $s at the first row (column) not packed and $dst after the slivers packed.
 const GROUP = 8;
 /** Emits the grouped pass over the whole slivers of `width` lines across `extent`; rows `stride` apart. */
 function packGrouped(emit: Emit, stride: string, extent: string, width: number): void {
@@ -172,10 +169,9 @@ function emitPackB(emit: Emit, p: GemmParams): void {
   // Transposed B (a weight stored [out, in] read as Wᵀ): each column is contiguous along k, so one
   // v128 load holds two k steps of a column, and lane moves transpose each pair of columns' 2×2 block
   // into two k steps of the sliver (step p from the low lanes, p + 1 from the high ones). Values are
-  // only moved: the packing is the scalar loop's, bit for bit. Measured 20% faster than the scalar loop
-  // for a 256×100 block of Wᵀ (5.1 against 6.4 µs; i8x16.shuffle the same). The odd last k step is
-  // left to the scalar loop below. (The same for row-major A in packA measured no faster, and 8% slower
-  // where packing A dominates: 600×3072·3072×4.)
+  // only moved: the packing is the scalar loop's, bit for bit, and faster than it (KERNELS.md,
+  // Measured). The odd last k step is left to the scalar loop below. (The same for row-major A in packA
+  // is not faster, and slower where packing A dominates, so packA keeps the scalar loop.)
   emit(`              (if (i32.eq (local.get $rs) (i32.const 8))`);
   emit(`                (then`);
   emit(`                  (block $d5 (loop $l5`);

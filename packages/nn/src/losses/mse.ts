@@ -9,8 +9,8 @@ import type { LossOptions } from './softmaxCrossEntropy.js';
  *
  * Fused rather than the composite mean(square(sub(input, target))) (which stays its test oracle): one
  * graph node, so diagrams and transcripts show one mse gate as for softmaxCrossEntropy, and forward +
- * backward measured 1.3-1.5x faster ([64, 10]: 13.8 vs 20.5 µs; [1024, 64]: 478 vs 611 µs; medians,
- * one machine). The sum is pairwise, as the composite's mean.
+ * backward are faster (one pass, no intermediate tensors; figures in packages/ops/KERNELS.md,
+ * Measured). The sum is pairwise, as the composite's mean.
  */
 export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
   const op = 'mse';

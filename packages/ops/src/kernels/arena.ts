@@ -165,7 +165,7 @@ function arenaArray(length: number, zero: boolean): Float64Array | null {
   if (!collector.sync) {
     // Without synchronous reclaiming, the collector must see what a block holds: it counts a block in
     // the (one, long-lived) memory as nothing, so arrays that die young would be collected rarely and
-    // the arena would grow by one block per step (to 2 GiB, measured). An untouched ArrayBuffer of the
+    // the arena would grow by one block per step, without bound. An untouched ArrayBuffer of the
     // block's size, alive exactly as long as the view, is counted as external memory.
     footprint.set(view, new ArrayBuffer(bytes));
   }
@@ -197,8 +197,8 @@ export function kernelStorage(length: number): Float64Array {
 /**
  * Storage for a product's result of `length` values that the kernel writes in full (not zero-filled):
  * in the arena, so the kernel writes it in place and its pages are ones already in use (fresh pages
- * cost a fault each when first written: a 512×512 result, 2 MB, took 5 ms to copy into new memory
- * here), else a plain array.
+ * cost a fault each when first written, which made copying a result into new memory slow), else a
+ * plain array.
  */
 export function resultStorage(length: number): Float64Array {
   return arenaArray(length, false) ?? new Float64Array(length);

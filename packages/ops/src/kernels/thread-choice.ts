@@ -2,7 +2,7 @@
  * The adaptive choice between one thread and two, per shape, from measured times.
  *
  * When other processes keep the second core busy, the worker gets preempted in the middle of a chunk
- * and this thread idles until it is scheduled again: two threads then lose to one, by up to 40% here.
+ * and this thread idles until it is scheduled again: two threads then lose to one.
  * So the default kernel times every large product, on one thread and on two, per shape (sizes and
  * strides), and keeps the last RING times of each. The first three calls of a shape run on two threads,
  * one, two; after that each call takes the mode with the lower median (the best time while a mode has

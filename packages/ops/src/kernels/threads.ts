@@ -12,8 +12,8 @@ import { CTRL_BYTES, WORKER_C, WORKER_C_BYTES, WORK_BASE, align, gemmWorkBytes, 
 
 /**
  * Chunks of C are at least this many rows (columns) long: a chunk packs the whole other operand (unless
- * B is packed once for all chunks, see PREPACK_MIN_CHUNKS), which for linear's forward (B = W1ᵀ,
- * 3072×100, read transposed) cost 10% at 36-row chunks and 5% at 54 (one thread, measured). Not
+ * B is packed once for all chunks, see PREPACK_MIN_CHUNKS), a cost that shorter chunks pay more often
+ * (linear's forward, B = W1ᵀ read transposed, is where it shows; KERNELS.md, Measured). Not
  * longer: while the worker is descheduled, this thread waits for the chunk it holds, so chunks much
  * longer than that make a busy core cost more.
  */
@@ -22,10 +22,10 @@ const MIN_CHUNK = 48;
 const CHUNK_WORK = 4 << 20;
 /**
  * A job cut along m into at least this many chunks packs all of B once (see runTwoThreads). With fewer,
- * the packing pass costs this thread more than the chunks save: with it, linear's forward (4 chunks,
- * B = W1ᵀ) measured 3-7% slower and the training step 3% (the pass writes 2.4 MB that the chunks then
- * read back, where a chunk packing a block itself writes it into its own scratch, in L2). At n = 512
- * (8 chunks of 64 rows) it measured 9% faster (38.6 → 42.1 GFLOP/s), at n = 1024 5%.
+ * the packing pass costs this thread more than the chunks save (linear's forward, 4 chunks, B = W1ᵀ:
+ * the pass writes all of B's packing, which the chunks then read back, where a chunk packing a block
+ * itself writes it into its own scratch, in L2); with 6 or more (n = 512 cut into 8 chunks of 64 rows)
+ * packing once is faster. KERNELS.md, Measured, has the figures.
  */
 export const PREPACK_MIN_CHUNKS = 6;
 
@@ -294,8 +294,7 @@ export function runTwoThreads(
   // Along m every chunk multiplies by all of B: in a job of PREPACK_MIN_CHUNKS or more chunks this
   // thread packs it once, while the worker computes its first chunk (packing B itself, as it does for
   // any chunk it starts before B_PACKED is set), and every chunk started afterwards reads the shared
-  // packing. Without it each chunk packs all of B again: at n = 512 (8 chunks of 64 rows), measured
-  // with a 6-row product, 0.22 ms of a chunk's ~1.4 ms.
+  // packing. Without it each chunk packs all of B again.
   if (bPacked !== 0) {
     s.packB(k, n, bPtr, bRs, bCs, bPacked);
     Atomics.store(ctrl, B_PACKED, job);
@@ -317,12 +316,12 @@ export function runTwoThreads(
   // than idle until the scheduler gives the worker its core back, which can take milliseconds.
   Atomics.store(ctrl, JOB, -job);
   const endFrom = now();
-  const pace = mine > 0 ? (endFrom - computeFrom) / mine : (m * n * k) / chunks / 1e7; // else ~20 GFLOP/s
+  const pace = mine > 0 ? (endFrom - computeFrom) / mine : (m * n * k) / chunks / 1e7; // else assume 1e7 multiply-adds per ms
   const deadline = ownTile ? endFrom + takeOverAfter * pace : Infinity;
   const started = Date.now();
   // Each chunk of C is copied out as soon as it is done and this thread has nothing else to do: while it
-  // waits for the worker's last chunk, it copies out the others (for dW1 = dyᵀ·x, 2.4 MB, ~0.17 ms,
-  // which used to follow that wait).
+  // waits for the worker's last chunk, it copies out the others (for dW1 = dyᵀ·x, 2.4 MB, a copy that
+  // used to follow that wait).
   // With C in place there is nothing to copy: every chunk counts as copied out.
   const copiedOut = new Uint8Array(chunks).fill(c === null ? 1 : 0);
   const copyOut = (i: number): void => {

@@ -93,7 +93,7 @@ export function setV8Flags(flags: string): boolean {
 
 /**
  * Instantiates a module once, synchronously: the fused multiply-add one where relaxed SIMD is available
- * (about 25% faster: a mul and an add become one instruction), else plain SIMD; over a shared memory
+ * (faster: a mul and an add become one instruction), else plain SIMD; over a shared memory
  * where SharedArrayBuffer exists (threads), else a plain one. Null where WebAssembly SIMD is missing.
  * TENSORGRAD_WASM_FMA=0 skips the fused module. Node 20's V8 (11.3) has relaxed SIMD behind a flag
  * (on by default from V8 11.4: Node 22, Chrome 114); turning it on only makes the extra opcodes valid
