@@ -1,4 +1,4 @@
-import { Tensor, ValueError, contiguousData, fromData, scatterInto } from '@tensorgrad/core';
+import { Tensor, ValueError, fromData } from '@tensorgrad/core';
 
 /** Anything an op accepts where a tensor goes: a plain number becomes a 0-d tensor. */
 export type TensorLike = Tensor | number;
@@ -8,23 +8,6 @@ export function asTensor(x: TensorLike, op: string): Tensor {
   if (typeof x === 'number') return fromData(new Float64Array([x]), []);
   const got = x === null ? 'null' : Array.isArray(x) ? 'an Array (wrap nested arrays with tensor(...))' : typeof x;
   throw new ValueError(op, `expected a Tensor or a number, got ${got}`);
-}
-
-/**
- * Writes the contiguous values `src` (of `shape`) into `dst` at the strided positions
- * `offset + Σ index[i] * strides[i]`; adds instead of overwriting when `accumulate`. (Core's
- * scatterInto, under the signature ops code uses.)
- */
-export function scatterStrided(dst: Float64Array, offset: number, strides: readonly number[], shape: readonly number[], src: Float64Array, accumulate = false): void {
-  scatterInto({ data: dst, shape, stride: strides, offset }, src, accumulate);
-}
-
-/**
- * The values of a strided tensor in row-major order, in a fresh array (core's contiguousData: a 2-d
- * view with strided rows is copied in cache-sized tiles).
- */
-export function contiguousValues(t: Tensor): Float64Array {
-  return contiguousData(t.nd);
 }
 
 /** keepDims must be a boolean (undefined means false): a truthy string or number is a caller's mix-up. */

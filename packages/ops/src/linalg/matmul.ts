@@ -1,9 +1,8 @@
-import { Tensor, ShapeError, broadcastShapes, checkSize, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ShapeError, broadcastShapes, checkSize, defineOp, formatShape, fromData, record, sizeOf, viewOf } from '@tensorgrad/core';
 import { gemmKernel, productStorage } from '../kernels/backend.js';
 import { broadcastStrides, unbroadcast } from '../broadcast.js';
 import { reshape } from '../shape/reshape.js';
 import { transpose } from '../shape/transpose.js';
-import { view } from '../shape/view.js';
 import { asTensor } from '../util.js';
 
 /** Batched product of >= 2-d tensors whose batch dims broadcast; operands read through their strides. */
@@ -106,8 +105,8 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
     throw new ShapeError('matmul', `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${ka} (last dim of a) != ${kb} (${b.ndim === 1 ? 'dim 0' : 'second-to-last dim'} of b)`);
   }
   // Vectors become 1-row / 1-column matrices (views), and the extra axis is dropped from the result.
-  const a2 = a.ndim === 1 ? view(a, [1, ka], [0, a.nd.stride[0]!]) : a;
-  const b2 = b.ndim === 1 ? view(b, [kb, 1], [b.nd.stride[0]!, 0]) : b;
+  const a2 = a.ndim === 1 ? viewOf(a, [1, ka], [0, a.nd.stride[0]!]) : a;
+  const b2 = b.ndim === 1 ? viewOf(b, [kb, 1], [b.nd.stride[0]!, 0]) : b;
   const full = batchedProduct(a2, b2);
   let shape = full.shape.slice();
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);

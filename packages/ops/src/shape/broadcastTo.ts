@@ -1,6 +1,5 @@
-import { Tensor, ShapeError, broadcastShapes, checkShape, defineOp, formatShape, record, shapesEqual } from '@tensorgrad/core';
+import { Tensor, ShapeError, broadcastShapes, checkShape, defineOp, formatShape, record, shapesEqual, viewOf } from '@tensorgrad/core';
 import { unbroadcast } from '../broadcast.js';
-import { view } from './view.js';
 import { asTensor } from '../util.js';
 
 /** Broadcasts `x` to `shape` as a view: broadcast axes get stride 0, so no values are copied. */
@@ -13,7 +12,7 @@ export const broadcastTo = defineOp('broadcastTo', (x: Tensor, shape: readonly n
   }
   const lead = shape.length - x.ndim;
   const strides = shape.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : x.nd.stride[i - lead]!));
-  const y = view(x, shape, strides);
+  const y = viewOf(x, shape, strides);
   // The backward of a broadcast is a sum over the broadcast axes.
   return record('broadcastTo', [x], y, (dy) => [unbroadcast(dy, x.shape)]);
 });

@@ -1,6 +1,4 @@
-import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
-import { scatterStrided } from '../util.js';
-import { view } from './view.js';
+import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record, scatterInto, viewOf } from '@tensorgrad/core';
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
 export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0): Tensor => {
@@ -23,11 +21,11 @@ export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0):
   let start = 0;
   for (const t of tensors) {
     starts.push(start);
-    scatterStrided(out, start * strides[at]!, strides, t.shape, t.data);
+    scatterInto({ data: out, shape: t.shape, stride: strides, offset: start * strides[at]! }, t.data);
     start += t.shape[at]!;
   }
   // The backward of a concat cuts the upstream gradient back into pieces (strided views, no copies).
   return record('concat', tensors, fromData(out, shape), (dy) =>
-    tensors.map((t, i) => (t.requiresGrad ? view(dy, t.shape, dy.nd.stride, dy.nd.offset + starts[i]! * dy.nd.stride[at]!) : null)),
+    tensors.map((t, i) => (t.requiresGrad ? viewOf(dy, t.shape, dy.nd.stride, dy.nd.offset + starts[i]! * dy.nd.stride[at]!) : null)),
   );
 });

@@ -1,5 +1,4 @@
-import { Tensor, ShapeError, checkShape, checkSize, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf } from '@tensorgrad/core';
-import { view } from './view.js';
+import { Tensor, ShapeError, checkShape, checkSize, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf, viewOf } from '@tensorgrad/core';
 import { asTensor } from '../util.js';
 
 /** Resolves one -1 in a requested shape from the element count. */
@@ -21,6 +20,6 @@ export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[])
   x = asTensor(x, 'reshape');
   const target = resolveShape(x, shape);
   if (!x.isContiguous) checkSize('reshape', target); // a copy, as large as a broadcast view can be
-  const y = x.isContiguous ? view(x, target, contiguousStrides(target)) : fromData(x.data, target);
+  const y = x.isContiguous ? viewOf(x, target, contiguousStrides(target)) : fromData(x.data, target);
   return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)]);
 });

@@ -1,6 +1,5 @@
-import { ShapeError, ValueError, contiguousStrides, defineOp, formatShape, fromData, record, type Tensor } from '@tensorgrad/core';
-import { asTensor, scatterStrided, type TensorLike } from '../util.js';
-import { view } from './view.js';
+import { ShapeError, ValueError, contiguousStrides, defineOp, formatShape, fromData, record, scatterInto, viewOf, type Tensor } from '@tensorgrad/core';
+import { asTensor, type TensorLike } from '../util.js';
 
 /**
  * How to cut one axis, as in NumPy's `x[...]`: a number picks one index (negative counts from the end)
@@ -69,12 +68,12 @@ export const slice = defineOp('slice', (a: TensorLike, specs: readonly SliceSpec
     return { shape, strides: out, offset };
   };
   const g = geometry(x.nd.stride, x.nd.offset);
-  const y = view(x, g.shape, g.strides, g.offset);
+  const y = viewOf(x, g.shape, g.strides, g.offset);
   // The backward of a slice writes the upstream gradient into the sliced positions of a zero tensor.
   return record('slice', [x], y, (dy) => {
     const dx = new Float64Array(x.size);
     const d = geometry(contiguousStrides(x.shape), 0);
-    scatterStrided(dx, d.offset, d.strides, d.shape, dy.data);
+    scatterInto({ data: dx, shape: d.shape, stride: d.strides, offset: d.offset }, dy.data);
     return [fromData(dx, x.shape)];
   });
 });

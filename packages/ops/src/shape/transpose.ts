@@ -1,6 +1,5 @@
-import { Tensor, ShapeError, defineOp, describeValue, formatShape, fromData, normalizeAxis, record } from '@tensorgrad/core';
-import { view } from './view.js';
-import { asTensor, contiguousValues } from '../util.js';
+import { Tensor, ShapeError, contiguousData, defineOp, describeValue, formatShape, fromData, normalizeAxis, record, viewOf } from '@tensorgrad/core';
+import { asTensor } from '../util.js';
 
 /**
  * Permutes the axes (by default swaps the last two) as a strided view: no values move, so matmul can
@@ -19,7 +18,7 @@ export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly numbe
     perm = axes.map((a) => normalizeAxis(a, nd, 'transpose'));
     if (new Set(perm).size !== nd) throw new ShapeError('transpose', `[${axes.join(', ')}] is not a permutation of the axes of a tensor of shape ${formatShape(x.shape)}`);
   }
-  const y = view(x, perm.map((p) => x.shape[p]!), perm.map((p) => x.nd.stride[p]!));
+  const y = viewOf(x, perm.map((p) => x.shape[p]!), perm.map((p) => x.nd.stride[p]!));
   const inverse = new Array<number>(nd);
   perm.forEach((p, i) => (inverse[p] = i));
   // The transpose of a permutation is its inverse. When transpose(dy, inverse) is already contiguous
@@ -30,6 +29,6 @@ export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly numbe
   // through a generic, untiled strided walk.
   return record('transpose', [x], y, (dy) => {
     const dx = transpose(dy, inverse);
-    return [dx.isContiguous ? dx : fromData(contiguousValues(dx), x.shape)];
+    return [dx.isContiguous ? dx : fromData(contiguousData(dx.nd), x.shape)];
   });
 });

@@ -1,1 +1,0 @@
-export { viewOf as view } from '@tensorgrad/core';
