@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { noGrad } from '@tensorgrad/core';
 import { add } from '@tensorgrad/ops';
 import { Linear, SGD, accuracy, l2Regularization, loadWeights, softmaxCrossEntropy, spiral } from '@tensorgrad/nn';
-import { defaults, parseOptions, train, twoLayerNet } from '../examples/train-two-layer.js';
+import { train, twoLayerNet } from '../examples/train-two-layer.js';
+import { defaults, parseOptions } from '../examples/lib/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tensorgrad-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
