@@ -1,6 +1,6 @@
 import type { NdArray } from 'ndarray';
 import { GraphError, ShapeError, ValueError } from './errors.js';
-import { broadcastAxis, checkShape, checkSize, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { broadcastAxis, checkShape, checkSize, contiguousStrides, formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
 import { checkOptions, type OptionSpec } from './options.js';
@@ -89,7 +89,7 @@ export class Tensor {
     if (value !== null && !(value instanceof Tensor)) {
       throw new ValueError('grad', `a gradient must be a Tensor or null, got ${value === undefined ? 'undefined' : typeof value}`);
     }
-    if (value !== null && !sameShape(value.shape, this.#shape)) {
+    if (value !== null && !shapesEqual(value.shape, this.#shape)) {
       throw new ShapeError('grad', `assigned gradient has shape ${formatShape(value.shape)}, but the tensor${this.name ? ` '${this.name}'` : ''} has shape ${formatShape(this.#shape)}`);
     }
     this.#grad = value;
@@ -453,8 +453,4 @@ export function describeTensor(t: Tensor, label = 'a tensor'): string {
   const base = t._base;
   if (t.name || base === null) return own;
   return `${own} (a view of ${base.name ? `'${base.name}'` : 'a tensor'} of shape ${formatShape(base.shape)})`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
