@@ -1,7 +1,5 @@
 // The README's "What is refused, and how" table quotes a real message for each situation. Each row is
 // reproduced here and compared with the message the code throws today, so the table cannot drift.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AnomalyError,
@@ -19,6 +17,7 @@ import {
 } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
 import { Adam, Linear, ReLU, SGD, Sequential, mse, softmaxCrossEntropy } from '@tensorgrad/nn';
+import { readmeTableRows } from './readme-table.js';
 
 type ErrorClass = new (...args: never[]) => TensorgradError;
 
@@ -101,19 +100,7 @@ const rows: [ErrorClass, () => unknown][] = [
 ];
 
 /** The table's rows: [error class, example message] from the README's Errors section. */
-function readmeRows(): [string, string][] {
-  const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### What is refused, and how'));
-  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('|---')));
-  return table
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| Situation'))
-    .map((line) => {
-      const cells = line.split(' | ');
-      const message = /`(.*)`/.exec(cells.at(-1)!)![1]!;
-      return [/`(\w+)`/.exec(cells.at(-2)!)![1]!, message];
-    });
-}
+const readmeRows = (): [string, string][] => readmeTableRows('### What is refused, and how');
 
 function thrown(f: () => unknown): TensorgradError {
   try {

@@ -1,12 +1,13 @@
 // The README's table of weights-file refusals quotes real messages: each row is reproduced here (in the
 // table's order) and compared with what the code throws today, with the folder's path written as the
 // README writes it ('out/weights', or 'out'), so the table cannot drift.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TensorgradError, ValueError, tensor } from '@tensorgrad/core';
 import { Linear, ReLU, Sequential, decodeNpy, encodeNpy, loadWeights, saveWeights } from '@tensorgrad/nn';
+import { readmeTableRows } from '../../../test/readme-table.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tensorgrad-weights-readme-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -75,18 +76,7 @@ const rows: [typeof TensorgradError, () => Promise<[unknown, string, string]>][]
 ];
 
 /** The weights table's rows: [error class, example message]. */
-function readmeRows(): [string, string][] {
-  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('Weights files refuse the same way'));
-  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('|---')));
-  return table
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| Situation'))
-    .map((line) => {
-      const cells = line.split(' | ');
-      return [/`(\w+)`/.exec(cells.at(-2)!)![1]!, /`(.*)`/.exec(cells.at(-1)!)![1]!];
-    });
-}
+const readmeRows = (): [string, string][] => readmeTableRows('Weights files refuse the same way');
 
 describe("the README's table of weights-file refusals quotes the messages the code throws", () => {
   const table = readmeRows();
