@@ -1,0 +1,51 @@
+import { defaultClientConditions, defineConfig, type Connect, type Plugin } from 'vite';
+
+// Builds from the packages' TypeScript sources (the '@tensorgrad/source' export condition, as the tests
+// do), so `pnpm playground` needs no `pnpm build` first.
+const conditions = ['@tensorgrad/source', ...defaultClientConditions];
+
+/**
+ * COOP/COEP on every response, so the page is cross-origin isolated and the kernel may start its second
+ * thread (SharedArrayBuffer) — except for a page asked for with `?isolated=0`, which is served without
+ * them, to try the one-thread mode. The resources such a page loads may still carry the headers: only
+ * the document's decide whether it is isolated.
+ */
+function isolationHeaders(): Plugin {
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    if (!/[?&]isolated=0(&|$)/.test(req.url ?? '')) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    }
+    next();
+  };
+  return {
+    name: 'tensorgrad-isolation-headers',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
+
+/**
+ * viz's PNG export rasterizes through @resvg/resvg-js, a native Node addon that no bundle can hold. The
+ * page draws SVG only; should the bundler still meet the import, it gets a module that says so.
+ */
+function nodeOnly(specifier: string): Plugin {
+  const id = `\0node-only:${specifier}`;
+  return {
+    name: `tensorgrad-node-only-${specifier}`,
+    enforce: 'pre',
+    resolveId: (source) => (source === specifier ? id : null),
+    load: (loaded) =>
+      loaded === id ? `export class Resvg { constructor() { throw new Error(${JSON.stringify(`${specifier} is a Node addon: PNG export is not available in a browser`)}); } }` : null,
+  };
+}
+
+export default defineConfig({
+  resolve: { conditions },
+  plugins: [isolationHeaders(), nodeOnly('@resvg/resvg-js')],
+  build: { target: 'es2022' },
+  worker: { format: 'es' },
+  server: { port: 5173 },
+  preview: { port: 4173 },
+});
