@@ -16,6 +16,12 @@ export { sin } from './unary/sin.js';
 export { cos } from './unary/cos.js';
 export { clamp } from './unary/clamp.js';
 export { clone } from './unary/clone.js';
+export { log1p } from './unary/log1p.js';
+export { expm1 } from './unary/expm1.js';
+export { softplus } from './unary/softplus.js';
+export { logSigmoid } from './unary/logSigmoid.js';
+export { leakyRelu } from './unary/leakyRelu.js';
+export { gelu } from './unary/gelu.js';
 // Binary elementwise, NumPy broadcasting
 export { add } from './binary/add.js';
 export { sub } from './binary/sub.js';

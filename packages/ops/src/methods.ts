@@ -50,6 +50,12 @@ import { less } from './compare/less.js';
 import { lessEqual } from './compare/lessEqual.js';
 import { equal } from './compare/equal.js';
 import { notEqual } from './compare/notEqual.js';
+import { log1p } from './unary/log1p.js';
+import { expm1 } from './unary/expm1.js';
+import { softplus } from './unary/softplus.js';
+import { logSigmoid } from './unary/logSigmoid.js';
+import { leakyRelu } from './unary/leakyRelu.js';
+import { gelu } from './unary/gelu.js';
 import type { TensorLike } from './util.js';
 
 /** A method: its op, called with the tensor as the first argument, and how many arguments it takes at most. */
@@ -125,6 +131,12 @@ class MethodTable {
   lessEqual = method(lessEqual, 1);
   equal = method(equal, 1);
   notEqual = method(notEqual, 1);
+  log1p = method(log1p, 0);
+  expm1 = method(expm1, 0);
+  softplus = method(softplus, 2);
+  logSigmoid = method(logSigmoid, 0);
+  leakyRelu = method(leakyRelu, 1);
+  gelu = method(gelu, 1);
   // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
   /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
   gt = method(greater, 1);

@@ -71,6 +71,12 @@ interface ExpectedMethods {
   le(other: TensorLike): Tensor;
   eq(other: TensorLike): Tensor;
   ne(other: TensorLike): Tensor;
+  log1p(): Tensor;
+  expm1(): Tensor;
+  softplus(beta?: number, threshold?: number): Tensor;
+  logSigmoid(): Tensor;
+  leakyRelu(negativeSlope?: number): Tensor;
+  gelu(approximate?: 'none' | 'tanh'): Tensor;
 }
 
 describe('methods', () => {
@@ -92,7 +98,7 @@ describe('methods', () => {
     expectTypeOf<Pick<Tensor, keyof ExpectedMethods>>().toEqualTypeOf<ExpectedMethods>();
     expectTypeOf<Tensor['T']>().toEqualTypeOf<Tensor>();
     // Run time: one installed function per line, on the prototype.
-    expect(methodNames.length).toBe(57);
+    expect(methodNames.length).toBe(63);
     for (const name of methodNames) expect(Object.getOwnPropertyDescriptor(Tensor.prototype, name)?.value, name).toBeTypeOf('function');
     const x = tensor([[0.5, -2], [3, 1.5]]);
     expect(x.sum(1, true).toArray()).toEqual([[-1.5], [4.5]]);
