@@ -71,7 +71,7 @@ export { logSoftmax } from './activation/logSoftmax.js';
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate } from './kernels/backend.js';
 export type { AdamCoefficients, Backend, GemmKernel, SgdCoefficients } from './kernels/types.js';
-export { wasmKernelInfo } from './kernels/gemm-wasm.js';
+export { startKernelThreads, wasmKernelInfo } from './kernels/gemm-wasm.js';
 export { inKernelMemory } from './kernels/wasm-module.js';
 export { kernelStorage, toKernelMemory, storageLike } from './kernels/arena.js';
 export type { TensorLike } from './util.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
-import { gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo, type Backend } from '@tensorgrad/ops';
+import { gemmKernel, gemmKernelNames, setGemmKernel, startKernelThreads, wasmKernelInfo, type Backend } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
 import { chooseTwo, noteTime, recordFor } from '../src/kernels/thread-choice.js';
@@ -394,6 +394,15 @@ describe('kernel selection', () => {
     expect(info.microTile).toBe(wasmFma ? '6x4' : '4x4');
     expect(['not started', 'starting', 'on', 'backed off', 'unavailable']).toContain(info.threads);
     expect(info.secondThread).toBe(info.threads === 'on' || info.threads === 'backed off');
+    if (info.threads === 'not started') expect(info.worker).toBeNull();
+  });
+
+  it('startKernelThreads brings the second thread up before any product; wasmKernelInfo names its kind', async () => {
+    const up = await startKernelThreads();
+    expect(up).toBe(wasmAvailable && typeof SharedArrayBuffer !== 'undefined');
+    const info = wasmKernelInfo();
+    expect(info.secondThread).toBe(up);
+    expect(info.worker).toBe(up ? 'worker_threads' : null);
   });
 
   it('defaults to wasm unless TENSORGRAD_KERNEL says otherwise', () => {

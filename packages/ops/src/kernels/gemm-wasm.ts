@@ -2,7 +2,7 @@ import { resultStorage, scratchArea, scratchGeneration } from './arena.js';
 import { tsGemm } from './gemm-ts.js';
 import { wasmAdam, wasmAxpy, wasmSgd } from './optim-updates.js';
 import { adaptiveKernels, chooseTwo, noteTime, recordFor, type Chooser, type ShapeRecord } from './thread-choice.js';
-import { PREPACK_MIN_CHUNKS, chunking, now, runTwoThreads, wakeWorker, workerIdle, workerPhase, workerReady, type Split } from './threads.js';
+import { PREPACK_MIN_CHUNKS, chunking, now, runTwoThreads, wakeWorker, workerIdle, workerPhase, workerReady, workerType, type Split } from './threads.js';
 import type { Backend, GemmHints } from './types.js';
 import { WORK_BASE, addressOf, align, state, tileParams, wasmAvailable, wasmFma } from './wasm-module.js';
 
@@ -276,9 +276,11 @@ export const wasmGemmSingle = createWasmGemm({ name: 'wasm-st', threadMinWork: I
 export const wasmGemm = createWasmGemm({ name: 'wasm' });
 
 /**
- * What the WebAssembly kernel runs with here, for benchmark reports. `secondThread`: the worker is up.
- * `threads`: 'not started' before the first product large enough to start it, 'starting' while it comes
- * up, 'on', 'backed off' while the default kernel computes alone after threads did not pay, 'unavailable'.
+ * What the WebAssembly kernel runs with here, for benchmark reports and pages. `secondThread`: the worker
+ * is up. `threads`: 'not started' before the first product large enough to start it, 'starting' while it
+ * comes up, 'on', 'backed off' while the default kernel computes alone after threads did not pay,
+ * 'unavailable' (no shared memory: a page that is not cross-origin isolated; or the worker failed).
+ * `worker`: the second thread's kind once started, 'worker_threads' in Node, 'web worker' in a browser.
  */
 export function wasmKernelInfo(): {
   available: boolean;
@@ -286,8 +288,27 @@ export function wasmKernelInfo(): {
   microTile: string;
   secondThread: boolean;
   threads: 'not started' | 'starting' | 'on' | 'backed off' | 'unavailable';
+  worker: 'worker_threads' | 'web worker' | null;
 } {
   const phase = workerPhase();
   const threads = phase !== 'up' ? phase : adaptiveKernels[0]!.lastTwo ? 'on' : 'backed off';
-  return { available: wasmAvailable, fma: wasmFma, microTile: `${tileParams.mr}x${tileParams.nr}`, secondThread: phase === 'up', threads };
+  return { available: wasmAvailable, fma: wasmFma, microTile: `${tileParams.mr}x${tileParams.nr}`, secondThread: phase === 'up', threads, worker: workerType() };
+}
+
+/**
+ * Starts the kernel's second thread now rather than at the first large product, and resolves once it is
+ * up (true), or false where there can be none (no WebAssembly kernel, no shared memory: in a browser,
+ * a page that is not cross-origin isolated) or it did not come up within `timeoutMs`. In a page the
+ * worker can only start while the main thread yields, which awaiting this does; a synchronous loop
+ * started right after a page loads otherwise runs on one thread until its first await.
+ */
+export async function startKernelThreads(timeoutMs = 10_000): Promise<boolean> {
+  const s = state;
+  if (s === null || s.ctrl === null) return false;
+  const until = now() + timeoutMs;
+  while (!workerReady(s)) {
+    if (workerPhase() === 'unavailable' || now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
 }

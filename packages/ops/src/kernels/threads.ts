@@ -1,13 +1,20 @@
 import { TensorgradError } from '@tensorgrad/core';
+import { runChunk as runChunkTyped } from './chunk-loop.js';
+import { ARGS, B_PACKED, COMPUTING, COPIED, DONE, FREE, JOB, JOB_ARGS, NEXT, PENDING, PUBLISHING, READY, STATE, TAKEN, WORKER_CHUNKS, WORKER_PACKED_CHUNKS } from './protocol.js';
 import { CTRL_BYTES, WORKER_C, WORKER_C_BYTES, WORK_BASE, align, gemmWorkBytes, nodeProcess, state, tileParams, type GemmExport, type WasmState } from './wasm-module.js';
 
 /**
- * The second thread: one worker_thread instantiates the same module over the same shared memory, and
- * both threads claim chunks of C from a shared counter; each packs its own blocks into its own scratch
- * area. The worker computes its chunk into a tile of its own and the main thread takes the chunk over
- * when the worker is descheduled. The worker is unref'd and blocks in Atomics.wait between jobs; if it
- * cannot start, the kernel stays on one thread. Needs process.getBuiltinModule (Node >= 20.16) for
- * worker_threads. Whether a product uses it is thread-choice.ts's decision.
+ * The second thread: one worker instantiates the same module over the same shared memory, and both
+ * threads claim chunks of C from a shared counter; each packs its own blocks into its own scratch area.
+ * The worker computes its chunk into a tile of its own and the main thread takes the chunk over when
+ * the worker is descheduled. The worker blocks in Atomics.wait between jobs; if it cannot start, the
+ * kernel stays on one thread. Whether a product uses it is thread-choice.ts's decision.
+ *
+ * In Node the worker is a worker_thread (process.getBuiltinModule, Node >= 20.16), unref'd so that it
+ * never keeps the process alive. In a browser it is a module Web Worker (web-worker.ts), which needs a
+ * cross-origin isolated page (COOP: same-origin, COEP: require-corp): only there is the memory shared.
+ * A page's main thread may not block in Atomics.wait, so there this thread spins while it waits for the
+ * worker's chunk (a wait bounded by the take-over deadline below); a Web Worker running tensorgrad may.
  */
 
 /**
@@ -28,31 +35,6 @@ const CHUNK_WORK = 4 << 20;
  * packing once is faster. KERNELS.md, Measured, has the figures.
  */
 export const PREPACK_MIN_CHUNKS = 6;
-
-// Control block slots (Int32Array over bytes [0, CTRL_BYTES)).
-const JOB = 0; // sequence number of the open job; its negative once the job is closed to newcomers
-const NEXT = 1; // next chunk to claim (Atomics.add)
-const READY = 3; // 1 once the worker has instantiated the module
-const WORKER_CHUNKS = 24; // chunks the worker has computed (for tests)
-const COPIED = 25; // chunks whose operand storage has been copied in (the worker waits for its chunk's)
-const B_PACKED = 26; // the job's number once all of B is packed at args[15] (see runTwoThreads)
-const WORKER_PACKED_CHUNKS = 27; // chunks the worker has computed from the shared packing of B (for tests)
-/**
- * One slot per chunk, from STATE: the job's tag (its sequence number, shifted) | the chunk's phase.
- * Tagging by job means a worker still busy with a chunk of an earlier job can never claim or finish a
- * chunk of the current one. The phases change by compareExchange only.
- */
-const STATE = 32;
-const MAX_CHUNKS = 32;
-const FREE = 0; // not claimed yet
-const COMPUTING = 1; // the worker computes it (into its own tile when the job allows taking over)
-const PUBLISHING = 2; // the worker copies its tile into C
-const DONE = 3;
-const TAKEN = 4; // the main thread computes it (it was free, or the worker held it too long)
-/** JOB value meaning "a job is coming": wakes the worker early, to spin until the job is posted. */
-const PENDING = 0x7fffffff;
-const ARGS = 4; // JOB_ARGS job arguments (see runChunk)
-const JOB_ARGS = 16;
 
 interface WorkerLike {
   unref(): void;
@@ -174,23 +156,84 @@ export function workerReady(s: WasmState): boolean {
   if (s.ctrl === null || workerStatus === 'failed') return false;
   if (workerStatus === 'idle') {
     workerStatus = 'starting';
+    const fail = (): void => {
+      workerStatus = 'failed';
+    };
     try {
       const wt = nodeProcess?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule | undefined;
-      if (wt === undefined) throw new Error('worker_threads unavailable');
-      runChunk = new Function(`${RUN_CHUNK}; return runChunk;`)() as RunChunk;
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes, tile: WORKER_C } });
-      worker.unref(); // an idle kernel thread must not keep the process alive
-      const fail = () => {
-        workerStatus = 'failed';
-      };
-      worker.on('error', fail);
-      worker.on('exit', fail);
+      if (wt !== undefined) {
+        runChunk = new Function(`${RUN_CHUNK}; return runChunk;`)() as RunChunk;
+        const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes, tile: WORKER_C } });
+        worker.unref(); // an idle kernel thread must not keep the process alive
+        worker.on('error', fail);
+        worker.on('exit', fail);
+        workerKind = 'worker_threads';
+      } else {
+        startWebWorker(s, fail);
+      }
     } catch {
-      workerStatus = 'failed';
+      fail();
       return false;
     }
   }
   return Atomics.load(s.ctrl, READY) === 1 && workerStatus === 'starting';
+}
+
+interface WebWorkerLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'error' | 'messageerror', listener: () => void): void;
+}
+type WebWorkerConstructor = new (url: URL, options: { type: 'module'; name?: string }) => WebWorkerLike;
+
+/**
+ * The browser's second thread. `Worker` is the page's; the URL form is the one bundlers turn into a
+ * worker chunk of their own. The main thread runs the typed copy of runChunk (no code from strings, so
+ * a strict Content-Security-Policy is fine, given 'wasm-unsafe-eval' for the module itself).
+ */
+function startWebWorker(s: WasmState, fail: () => void): void {
+  const Worker = (globalThis as { Worker?: WebWorkerConstructor }).Worker;
+  if (Worker === undefined) throw new Error('no worker here');
+  canBlock = mayBlock();
+  runChunk = runChunkTyped;
+  const worker = new Worker(new URL('./web-worker.js', import.meta.url), { type: 'module', name: 'tensorgrad kernel' });
+  worker.addEventListener('error', fail);
+  worker.addEventListener('messageerror', fail);
+  worker.postMessage({ module: s.module, memory: s.memory, work: WORK_BASE + gemmWorkBytes, tile: WORKER_C });
+  webWorker = worker; // held, so that the worker lives as long as the page
+  workerKind = 'web worker';
+}
+
+let webWorker: WebWorkerLike | null = null;
+/** Which kind of worker was started, for wasmKernelInfo. */
+let workerKind: 'worker_threads' | 'web worker' | null = null;
+
+/** The kind of the second thread, once one was started ('worker_threads' in Node, 'web worker' in a browser). */
+export function workerType(): 'worker_threads' | 'web worker' | null {
+  return workerKind;
+}
+
+/**
+ * Whether this thread may block in Atomics.wait: not a page's main thread (where it throws), yes in
+ * Node and in any worker.
+ */
+function mayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+let canBlock = true;
+
+/** Waits until slot `index` no longer holds `value`, for at most `ms`: blocking where allowed, else spinning. */
+function waitWhile(ctrl: Int32Array, index: number, value: number, ms: number): void {
+  if (canBlock) {
+    Atomics.wait(ctrl, index, value, ms);
+    return;
+  }
+  const until = now() + ms;
+  while (Atomics.load(ctrl, index) === value && now() < until);
 }
 
 /** Wakes the worker ahead of a job: it comes up while this thread copies the operands in. */
@@ -362,7 +405,7 @@ export function runTwoThreads(
         }
       }
       if (copied) continue;
-      Atomics.wait(ctrl, STATE + i, st, phase === COMPUTING ? Math.min(50, Math.max(0.05, deadline - now())) : 50);
+      waitWhile(ctrl, STATE + i, st, phase === COMPUTING ? Math.min(50, Math.max(0.05, deadline - now())) : 50);
       if (Date.now() - started > 120_000) {
         workerStatus = 'failed';
         throw new TensorgradError('matmul', 'the wasm kernel worker thread stopped answering');
