@@ -1,5 +1,7 @@
 import { shapesEqual, sizeOf } from './shape.js';
 import { Tensor, fromData, isContiguousView, ownsStorage } from './tensor.js';
+import { record } from './graph.js';
+import { enableGrad } from './modes.js';
 
 /**
  * A gradient a rule knows how to write but has not written anywhere yet. A rule returns one instead of a
@@ -45,6 +47,22 @@ export function addInto(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
+ * a + b (same shape) recorded in the graph when either requires grad: how a backward with
+ * `{ createGraph: true }` sums gradients at branches, so that the sum stays differentiable. Its rule
+ * hands the upstream gradient to both terms, which is differentiable as it stands.
+ */
+export function addRecorded(a: Tensor, b: Tensor): Tensor {
+  const rule = (dy: Tensor): Tensor[] => [dy, dy];
+  return record('add', [a, b], addInto(a, b), rule, [], rule);
+}
+
+/** A copy of `g` in storage of its own, in the graph (an identity op) when `g` requires grad. */
+function copyRecorded(g: Tensor): Tensor {
+  const rule = (dy: Tensor): Tensor[] => [dy];
+  return record('clone', [g], fromData(g.data.slice(), g.shape), rule, [], rule);
+}
+
+/**
  * The gradients arriving at the tensors of a walk, summed at branches (a tensor used by several ops
  * receives the sum of their gradients, in the order they arrive). A rule's PendingGradient for a leaf
  * whose `.grad` can take it in place is kept aside for the end of a `backward` when `defers` (not for
@@ -61,6 +79,8 @@ export class Arrivals {
     root: Tensor,
     seed: Tensor,
     private readonly defers: boolean,
+    /** Sum in the graph (`{ createGraph: true }`): gradients of gradients add at branches too. */
+    private readonly recorded = false,
   ) {
     this.#sums.set(root, seed);
   }
@@ -88,7 +108,7 @@ export class Arrivals {
       this.#sums.set(input, waiting.toTensor());
     }
     const existing = this.#sums.get(input);
-    this.#sums.set(input, existing === undefined ? gradient : addInto(existing, gradient));
+    this.#sums.set(input, existing === undefined ? gradient : this.recorded ? addRecorded(existing, gradient) : addInto(existing, gradient));
     return gradient;
   }
 }
@@ -117,10 +137,13 @@ function addInPlace(t: Tensor, grad: Tensor): void {
  * return views such as a reshape of dy): `own` hands it out only if it is dense and its storage was not
  * handed out already, and a fresh copy otherwise.
  */
-export function handOut(seed: Tensor): (grad: Tensor) => Tensor {
+export function handOut(seed: Tensor, createGraph = false): (grad: Tensor) => Tensor {
   const handedOut = new Set<Float64Array>([seed.nd.data]);
   return (grad) => {
-    const own = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data) && !grad.requiresGrad ? grad : fromData(grad.data.slice(), grad.shape);
+    // Under createGraph a gradient in the graph is handed out as it is (or as a recorded copy): it is
+    // what a further backward differentiates.
+    const fresh = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data);
+    const own = fresh && !grad.requiresGrad ? grad : createGraph && grad.requiresGrad ? (fresh ? grad : enableGrad(() => copyRecorded(grad))) : fromData(grad.data.slice(), grad.shape);
     handedOut.add(own.nd.data);
     return own;
   };
@@ -206,4 +229,20 @@ export function accumulateGrads(seed: Tensor, collected: Map<Tensor, Tensor>, pe
     else if (takesInPlace(tensor) && !sources.has(dst.nd.data)) addInPlace(tensor, grad);
     else tensor._setGrad(addInto(dst, grad), false);
   }
+}
+
+/**
+ * The end of a backward pass with `{ createGraph: true }`: each leaf's (and `retainGrad()` tensor's)
+ * gradient is a tensor in the graph, so `.grad` becomes that tensor, or the recorded sum of the old
+ * `.grad` and it, never an in-place add (PyTorch's AccumulateGrad under create_graph). Nothing here can
+ * fail, so a failed backward still changes no `.grad`.
+ */
+export function accumulateGraphGrads(seed: Tensor, collected: Map<Tensor, Tensor>): void {
+  const own = handOut(seed, true);
+  enableGrad(() => {
+    for (const [tensor, grad] of collected) {
+      const dst = tensor._peekGrad();
+      tensor._setGrad(dst === null ? own(grad) : addRecorded(dst, grad), false);
+    }
+  });
 }

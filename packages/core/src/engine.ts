@@ -1,10 +1,10 @@
-import { GraphError, InPlaceError, ShapeError, ValueError, describeValue } from './errors.js';
+import { GraphError, HigherOrderError, InPlaceError, ShapeError, ValueError, describeValue } from './errors.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor, describeTensor, fromData } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
-import { isAnomalyEnabled, noGrad } from './modes.js';
-import { checkFinite, describeInput, type GraphNode } from './graph.js';
-import { Arrivals, PendingGradient, accumulateGrads, handOut } from './accumulate.js';
+import { enableGrad, isAnomalyEnabled, noGrad } from './modes.js';
+import { checkFinite, describeInput, record, type GraphNode } from './graph.js';
+import { Arrivals, PendingGradient, accumulateGraphGrads, accumulateGrads, handOut } from './accumulate.js';
 
 /** One step of a backward pass, as reported to `onStep`. */
 export interface BackwardStep {
@@ -18,8 +18,13 @@ export interface BackwardStep {
 }
 
 export interface BackwardOptions {
-  /** Keep the graph (and what ops saved) so that backward can run through it again. */
+  /** Keep the graph (and what ops saved) so that backward can run through it again (default: createGraph). */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass itself: the gradients are tensors in the graph, functions of the inputs,
+   * so they can be differentiated again (Hessian-vector products, gradient penalties). Default false.
+   */
+  createGraph?: boolean;
   /** Called once per op in the order the engine runs them; for transcripts and diagrams. */
   onStep?: (step: BackwardStep) => void;
 }
@@ -162,7 +167,7 @@ function pathsTo(order: readonly Tensor[], targets: ReadonlySet<Tensor>): Tensor
  * a failure leaves no half-updated `.grad` and no half-released graph. With `targets`, only the ops on a
  * path from the output to a target run (PyTorch's `torch.autograd.grad(outputs, inputs)`).
  */
-function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onStep: BackwardOptions['onStep'], targets: ReadonlySet<Tensor> | null): Walk {
+function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onStep: BackwardOptions['onStep'], targets: ReadonlySet<Tensor> | null, createGraph = false): Walk {
   if (!root.requiresGrad) {
     throw new GraphError(op, `the tensor${root.name ? ` '${root.name}'` : ''} of shape ${formatShape(root.shape)} does not require grad: no graph leads to it`);
   }
@@ -177,10 +182,11 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
   const seed = toSeed(op, root, seedValue);
   const collect = targets === null ? (t: Tensor) => t._node === null || t._retainGrad : (t: Tensor) => targets.has(t);
   const anomaly = isAnomalyEnabled();
-  const arriving = new Arrivals(root, seed, targets === null && onStep === undefined && !anomaly);
+  const arriving = new Arrivals(root, seed, targets === null && onStep === undefined && !anomaly && !createGraph, createGraph);
   const collected = new Map<Tensor, Tensor>();
-  // Rules run without recording (see the ARCHITECTURE: higher-order gradients are not supported).
-  noGrad(() => {
+  // The first-order rules run without recording; under createGraph the ops' recorded rules run with
+  // recording on, so that the gradients are in the graph.
+  const pass = (): void => {
     for (const t of order) {
       const g = arriving.take(t);
       if (g === undefined) continue;
@@ -189,7 +195,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       const node = t._node!;
       // Checked before the walk; a backward called from onStep or a rule can release it since.
       if (node.backward === null) throw releasedDuringPass(op, node.op);
-      const returned = node.backward(g);
+      const returned = createGraph ? recordedRule(node, g) : node.backward(g);
       if (returned.length !== node.inputs.length) {
         throw new GraphError(node.op, `backward rule returned ${returned.length} gradients for ${node.inputs.length} inputs`);
       }
@@ -211,8 +217,29 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       }
       onStep?.({ op: node.op, output: t, inputs: node.inputs, upstream: g, downstream });
     }
-  });
+  };
+  if (createGraph) enableGrad(pass);
+  else noGrad(pass);
   return { seed, order, ran: targets === null ? order : order.filter(runs), collected, pending: arriving.pending };
+}
+
+/**
+ * An op's rule under createGraph: its recorded rule, or, for an op without one, its first-order rule
+ * (run without recording) with each gradient recorded as a node whose backward throws: the pass
+ * succeeds, and a second derivative through the op fails loudly, naming it, instead of being 0.
+ */
+function recordedRule(node: GraphNode, g: Tensor): readonly (Tensor | PendingGradient | null)[] {
+  if (node.double !== null) return node.double(g);
+  const returned = noGrad(() => node.backward!(g));
+  const sources = [g, ...node.inputs].filter((t) => t.requiresGrad);
+  if (sources.length === 0) return returned;
+  const refuse = (): never => {
+    throw new HigherOrderError(
+      node.op,
+      `no second-order rule: a gradient computed through '${node.op}' with { createGraph: true } was differentiated again, but the backward rule of '${node.op}' is a fused loop without a recorded twin (record's double argument), so its own derivative is unknown`,
+    );
+  };
+  return returned.map((gi) => (gi === null ? null : record(`${node.op}.backward`, sources, (gi instanceof PendingGradient ? gi.toTensor() : gi).detach(), refuse)));
 }
 
 function releasedDuringPass(op: string, behind: string): GraphError {
@@ -227,6 +254,7 @@ function release(order: readonly Tensor[]): void {
   for (const t of order) {
     if (t._node === null) continue;
     t._node.backward = null;
+    t._node.double = null;
     t._node.saved = [];
   }
 }
@@ -237,21 +265,25 @@ function release(order: readonly Tensor[]): void {
  * `retainGraph`, releases the graph.
  */
 export function runBackward(root: Tensor, seedValue: Seed | undefined, options: BackwardOptions): void {
-  const { seed, order, collected, pending } = walk('backward', root, seedValue, options.onStep, null);
-  accumulateGrads(seed, collected, pending);
-  if (!options.retainGraph) release(order);
+  const createGraph = options.createGraph ?? false;
+  const { seed, order, collected, pending } = walk('backward', root, seedValue, options.onStep, null, createGraph);
+  if (createGraph) accumulateGraphGrads(seed, collected);
+  else accumulateGrads(seed, collected, pending);
+  if (!(options.retainGraph ?? createGraph)) release(order);
 }
 
 export interface GradientsOptions {
   /** The gradient of the output, as for `backward` (default 1 for a one-element output). */
   seed?: Seed;
-  /** Keep the walked part of the graph so that it can be differentiated again (default false). */
+  /** Keep the walked part of the graph so that it can be differentiated again (default: createGraph). */
   retainGraph?: boolean;
+  /** Record the pass: the gradients returned are in the graph and can be differentiated again (default false). */
+  createGraph?: boolean;
   /** As for `backward`: called once per op run. */
   onStep?: (step: BackwardStep) => void;
 }
 
-const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', onStep: 'function' };
+const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', createGraph: 'boolean', onStep: 'function' };
 
 /**
  * The gradients of `output` with respect to `inputs` (PyTorch's `torch.autograd.grad`): only the ops on
@@ -265,12 +297,13 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
   if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${describeValue(output)}`);
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', 'inputs must be a list of Tensors');
   const checked = checkOptions('gradients', options, GRADIENTS_OPTIONS, '{ retainGraph: true }');
-  const { seed, ran, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs));
-  const own = handOut(seed);
+  const createGraph = checked.createGraph ?? false;
+  const { seed, ran, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs), createGraph);
+  const own = handOut(seed, createGraph);
   const result = inputs.map((t) => {
     const g = collected.get(t);
     return g === undefined ? null : own(g);
   });
-  if (!checked.retainGraph) release(ran);
+  if (!(checked.retainGraph ?? createGraph)) release(ran);
   return result;
 }

@@ -20,6 +20,12 @@ export class GraphError extends TensorgradError {}
 /** A tensor saved for backward was modified in place after the forward pass that saved it. */
 export class InPlaceError extends GraphError {}
 
+/**
+ * A second (or higher) derivative was asked through an op whose backward rule is not itself
+ * differentiable: it has no rule built from recorded ops (see `record`'s `double`).
+ */
+export class HigherOrderError extends GraphError {}
+
 /** Anomaly mode found a NaN or an Infinity in an op's output. */
 export class AnomalyError extends TensorgradError {}
 

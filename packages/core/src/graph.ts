@@ -1,7 +1,7 @@
 import { AnomalyError, GraphError, ValueError } from './errors.js';
 import { formatShape } from './shape.js';
 import { describeTensor, type Tensor } from './tensor.js';
-import { isAnomalyEnabled, isGradEnabled } from './modes.js';
+import { currentScope, isAnomalyEnabled, isGradEnabled } from './modes.js';
 import type { PendingGradient } from './accumulate.js';
 
 /**
@@ -19,6 +19,14 @@ export interface GraphNode {
   backward: BackwardFn | null;
   /** Tensors the rule reads, with their version at forward time. */
   saved: readonly { tensor: Tensor; version: number }[];
+  /**
+   * The rule built from recorded ops, which backward runs with `{ createGraph: true }` so that the
+   * gradients it returns are themselves in the graph (differentiable again); null when the op has none
+   * (then a second derivative through it throws a HigherOrderError) or once released.
+   */
+  double: BackwardFn | null;
+  /** What was running the op (the innermost `withScope`: an nn Module's forward), or null. */
+  readonly scope: unknown;
 }
 
 const registry = new Set<string>();
@@ -44,8 +52,14 @@ export function registeredOps(): string[] {
  * Records `out` as the result of `op` applied to `inputs`: when grad is enabled and some input requires
  * grad, `out` requires grad and remembers the backward rule. `saved` lists the tensors the rule reads,
  * so that an in-place write to one of them between forward and backward is caught.
+ *
+ * `double` is the same vector-Jacobian product written with recorded ops (reading only `inputs`,
+ * `saved` and the upstream gradient as tensors, never their raw arrays), for higher-order gradients:
+ * `backward` runs it instead of `backward` only under `{ createGraph: true }`, so the first-order rule
+ * can stay a fused loop. An op whose first-order rule is already built from recorded ops passes that
+ * same rule. Without one, a second derivative through the op throws a HigherOrderError naming it.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
+export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = [], double: BackwardFn | null = null): Tensor {
   if (isAnomalyEnabled()) checkFinite(op, 'output', out, null, inputs, 'every input was finite, so this op produced it');
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
   if (out._node !== null || inputs.includes(out)) {
@@ -53,7 +67,7 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
     throw new GraphError(op, 'an op must return a new tensor (a view is fine), not one of its inputs or another recorded result');
   }
   out.requiresGrad = true;
-  out._node = { op, inputs, backward, saved: saved.map((tensor) => ({ tensor, version: tensor.version })) };
+  out._node = { op, inputs, backward, saved: saved.map((tensor) => ({ tensor, version: tensor.version })), double, scope: currentScope() };
   return out;
 }
 

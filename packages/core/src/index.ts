@@ -16,11 +16,11 @@ export {
   type RandomOptions,
   type NestedArray,
 } from './creation.js';
-export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled } from './modes.js';
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled, withScope, currentScope } from './modes.js';
 export { record, defineOp, registeredOps, type BackwardFn, type GraphNode } from './graph.js';
 export { gradients, dependencies, toSeed, type Seed, type GradientsOptions, type BackwardOptions, type BackwardStep } from './engine.js';
 export { PendingGradient } from './accumulate.js';
-export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, AnomalyError, describeValue, checkFunction } from './errors.js';
+export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, HigherOrderError, AnomalyError, describeValue, checkFunction } from './errors.js';
 export {
   type Shape,
   sizeOf,

@@ -82,3 +82,25 @@ export function enableGrad<T>(fn: () => T): T {
 export function detectAnomaly<T>(fn: () => T): T {
   return withMode('detectAnomaly', 'anomaly mode', true, fn);
 }
+
+/** The scopes currently running, innermost last (see withScope). */
+const scopes: unknown[] = [];
+
+/** The innermost scope `withScope` is running, or null: what `record` stores on each node. */
+export function currentScope(): unknown {
+  return scopes.length === 0 ? null : scopes[scopes.length - 1];
+}
+
+/**
+ * Runs `fn` with `scope` as the current scope: every op recorded meanwhile remembers it (an nn Module's
+ * forward runs its body so, and `savedMemory` totals what backward keeps alive per module). Any value
+ * can be a scope; scopes nest, the innermost wins.
+ */
+export function withScope<T>(scope: unknown, fn: () => T): T {
+  scopes.push(scope);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}

@@ -7,7 +7,7 @@ import { checkOptions, type OptionSpec } from './options.js';
 
 /** The options of every function that makes a tensor (creators add their own). */
 export const TENSOR_OPTIONS: OptionSpec = { requiresGrad: 'boolean', name: 'string' };
-const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', onStep: 'function' };
+const BACKWARD_OPTION_SPEC: OptionSpec = { retainGraph: 'boolean', createGraph: 'boolean', onStep: 'function' };
 const ZERO_GRAD_OPTION_SPEC: OptionSpec = { setToNone: 'boolean' };
 import { runBackward, type BackwardOptions } from './engine.js';
 import { isGradEnabled, noGrad } from './modes.js';
