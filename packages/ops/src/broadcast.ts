@@ -1,5 +1,6 @@
-import { Tensor, broadcastShapes, checkSize, contiguousStrides, fromData, shapesEqual, type Shape } from '@tensorgrad/core';
-import { sumKernel } from './reduce/sum.js';
+import { Tensor, broadcastShapes, checkSize, contiguousStrides, fromData, isGradEnabled, shapesEqual, type Shape } from '@tensorgrad/core';
+import { sum, sumKernel } from './reduce/sum.js';
+import { reshape } from './shape/reshape.js';
 
 /** Strides that read `shape` (right-aligned) as if broadcast to `target`: 0 along broadcast axes. */
 export function broadcastStrides(shape: Shape, target: Shape): number[] {
@@ -76,13 +77,15 @@ export function broadcastBinary(op: string, a: Tensor, b: Tensor, f: (x: number,
 
 /**
  * The one place broadcast gradients are reduced: sums `grad` over the axes along which an input of
- * `shape` was broadcast, so the input receives a gradient of its own shape.
+ * `shape` was broadcast, so the input receives a gradient of its own shape. A gradient in the graph (a
+ * rule run by backward with `{ createGraph: true }`) is summed with recorded ops, so it stays there.
  */
 export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
   if (shapesEqual(grad.shape, shape)) return grad;
   const lead = grad.ndim - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < grad.ndim; i++) if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
+  if (grad.requiresGrad && isGradEnabled()) return reshape(sum(grad, axes, true), shape);
   const summed = sumKernel(grad, axes);
   return fromData(summed.data, shape);
 }

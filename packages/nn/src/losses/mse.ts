@@ -1,6 +1,7 @@
 import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
-import { checkReduction, lossOptions, perSampleGradient, reduce } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
+import { mul, neg, sub } from '@tensorgrad/ops';
 
 /**
  * Mean squared error over every element: L = (1/n) Σ (input - target)². The shapes must match exactly:
@@ -37,5 +38,8 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
     for (let i = 0; i < n; i++) dInput[i] = 2 * diff[i]! * g[i]!;
     const dTarget = target.requiresGrad ? fromData(dInput.map((v) => -v), target.shape) : null;
     return [fromData(dInput, input.shape), dTarget];
+  }, [], (dy) => {
+    const dInput = mul(mul(sub(input, target), 2), perSampleRecorded(dy, reduction, n, input.shape));
+    return [dInput, target.requiresGrad ? neg(dInput) : null];
   });
 });

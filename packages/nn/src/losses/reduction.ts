@@ -1,5 +1,6 @@
 import { ValueError, fromData, pairwiseSum, type Shape, type Tensor } from '@tensorgrad/core';
 import { checkOptions, type OptionSpec } from '../options.js';
+import { div, reshape } from '@tensorgrad/ops';
 
 /** How a loss combines its per-sample values: their mean (the default), their sum, or none (one value each). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -28,6 +29,16 @@ export function perSampleGradient(dy: Tensor, reduction: Reduction, n: number): 
   if (reduction === 'none') return dy.data;
   const g = reduction === 'mean' ? dy.item() / n : dy.item();
   return new Float64Array(n).fill(g);
+}
+
+/**
+ * The upstream gradient of each per-sample value with recorded ops, shaped to broadcast against values
+ * of shape `shape`: dy/n or dy (0-d) for a mean or a sum, dy itself (reshaped to `perRow`) for none. The
+ * fused losses' recorded rules (higher-order gradients) scale with it.
+ */
+export function perSampleRecorded(dy: Tensor, reduction: Reduction, n: number, perRow: Shape): Tensor {
+  if (reduction === 'none') return reshape(dy, perRow);
+  return reduction === 'mean' ? div(dy, n) : dy;
 }
 
 /** The options object of a loss (undefined or null: the defaults). */

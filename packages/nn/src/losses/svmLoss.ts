@@ -1,7 +1,8 @@
 import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
-import { checkReduction, lossOptions, perSampleGradient, reduce } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
+import { mul } from '@tensorgrad/ops';
 
 export interface SvmLossOptions extends LossOptions {
   /** The margin Δ the correct class must win by (the course uses 1). */
@@ -48,5 +49,7 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
       for (let k = i * c; k < (i + 1) * c; k++) ds[k] = coefficient[k]! * gi;
     }
     return [fromData(ds, scores.shape)];
-  });
+  }, [], (dy) =>
+    // The coefficients are constant in the scores away from the hinges' kinks: the second derivative is 0.
+    [mul(fromData(coefficient, scores.shape), perSampleRecorded(dy, reduction, n, [n, 1]))]);
 });

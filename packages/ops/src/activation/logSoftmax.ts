@@ -1,6 +1,10 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
+import { sum } from '../reduce/sum.js';
+import { exp } from '../unary/exp.js';
 
 /**
  * x - log Σ e^x along `axis` (the last by default), as log-sum-exp with each lane's max m subtracted
@@ -47,5 +51,6 @@ export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis: number = 
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [sub(dy, mul(exp(y), sum(dy, at, true)))],
   );
 });

@@ -1,6 +1,9 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
+import { sum } from '../reduce/sum.js';
 
 /**
  * e^x / Σ e^x along `axis` (the last by default). Stable for large logits: each lane's max is subtracted
@@ -50,5 +53,6 @@ export const softmax = defineOp('softmax', (a: TensorLike, axis: number = -1): T
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [mul(y, sub(dy, sum(mul(dy, y), at, true)))],
   );
 });

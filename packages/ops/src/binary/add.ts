@@ -11,8 +11,7 @@ export const add = defineOp('add', (a: TensorLike, b: TensorLike): Tensor => {
   const x = asTensor(a, 'add');
   const y = asTensor(b, 'add');
   // d(a+b) = da + db: the add gate distributes the upstream gradient unchanged (summed over broadcast axes).
-  return record('add', [x, y], broadcastRows('add', x, y, addRow), (dy) => [
-    x.requiresGrad ? unbroadcast(dy, x.shape) : null,
-    y.requiresGrad ? unbroadcast(dy, y.shape) : null,
-  ]);
+  // The rule is built from unbroadcast alone, so it is its own recorded rule.
+  const rule = (dy: Tensor): (Tensor | null)[] => [x.requiresGrad ? unbroadcast(dy, x.shape) : null, y.requiresGrad ? unbroadcast(dy, y.shape) : null];
+  return record('add', [x, y], broadcastRows('add', x, y, addRow), rule, [], rule);
 });

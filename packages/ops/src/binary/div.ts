@@ -1,6 +1,8 @@
 import { defineOp, record, type Tensor } from '@tensorgrad/core';
 import { broadcastRows, unbroadcast, type RowKernel } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from './mul.js';
+import { neg } from '../unary/neg.js';
 
 const divRow: RowKernel = (o, oo, x, xo, xs, y, yo, ys, n) => {
   for (let j = 0; j < n; j++) o[oo + j] = x[xo + j * xs]! / y[yo + j * ys]!;
@@ -27,6 +29,10 @@ export const div = defineOp('div', (a: TensorLike, b: TensorLike): Tensor => {
       ];
     },
     [y, q],
+    (dy) => {
+      const dyOverB = div(dy, y);
+      return [x.requiresGrad ? unbroadcast(dyOverB, x.shape) : null, y.requiresGrad ? unbroadcast(neg(mul(dyOverB, q)), y.shape) : null];
+    },
   );
 });
 

@@ -1,6 +1,8 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { broadcastRows, unbroadcast, type RowKernel } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from './mul.js';
+import { sub } from './sub.js';
 
 const maxRow: RowKernel = (o, oo, x, xo, xs, y, yo, ys, n) => {
   for (let j = 0; j < n; j++) o[oo + j] = Math.max(x[xo + j * xs]!, y[yo + j * ys]!);
@@ -44,5 +46,13 @@ export const maximum = defineOp('maximum', (a: TensorLike, b: TensorLike): Tenso
       ];
     },
     [x, y],
+    (dy) => {
+      // The share is constant in a and b away from ties: the second derivative is 0 there.
+      const share = broadcastRows('maximum', x, y, shareRow);
+      return [
+        x.requiresGrad ? unbroadcast(mul(dy, share), x.shape) : null,
+        y.requiresGrad ? unbroadcast(mul(dy, sub(1, share)), y.shape) : null,
+      ];
+    },
   );
 });

@@ -21,5 +21,6 @@ export const mul = defineOp('mul', (a: TensorLike, b: TensorLike): Tensor => {
       y.requiresGrad ? unbroadcast(broadcastRows('mul', dy, x, mulRow), y.shape) : null,
     ],
     [x, y],
+    (dy) => [x.requiresGrad ? unbroadcast(mul(dy, y), x.shape) : null, y.requiresGrad ? unbroadcast(mul(dy, x), y.shape) : null],
   );
 });

@@ -16,8 +16,7 @@ export const sub = defineOp('sub', (a: TensorLike, b: TensorLike): Tensor => {
   const x = asTensor(a, 'sub');
   const y = asTensor(b, 'sub');
   // d(a-b) = da - db.
-  return record('sub', [x, y], broadcastRows('sub', x, y, subRow), (dy) => [
-    x.requiresGrad ? unbroadcast(dy, x.shape) : null,
-    y.requiresGrad ? unbroadcast(neg(dy), y.shape) : null,
-  ]);
+  // The rule is built from unbroadcast and neg, so it is its own recorded rule.
+  const rule = (dy: Tensor): (Tensor | null)[] => [x.requiresGrad ? unbroadcast(dy, x.shape) : null, y.requiresGrad ? unbroadcast(neg(dy), y.shape) : null];
+  return record('sub', [x, y], broadcastRows('sub', x, y, subRow), rule, [], rule);
 });

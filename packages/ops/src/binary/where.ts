@@ -26,6 +26,14 @@ export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b:
     mask[i] = cd![i] !== 0 ? 1 : 0;
     o[i] = mask[i] ? xd![i]! : yd![i]!;
   }
+  const chosen = (): Tensor => fromData(Float64Array.from(mask), shape);
+  const recorded = (dy: Tensor): (Tensor | null)[] => {
+    const m = chosen();
+    return [
+      x.requiresGrad ? unbroadcast(where(m, dy, 0), x.shape) : null,
+      y.requiresGrad ? unbroadcast(where(m, 0, dy), y.shape) : null,
+    ];
+  };
   return record('where', [x, y], fromData(o, shape), (dy) => {
     const g = dy.data;
     const ga = new Float64Array(g.length);
@@ -38,5 +46,5 @@ export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b:
       x.requiresGrad ? unbroadcast(fromData(ga, shape), x.shape) : null,
       y.requiresGrad ? unbroadcast(fromData(gb, shape), y.shape) : null,
     ];
-  });
+  }, [], recorded);
 });

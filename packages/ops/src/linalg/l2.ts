@@ -1,6 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { pairwiseSumOfSquares } from '../reduce/pairwise.js';
+import { mul } from '../binary/mul.js';
 
 /** The squared Euclidean norm Σ x² over every entry: the lecture's "L2" node, a 0-d tensor. */
 export const l2 = defineOp('l2', (a: TensorLike): Tensor => {
@@ -21,5 +22,6 @@ export const l2 = defineOp('l2', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(x, mul(dy, 2))],
   );
 });

@@ -2,6 +2,10 @@ import { PendingGradient, ShapeError, checkSize, defineOp, formatShape, fromData
 import { gemmKernel, productStorage } from '../kernels/backend.js';
 import { storageLike } from '../kernels/arena.js';
 import { asTensor } from '../util.js';
+import { matmul } from './matmul.js';
+import { sum } from '../reduce/sum.js';
+import { reshape } from '../shape/reshape.js';
+import { transpose } from '../shape/transpose.js';
 
 /** How an operand is read: storage, offset, row stride, column stride. */
 interface Operand {
@@ -103,5 +107,14 @@ export const linear = defineOp('linear', (x: Tensor, weight: Tensor, bias?: Tens
       return b === null ? [dx, dW] : [dx, dW, db];
     },
     inputs,
+    (dy) => {
+      // dx = dy·W, dW = dyᵀ·x, db = Σ dy over rows, as recorded ops on [rows, ·] views.
+      const dy2 = reshape(dy, [rows, outF]);
+      return [
+        x.requiresGrad ? reshape(matmul(dy2, weight), x.shape) : null,
+        weight.requiresGrad ? matmul(transpose(dy2), reshape(x, [rows, inF])) : null,
+        ...(b === null ? [] : [b.requiresGrad ? sum(dy2, 0) : null]),
+      ];
+    },
   );
 });

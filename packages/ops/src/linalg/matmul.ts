@@ -135,6 +135,17 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
       return [da, db];
     },
     [a, b],
+    (dy) => {
+      // The same products with recorded ops; a vector operand becomes a matrix through reshape (viewOf
+      // would leave the graph).
+      const ar = a.ndim === 1 ? reshape(a, [1, ka]) : a;
+      const br = b.ndim === 1 ? reshape(b, [kb, 1]) : b;
+      const dC = reshape(dy, full.shape);
+      return [
+        a.requiresGrad ? toShape(unbroadcast(matmul(dC, transpose(br)), ar.shape), a.shape) : null,
+        b.requiresGrad ? toShape(unbroadcast(matmul(transpose(ar), dC), br.shape), b.shape) : null,
+      ];
+    },
   );
 });
 

@@ -1,6 +1,13 @@
 import { ValueError, checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from '../reduce/axes.js';
+import { div } from '../binary/div.js';
+import { mul } from '../binary/mul.js';
+import { where } from '../binary/where.js';
+import { expandRecorded } from '../reduce/expand.js';
+import { broadcastTo } from '../shape/broadcastTo.js';
+import { reshape } from '../shape/reshape.js';
+import { signOf } from '../unary/masks.js';
 
 /**
  * The vector norm of `x` over `axis` (all axes by default, as one long vector; a number or a list,
@@ -76,5 +83,29 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
       return [fromData(dx, x.shape)];
     },
     [x, y], // the rule reads r, y's storage: an in-place write to y must fail the backward
+    (dy) => {
+      const g = expandRecorded(dy, kept, x.shape);
+      if (ord === 1) return [mul(g, signOf(x))];
+      if (ord === 2) {
+        // x / ||x||, with 1 in place of a zero norm (whose lane of x is 0): no 0/0 in the graph.
+        const positive = fromData(Float64Array.from(r, (v) => +(v > 0)), kept);
+        return [mul(g, div(x, broadcastTo(where(positive, reshape(y, kept), 1), x.shape)))];
+      }
+      // Infinity: sign(x) / count at the lane's largest magnitude, constant in x away from ties.
+      const xd = x.data;
+      const count = new Float64Array(r.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) count[oo + j * step] += +(Math.abs(xd[base + j]!) === r[oo + j * step]);
+      });
+      const w = new Float64Array(xd.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) {
+          const k = oo + j * step;
+          const v = xd[base + j]!;
+          if (Math.abs(v) === r[k] && r[k]! > 0) w[base + j] = (+(v > 0) - +(v < 0)) / count[k]!;
+        }
+      });
+      return [mul(g, fromData(w, x.shape))];
+    },
   );
 });

@@ -1,6 +1,10 @@
 import { checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from './axes.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
+import { exp } from '../unary/exp.js';
+import { expandRecorded } from './expand.js';
 
 /**
  * log Σ e^x over `axis` (all axes by default; a number or a list, negative allowed), computed stably:
@@ -49,5 +53,6 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
       return [fromData(dx, x.shape)];
     },
     [x, y], // the rule reads r, y's storage: an in-place write to y must fail the backward
+    (dy) => [mul(expandRecorded(dy, kept, x.shape), exp(sub(x, expandRecorded(y, kept, x.shape))))],
   );
 });

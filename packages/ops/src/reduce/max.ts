@@ -1,6 +1,8 @@
 import { Tensor, ValueError, checkSize, defineOp, formatShape, fromData, normalizeAxes, record, sizeOf } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from './axes.js';
+import { mul } from '../binary/mul.js';
+import { expandRecorded } from './expand.js';
 
 /**
  * Largest value over `axis` (all axes by default; a number or a list, negative allowed); NaN wins, as
@@ -45,5 +47,18 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
       return [fromData(dx, x.shape)];
     },
     [x, y],
+    (dy) => {
+      // dy / count at the lane's max, 0 elsewhere: weights constant in x away from ties.
+      const xd = x.data;
+      const count = new Float64Array(m.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) count[oo + j * step] += +(xd[base + j] === m[oo + j * step]);
+      });
+      const w = new Float64Array(xd.length);
+      forEachRow(x.shape, strides, (base, oo) => {
+        for (let j = 0; j < inner; j++) if (xd[base + j] === m[oo + j * step]) w[base + j] = 1 / count[oo + j * step]!;
+      });
+      return [mul(expandRecorded(dy, kept, x.shape), fromData(w, x.shape))];
+    },
   );
 });

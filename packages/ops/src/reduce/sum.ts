@@ -2,6 +2,7 @@ import { Tensor, checkSize, defineOp, fromData, normalizeAxes, record, sizeOf, c
 import { expandReduced, reducedStrides } from './axes.js';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { pairwiseSum } from './pairwise.js';
+import { expandRecorded } from './expand.js';
 
 /**
  * Sums over `axes` (sorted, distinct); returns values in the keepDims shape. Runs along the last axis
@@ -49,5 +50,7 @@ export const sum = defineOp('sum', (a: TensorLike, axis?: number | readonly numb
   // d(sum)/dx = 1 everywhere: the upstream gradient is copied back along the summed axes. Written out
   // contiguously rather than returned as a stride-0 broadcast view: every consumer reads .data, which
   // would copy the view through a generic strided walk anyway.
-  return record('sum', [x], y, (dy) => [fromData(expandReduced(dy.data, x.shape, reducedStrides(x.shape, axes).strides), x.shape)]);
+  return record('sum', [x], y, (dy) => [fromData(expandReduced(dy.data, x.shape, reducedStrides(x.shape, axes).strides), x.shape)], [], (dy) => [
+    expandRecorded(dy, kept.shape, x.shape),
+  ]);
 });

@@ -14,5 +14,7 @@ export const broadcastTo = defineOp('broadcastTo', (x: Tensor, shape: readonly n
   const strides = shape.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : x.nd.stride[i - lead]!));
   const y = viewOf(x, shape, strides);
   // The backward of a broadcast is a sum over the broadcast axes.
-  return record('broadcastTo', [x], y, (dy) => [unbroadcast(dy, x.shape)]);
+  // unbroadcast sums with recorded ops when the gradient is in the graph: the rule is its own recorded rule.
+  const rule = (dy: Tensor): Tensor[] => [unbroadcast(dy, x.shape)];
+  return record('broadcastTo', [x], y, rule, [], rule);
 });

@@ -1,4 +1,5 @@
 import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record, scatterInto, viewOf } from '@tensorgrad/core';
+import { slice } from './slice.js';
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
 export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0): Tensor => {
@@ -25,7 +26,12 @@ export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0):
     start += t.shape[at]!;
   }
   // The backward of a concat cuts the upstream gradient back into pieces (strided views, no copies).
-  return record('concat', tensors, fromData(out, shape), (dy) =>
-    tensors.map((t, i) => (t.requiresGrad ? viewOf(dy, t.shape, dy.nd.stride, dy.nd.offset + starts[i]! * dy.nd.stride[at]!) : null)),
+  return record(
+    'concat',
+    tensors,
+    fromData(out, shape),
+    (dy) => tensors.map((t, i) => (t.requiresGrad ? viewOf(dy, t.shape, dy.nd.stride, dy.nd.offset + starts[i]! * dy.nd.stride[at]!) : null)),
+    [],
+    (dy) => tensors.map((t, i) => (t.requiresGrad ? slice(dy, [...new Array<null>(at).fill(null), [starts[i]!, starts[i]! + t.shape[at]!]]) : null)),
   );
 });

@@ -1,6 +1,7 @@
 import { ShapeError, Tensor, ValueError, checkSize, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { lanes } from '../reduce/axes.js';
+import { scatterRecorded } from './positions.js';
 
 /** Integer indices: a tensor, a plain array or a typed array. */
 export type Indices = Tensor | ArrayLike<number>;
@@ -68,5 +69,5 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis:
     const dx = new Float64Array(x.size);
     for (let k = 0; k < count; k++) dx[positions[k]!] += g[k]!;
     return [fromData(dx, x.shape)];
-  });
+  }, [], (dy) => [scatterRecorded('gather', dy, positions, x.shape)]);
 });

@@ -21,5 +21,5 @@ export const reshape = defineOp('reshape', (x: Tensor, shape: readonly number[])
   const target = resolveShape(x, shape);
   if (!x.isContiguous) checkSize('reshape', target); // a copy, as large as a broadcast view can be
   const y = x.isContiguous ? viewOf(x, target, contiguousStrides(target)) : fromData(x.data, target);
-  return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)]);
+  return record('reshape', [x], y, (dy) => [fromData(dy.data, x.shape)], [], (dy) => [reshape(dy, x.shape)]);
 });

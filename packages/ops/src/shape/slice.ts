@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, contiguousStrides, defineOp, formatShape, fromData, record, scatterInto, viewOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { scatterRecorded } from './positions.js';
 
 /**
  * How to cut one axis, as in NumPy's `x[...]`: a number picks one index (negative counts from the end)
@@ -75,5 +76,11 @@ export const slice = defineOp('slice', (a: TensorLike, specs: readonly SliceSpec
     const d = geometry(contiguousStrides(x.shape), 0);
     scatterInto({ data: dx, shape: d.shape, stride: d.strides, offset: d.offset }, dy.data);
     return [fromData(dx, x.shape)];
+  }, [], (dy) => {
+    // Where each entry of the slice sits in a row-major x.
+    const d = geometry(contiguousStrides(x.shape), 0);
+    const index = fromData(Float64Array.from({ length: x.size }, (_, i) => i), x.shape);
+    const positions = Int32Array.from(viewOf(index, d.shape, d.strides, d.offset).data);
+    return [scatterRecorded('slice', dy, positions, x.shape)];
   });
 });

@@ -2,6 +2,7 @@ import { ValueError, checkSize, defineOp, formatShape, fromData, record, type Te
 import { asTensor, type TensorLike } from '../util.js';
 import { indexValues, type Indices } from './gather.js';
 import { lanes } from '../reduce/axes.js';
+import { scatterRecorded } from './positions.js';
 
 /**
  * Selects whole slices of `x` along `axis` by index: NumPy's `take(x, indices, axis)`, PyTorch's
@@ -48,5 +49,13 @@ export const take = defineOp('take', (a: TensorLike, indices: Indices, axis: num
       }
     }
     return [fromData(dx, x.shape)];
+  }, [], (dy) => {
+    const positions = new Int32Array(outer * count * inner);
+    for (let p = 0; p < outer; p++) {
+      for (let j = 0; j < count; j++) {
+        for (let i = 0; i < inner; i++) positions[(p * count + j) * inner + i] = (p * n + picked[j]!) * inner + i;
+      }
+    }
+    return [scatterRecorded('take', dy, positions, x.shape)];
   });
 });

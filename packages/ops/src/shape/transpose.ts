@@ -30,5 +30,5 @@ export const transpose = defineOp('transpose', (x: Tensor, axes?: readonly numbe
   return record('transpose', [x], y, (dy) => {
     const dx = transpose(dy, inverse);
     return [dx.isContiguous ? dx : fromData(contiguousData(dx.nd), x.shape)];
-  });
+  }, [], (dy) => [transpose(dy, inverse)]);
 });

@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { signOf } from './masks.js';
 
 /** |x|. */
 export const abs = defineOp('abs', (a: TensorLike): Tensor => {
@@ -21,5 +23,6 @@ export const abs = defineOp('abs', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, signOf(x))],
   );
 });

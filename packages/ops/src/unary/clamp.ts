@@ -1,5 +1,7 @@
 import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { where } from '../binary/where.js';
+import { mask } from './masks.js';
 
 function bound(v: unknown, name: string, fallback: number): number {
   if (v === undefined || v === null) return fallback;
@@ -38,5 +40,6 @@ export const clamp = defineOp('clamp', (a: TensorLike, min?: number | null, max?
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [where(mask(x, (v) => v >= lo && v <= hi), dy, 0)],
   );
 });

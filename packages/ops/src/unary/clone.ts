@@ -11,5 +11,7 @@ export const clone = defineOp('clone', (a: TensorLike): Tensor => {
   checkSize('clone', x.shape);
   // x.data is the storage itself for a contiguous x: slice so that the copy never aliases it.
   const o = x.isContiguous ? x.data.slice() : x.data;
-  return record('clone', [x], fromData(o, x.shape), (dy) => [dy]);
+  // The rule is the identity, differentiable as it stands.
+  const rule = (dy: Tensor): Tensor[] => [dy];
+  return record('clone', [x], fromData(o, x.shape), rule, [], rule);
 });

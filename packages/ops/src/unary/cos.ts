@@ -1,5 +1,8 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { neg } from './neg.js';
+import { sin } from './sin.js';
 
 /** cos x (radians). */
 export const cos = defineOp('cos', (a: TensorLike): Tensor => {
@@ -21,5 +24,6 @@ export const cos = defineOp('cos', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [neg(mul(dy, sin(x)))],
   );
 });

@@ -1,5 +1,6 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
 
 /** e^x. */
 export const exp = defineOp('exp', (a: TensorLike): Tensor => {
@@ -21,5 +22,6 @@ export const exp = defineOp('exp', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [mul(dy, y)],
   );
 });

@@ -1,5 +1,6 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { div } from '../binary/div.js';
 
 /** Natural logarithm (NaN below 0, -Infinity at 0, as Math.log). */
 export const log = defineOp('log', (a: TensorLike): Tensor => {
@@ -21,5 +22,6 @@ export const log = defineOp('log', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [div(dy, x)],
   );
 });

@@ -13,5 +13,5 @@ export const neg = defineOp('neg', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'neg');
   checkSize('neg', x.shape);
   // d(-x) = -dx.
-  return record('neg', [x], negate(x), (dy) => [negate(dy)]);
+  return record('neg', [x], negate(x), (dy) => [negate(dy)], [], (dy) => [neg(dy)]);
 });

@@ -1,5 +1,6 @@
 import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
 
 /** x^p for a number exponent p (Math.pow semantics: NaN for a negative base and a fractional p). */
 export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
@@ -24,5 +25,6 @@ export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [p === 0 ? mul(dy, 0) : mul(dy, mul(pow(x, p - 1), p))],
   );
 });

@@ -1,5 +1,8 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { neg } from './neg.js';
+import { square } from './square.js';
 
 /** 1 / x (±Infinity at ±0). */
 export const reciprocal = defineOp('reciprocal', (a: TensorLike): Tensor => {
@@ -21,5 +24,6 @@ export const reciprocal = defineOp('reciprocal', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [neg(mul(dy, square(y)))],
   );
 });

@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { where } from '../binary/where.js';
+import { mask } from './masks.js';
 
 /** max(x, 0) elementwise: x where x > 0, +0 elsewhere, NaN stays NaN. */
 export const relu = defineOp('relu', (a: TensorLike): Tensor => {
@@ -36,5 +38,6 @@ export const relu = defineOp('relu', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [where(mask(x, (v) => v > 0), dy, 0)],
   );
 });

@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
 
 /**
  * The logistic sigmoid 1 / (1 + e^-x), as one gate. For x < 0 it is computed as e^x / (1 + e^x), so
@@ -31,5 +33,6 @@ export const sigmoid = defineOp('sigmoid', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [s],
+    (dy) => [mul(dy, mul(s, sub(1, s)))],
   );
 });

@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { div } from '../binary/div.js';
+import { mul } from '../binary/mul.js';
 
 /** Square root (NaN below 0). */
 export const sqrt = defineOp('sqrt', (a: TensorLike): Tensor => {
@@ -22,5 +24,6 @@ export const sqrt = defineOp('sqrt', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [div(dy, mul(y, 2))],
   );
 });

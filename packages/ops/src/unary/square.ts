@@ -1,5 +1,6 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
 
 /** x². */
 export const square = defineOp('square', (a: TensorLike): Tensor => {
@@ -21,5 +22,6 @@ export const square = defineOp('square', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, mul(x, 2))],
   );
 });

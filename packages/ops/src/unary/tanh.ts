@@ -1,5 +1,8 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
+import { square } from './square.js';
 
 /** Hyperbolic tangent. */
 export const tanh = defineOp('tanh', (a: TensorLike): Tensor => {
@@ -21,5 +24,6 @@ export const tanh = defineOp('tanh', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [mul(dy, sub(1, square(y)))],
   );
 });
