@@ -77,3 +77,5 @@ export { kernelStorage, toKernelMemory, storageLike } from './kernels/arena.js';
 export type { TensorLike } from './util.js';
 export { grad, valueAndGrad, vjp, type Cotangent } from './transforms.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.js';
+export { gradgradcheck } from './gradgradcheck.js';
+export { hvp, hessian, jvp } from './higher-order.js';

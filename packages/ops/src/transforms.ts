@@ -1,4 +1,4 @@
-import { GraphError, ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, isGradEnabled, record, toSeed, type Seed } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, record, toSeed, type Seed } from '@tensorgrad/core';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
@@ -20,20 +20,28 @@ function outerDependencies(roots: readonly unknown[]): Tensor[] {
 }
 
 /**
- * A gradient (or value) computed by a transform nested inside another transform's `f`, when it depends
- * on the outer transform's inputs: backward rules run without recording, so how it changes with those
- * inputs is unknown (`grad(grad(f))` — higher-order gradients — is not supported). Rather than let the
- * outer derivative silently treat it as a constant (and return 0), it is recorded as a node whose
- * backward throws: the outer transform fails loudly exactly when its output depends on it.
+ * A result of a transform: in the graph when it depends on an enclosing transform's inputs (`deps`), so
+ * that the enclosing transform differentiates it (`grad(grad(f))`: the gradients were computed with
+ * `createGraph`), else detached, so that a transform at top level is a pure function of its arguments.
  */
-function higherOrder(op: string, t: Tensor, deps: readonly Tensor[]): Tensor {
-  if (deps.length === 0 || !isGradEnabled()) return t;
-  return record(op, deps, t.detach(), () => {
-    throw new GraphError(
-      op,
-      `higher-order gradients are not supported: a result of ${op} computed inside another transform's f was used in its output, and backward rules run without recording, so its own derivative is unknown (grad(grad(f)) would silently be 0)`,
-    );
-  });
+function result(t: Tensor, deps: readonly Tensor[]): Tensor {
+  return deps.length === 0 ? t.detach() : t;
+}
+
+/**
+ * The transform's own input for argument `arg`: a leaf over the same storage (no copy), or, when `arg`
+ * depends on an enclosing transform's inputs, an identity op on it, so that the inner transform
+ * differentiates with respect to this use of `arg` alone (not the uses `f` closes over: JAX's rule)
+ * while the enclosing transform still sees the path through it.
+ */
+function transformInput(op: string, arg: Tensor): Tensor {
+  if (outerDependencies([arg]).length > 0) {
+    const rule = (dy: Tensor): Tensor[] => [dy];
+    return enableGrad(() => record(`${op}.input`, [arg], arg.detach(), rule, [], rule));
+  }
+  const leaf = arg.detach();
+  leaf.requiresGrad = true;
+  return leaf;
 }
 
 /** Runs `f` on fresh transform leaves, registered as active for transforms nested inside `f`. */
@@ -51,25 +59,23 @@ function evaluate(f: (...args: any[]) => unknown, args: readonly unknown[], leav
  * or written (tensors `f` closes over, model parameters say, keep their accumulated gradients) and the
  * graph is retained (part of it may be the caller's, built outside `f`), so the transforms below are
  * pure functions, as in JAX. An output that does not require grad, or does not depend on an input,
- * gives zeros for it, as JAX gives for a constant function. (A nested transform's result never lands
- * here silently: see `higherOrder`.)
+ * gives zeros for it, as JAX gives for a constant function. Nested inside another transform (`createGraph`),
+ * the gradients are themselves in the graph, so the outer transform differentiates them.
  */
-function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly Tensor[]): Tensor[] {
+function pureGradients(output: Tensor, seed: Tensor | undefined, wrt: readonly Tensor[], createGraph: boolean): Tensor[] {
   const zeros = (t: Tensor): Tensor => fromData(new Float64Array(t.size), t.shape);
   if (!output.requiresGrad) return wrt.map(zeros);
-  return gradients(output, wrt, { seed, retainGraph: true }).map((g, i) => g ?? zeros(wrt[i]!));
+  return gradients(output, wrt, { seed, retainGraph: true, createGraph }).map((g, i) => g ?? zeros(wrt[i]!));
 }
 
-/** Fresh leaves over the same storage as the arguments (no copy), requiring grad. */
+/** The transform's inputs for the arguments `argnums` (see transformInput); other arguments pass unchanged. */
 function differentiableLeaves(op: string, args: readonly unknown[], argnums: readonly number[]): unknown[] {
   const leaves = args.slice();
   for (const i of argnums) {
     if (!Number.isInteger(i) || i < 0 || i >= args.length) {
       throw new ValueError(op, `argnums ${String(i)} is not an argument index for ${args.length} argument${args.length === 1 ? '' : 's'}`);
     }
-    const leaf = asTensor(args[i] as TensorLike, op).detach();
-    leaf.requiresGrad = true;
-    leaves[i] = leaf;
+    leaves[i] = transformInput(op, asTensor(args[i] as TensorLike, op));
   }
   return leaves;
 }
@@ -106,8 +112,8 @@ export function valueAndGrad(f: Fn, argnums: number | readonly number[] = 0): (.
     const wrt = list.map((i) => leaves[i] as Tensor);
     const out = checkScalar('grad', evaluate(f, leaves, wrt));
     const deps = outerDependencies([out, ...list.map((i) => args[i])]);
-    const grads = pureGradients(out, undefined, wrt).map((g) => higherOrder('grad', g, deps));
-    return [higherOrder('grad', out.detach(), deps), typeof argnums === 'number' ? grads[0]! : grads];
+    const grads = pureGradients(out, undefined, wrt, deps.length > 0).map((g) => result(g, deps));
+    return [result(out, deps), typeof argnums === 'number' ? grads[0]! : grads];
   };
 }
 
@@ -131,7 +137,7 @@ export function vjpNamed(op: string, f: (...inputs: Tensor[]) => Tensor, inputs:
   const pullback = (cotangent: Cotangent): Tensor[] => {
     const seed = toSeed(op, out, cotangent, 'cotangent');
     const all = deps.length === 0 ? outerDependencies([seed]) : [...new Set([...deps, ...outerDependencies([seed])])];
-    return pureGradients(out, seed, leaves).map((g) => higherOrder(op, g, all));
+    return pureGradients(out, seed, leaves, all.length > 0).map((g) => result(g, all));
   };
-  return [higherOrder(op, out.detach(), deps), pullback];
+  return [result(out, deps), pullback];
 }
