@@ -6,6 +6,7 @@ export { softmaxCrossEntropy, type LossOptions } from './losses/softmaxCrossEntr
 export { type Reduction } from './losses/reduction.js';
 export { svmLoss, type SvmLossOptions } from './losses/svmLoss.js';
 export { mse } from './losses/mse.js';
+export { binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions } from './losses/binaryCrossEntropyWithLogits.js';
 export { l2Regularization } from './losses/regularization.js';
 export { checkLabels, type Labels } from './losses/labels.js';
 export { accuracy, predictClasses } from './metrics.js';

@@ -2,8 +2,8 @@
 // get lines like the ops' (packages/ops/test/op-table.ts), with inputs from the same samplers. `fullOpTable`
 // is the one list every table suite in the top-level test/ runs: the gradient-check table, the gradient
 // shapes and the in-place writes.
-import { mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
-import { normal, opTable, type OpLine } from '../../ops/test/op-table.js';
+import { binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
+import { normal, opTable, positive, type OpLine } from '../../ops/test/op-table.js';
 
 export const nnOpTable: OpLine[] = [
   {
@@ -20,6 +20,18 @@ export const nnOpTable: OpLine[] = [
     f: (s) => svmLoss(s, [2, 0, 1, 2]),
   },
   { op: 'mse', note: 'input and target [2, 3]', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => mse(a, b) },
+  {
+    op: 'binaryCrossEntropyWithLogits',
+    note: 'logits and probability targets [2, 3]',
+    inputs: () => [normal([2, 3]), positive([2, 3])],
+    f: (x, t) => binaryCrossEntropyWithLogits(x, t.mul(0.4)),
+  },
+  {
+    op: 'binaryCrossEntropyWithLogits',
+    note: "posWeight [3] and weight [2, 1], reduction 'sum'",
+    inputs: () => [normal([2, 3]), positive([2, 3]), positive([3]), positive([2, 1])],
+    f: (x, t, p, w) => binaryCrossEntropyWithLogits(x, t.mul(0.4), { posWeight: p, weight: w, reduction: 'sum' }),
+  },
 ];
 
 /** Every registered op's lines: the ops' table, then nn's. */
