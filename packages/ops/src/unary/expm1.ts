@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { add } from '../binary/add.js';
+import { mul } from '../binary/mul.js';
 
 /** e^x - 1, exact for small x where sub(exp(x), 1) cancels to the rounding error of e^x. */
 export const expm1 = defineOp('expm1', (a: TensorLike): Tensor => {
@@ -21,5 +23,6 @@ export const expm1 = defineOp('expm1', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [y],
+    (dy) => [mul(dy, add(y, 1))],
   );
 });

@@ -1,6 +1,13 @@
 import { ValueError, checkSize, defineOp, describeValue, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { erfc } from '../special.js';
+import { add } from '../binary/add.js';
+import { mul } from '../binary/mul.js';
+import { sub } from '../binary/sub.js';
+import { exp } from './exp.js';
+import { pow } from './pow.js';
+import { sigmoid } from './sigmoid.js';
+import { square } from './square.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
@@ -63,8 +70,30 @@ export const gelu = defineOp('gelu', (a: TensorLike, approximate: 'none' | 'tanh
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, approximate === 'none' ? geluSlope(x) : geluTanhSlope(x))],
   );
 });
+
+/**
+ * Φ(x) + x·φ(x), the exact gelu's derivative, as a recorded op whose own rule, φ(x)·(2 - x²), is built
+ * from recorded ops: gelu's recorded rule, so that gelu can be differentiated any number of times.
+ */
+function geluSlope(x: Tensor): Tensor {
+  const d = x.data;
+  const o = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    o[i] = 0.5 * erfc(-v * SQRT1_2) + (Math.abs(v) > 40 ? 0 : v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+  }
+  const rule = (dy: Tensor): Tensor[] => [mul(dy, mul(mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI), sub(2, square(x))))];
+  return record('gelu.slope', [x], fromData(o, x.shape), rule, [x], rule);
+}
+
+/** The tanh form's derivative s + 2x·s(1 - s)·√(2/π)(1 + 3κx²), s = σ(2√(2/π)(x + κx³)), with recorded ops. */
+function geluTanhSlope(x: Tensor): Tensor {
+  const s = sigmoid(mul(add(x, mul(pow(x, 3), KAPPA)), 2 * BETA));
+  return add(s, mul(mul(x, mul(s, sub(1, s))), mul(add(mul(square(x), 3 * KAPPA), 1), 2 * BETA)));
+}
 
 /** σ(z) without overflow for either sign of z. */
 function sigmoidOf(z: number): number {

@@ -1,5 +1,6 @@
 import { ValueError, checkSize, defineOp, describeValue, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
 
 /** x where x > 0, negativeSlope·x elsewhere: PyTorch's `leaky_relu` (default slope 0.01). */
 export const leakyRelu = defineOp('leakyRelu', (a: TensorLike, negativeSlope: number = 0.01): Tensor => {
@@ -30,5 +31,6 @@ export const leakyRelu = defineOp('leakyRelu', (a: TensorLike, negativeSlope: nu
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, fromData(Float64Array.from(x.data, (v) => factor[+(v > 0)]!), x.shape))],
   );
 });

@@ -1,5 +1,7 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { add } from '../binary/add.js';
+import { div } from '../binary/div.js';
 
 /** log(1 + x), exact for small x where log(add(1, x)) loses the digits of x that 1 + x rounds away. */
 export const log1p = defineOp('log1p', (a: TensorLike): Tensor => {
@@ -21,5 +23,6 @@ export const log1p = defineOp('log1p', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [div(dy, add(x, 1))],
   );
 });

@@ -1,5 +1,8 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { neg } from './neg.js';
+import { sigmoid } from './sigmoid.js';
 
 /**
  * log σ(x) = -log(1 + e^-x), computed as min(x, 0) - log1p(e^(-|x|)) (PyTorch's form): finite at x = ±1000,
@@ -35,5 +38,6 @@ export const logSigmoid = defineOp('logSigmoid', (a: TensorLike): Tensor => {
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, sigmoid(neg(x)))],
   );
 });

@@ -1,5 +1,9 @@
 import { ValueError, checkSize, defineOp, describeValue, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { mul } from '../binary/mul.js';
+import { where } from '../binary/where.js';
+import { mask } from './masks.js';
+import { sigmoid } from './sigmoid.js';
 
 /**
  * log(1 + e^(βx)) / β, a smooth relu: PyTorch's `softplus(x, beta, threshold)`. Where βx > threshold the
@@ -42,5 +46,6 @@ export const softplus = defineOp('softplus', (a: TensorLike, beta: number = 1, t
       return [fromData(dx, x.shape)];
     },
     [x],
+    (dy) => [mul(dy, where(mask(x, (v) => v * beta <= threshold), sigmoid(mul(x, beta)), 1))],
   );
 });
