@@ -1,6 +1,6 @@
 import { ShapeError, Tensor, ValueError, defineOp, describeValue, formatShape, fromData, noGrad, record, shapesEqual } from '@tensorgrad/core';
-import { broadcastTo, unbroadcast } from '@tensorgrad/ops';
-import { checkReduction, lossOptions, perSampleGradient, reduce, type Reduction } from './reduction.js';
+import { add, broadcastTo, mul, neg, sigmoid, softplus, sub, unbroadcast } from '@tensorgrad/ops';
+import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce, type Reduction } from './reduction.js';
 
 export interface BinaryCrossEntropyOptions {
   /** 'mean' over every element (default), 'sum', or 'none' for one loss per element, shaped like the logits. */
@@ -120,5 +120,19 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
       grads.push(dw);
     }
     return grads;
-  }, inputs);
+  }, inputs, (dy) => {
+    // The same gradients with recorded ops (softplus with no threshold: log1p(e^-|x|) everywhere, as above).
+    const g = perSampleRecorded(dy, reduction, n, shape);
+    const P = pos === null ? 1 : broadcastTo(pos.t, shape);
+    const W = wt === null ? 1 : broadcastTo(wt.t, shape);
+    const sp = softplus(neg(logits), 1, Infinity);
+    const coefficient = add(1, mul(sub(P, 1), targets));
+    const grads: (Tensor | null)[] = [
+      mul(mul(W, sub(sub(1, targets), mul(coefficient, sigmoid(neg(logits))))), g),
+      targets.requiresGrad ? mul(mul(W, sub(mul(sub(P, 1), sp), logits)), g) : null,
+    ];
+    if (pos !== null) grads.push(pos.t.requiresGrad ? unbroadcast(mul(mul(mul(W, targets), sp), g), pos.t.shape) : null);
+    if (wt !== null) grads.push(wt.t.requiresGrad ? unbroadcast(mul(add(mul(sub(1, targets), logits), mul(coefficient, sp)), g), wt.t.shape) : null);
+    return grads;
+  });
 });
