@@ -10,10 +10,17 @@ export { binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions } from './
 export { l2Regularization } from './losses/regularization.js';
 export { checkLabels, type Labels } from './losses/labels.js';
 export { accuracy, predictClasses } from './metrics.js';
-export { Optimizer } from './optim/optimizer.js';
+export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
-export { Adam, type AdamOptions } from './optim/adam.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { LRScheduler, StepLR, CosineAnnealingLR, LinearLR, type SchedulerStateDict, type StepLROptions, type CosineAnnealingLROptions, type LinearLROptions } from './optim/scheduler.js';
+export { clipGradNorm, type ClipGradNormOptions } from './optim/clipGradNorm.js';
 export { spiral, type SpiralOptions, type Dataset } from './data/spiral.js';
 export { DataLoader, minibatches, type DataLoaderOptions, type Batch, type BatchTargets, type Targets } from './data/loader.js';
 export { encodeNpy, decodeNpy } from './io/npy.js';
-export { saveWeights, loadWeights, MANIFEST_FILE, type WeightsManifest } from './io/weights.js';
+// Folders of weights need Node: '#weights-files' (package.json's imports) is io/weights.ts under the
+// 'node' condition and io/weights-portable.ts (refusals) elsewhere, so a browser bundle has no node:fs.
+export { saveWeights, loadWeights } from '#weights-files';
+export { saveWeightsToBytes, loadWeightsFromBytes } from './io/weights-bytes.js';
+export { MANIFEST_FILE, type WeightsManifest } from './io/checkpoint.js';

@@ -1,6 +1,6 @@
 import { ValueError, describeValue, noGrad, type Tensor } from '@tensorgrad/core';
 import { sgdUpdate, storageLike } from '@tensorgrad/ops';
-import { Optimizer, checkHyperparameter } from './optimizer.js';
+import { Optimizer, checkHyperparameter, type RawState, type StateKeys } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
 export interface SGDOptions {
@@ -69,6 +69,36 @@ export class SGD extends Optimizer {
   set nesterov(value: boolean) {
     if (typeof value !== 'boolean') throw new ValueError('SGD', `nesterov must be true or false, got ${describeValue(value)}`);
     this.#nesterov = value;
+  }
+
+  protected options(): Record<string, unknown> {
+    return { lr: this.#lr, momentum: this.#momentum, weightDecay: this.#weightDecay, nesterov: this.#nesterov };
+  }
+
+  protected withOptions(options: Record<string, unknown>): SGD {
+    return new SGD(this.params, options as SGDOptions);
+  }
+
+  protected copyOptions(other: SGD): void {
+    this.lr = other.lr;
+    this.momentum = other.momentum;
+    this.weightDecay = other.weightDecay;
+    this.nesterov = other.nesterov;
+  }
+
+  // PyTorch's `momentum_buffer`, for the parameters that have one (none with momentum 0).
+  protected stateKeys(): StateKeys {
+    return { counts: [], buffers: ['momentumBuffer'] };
+  }
+
+  protected getState(param: Tensor): RawState | null {
+    const buffer = this.velocity.get(param);
+    return buffer === undefined ? null : { momentumBuffer: buffer };
+  }
+
+  protected setState(states: Map<Tensor, RawState>): void {
+    this.velocity.clear();
+    for (const [param, state] of states) this.velocity.set(param, state.momentumBuffer as Float64Array);
   }
 
   step(): void {
