@@ -1,6 +1,7 @@
 import { defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
-import { checkReduction, lossOptions, perSampleGradient, reduce, type Reduction } from './reduction.js';
+import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce, type Reduction } from './reduction.js';
+import { mul, softmax, sub } from '@tensorgrad/ops';
 
 export interface LossOptions {
   /** 'mean' over the batch (default), 'sum', or 'none' for one loss per row. */
@@ -47,5 +48,11 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
       dz[row + y[i]!]! -= gi;
     }
     return [fromData(dz, logits.shape)];
+  }, [], (dy) => {
+    // The same (softmax(z) - onehot(y)) · g with recorded ops: softmax recomputed in the graph, since p is
+    // a plain array.
+    const onehot = new Float64Array(n * c);
+    for (let i = 0; i < n; i++) onehot[i * c + y[i]!] = 1;
+    return [mul(sub(softmax(logits, -1), fromData(onehot, logits.shape)), perSampleRecorded(dy, reduction, n, [n, 1]))];
   });
 });
