@@ -4,7 +4,8 @@
  */
 import { TensorgradError, gemmKernel, gemmKernelNames, setGemmKernel, wasmKernelInfo } from 'tensorgrad';
 import { CIRCUIT, NEURON, diagram, evaluate, transcript, type CircuitSpec } from './circuits.js';
-import { EXTENT, drawBoundary, drawLossCurve } from './plots.js';
+import { EXTENT } from './colours.js';
+import { drawBoundary, drawLossCurve } from './plots.js';
 import { timeTrainingStep, type SpeedResult } from './speed.js';
 import { SpiralTrainer } from './trainer.js';
 
@@ -59,6 +60,7 @@ kernelSelect.value = gemmKernel().name;
 kernelSelect.addEventListener('change', () => {
   setGemmKernel(kernelSelect.value);
   showKernel();
+  dirty = true;
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -68,6 +70,8 @@ const GRID = 100;
 const FRAME_BUDGET_MS = 12;
 const trainer = new SpiralTrainer();
 let running = params.get('paused') !== '1';
+/** Something changed while paused (a step, a reset, a new setting): the next frame redraws. */
+let dirty = true;
 let lastAccuracy = Number.NaN;
 /** (time, stepMs, steps) samples of the last second or so, for samples/s. */
 let rate: { at: number; stepMs: number; steps: number }[] = [];
@@ -128,7 +132,9 @@ function frame(): void {
     }
     noteRate();
   }
-  draw();
+  // While paused, frames cost nothing unless something changed.
+  if (running || dirty) draw();
+  dirty = false;
   requestAnimationFrame(frame);
 }
 
@@ -140,6 +146,7 @@ function showError(error: unknown): void {
 function resetRate(): void {
   rate = [];
   samplesPerSecond = Number.NaN;
+  dirty = true;
 }
 
 hidden.addEventListener('input', () => {
@@ -150,10 +157,12 @@ hidden.addEventListener('input', () => {
 lr.addEventListener('input', () => {
   trainer.setLearningRate(fromExponent(Number(lr.value)));
   showSettings();
+  dirty = true;
 });
 reg.addEventListener('input', () => {
   trainer.setRegularization(fromExponent(Number(reg.value)));
   showSettings();
+  dirty = true;
 });
 $('pause').addEventListener('click', () => {
   running = !running;
@@ -162,6 +171,7 @@ $('pause').addEventListener('click', () => {
 $('step-button').addEventListener('click', () => {
   running = false;
   trainer.step();
+  dirty = true;
 });
 $('reset').addEventListener('click', () => {
   trainer.reset();
@@ -248,6 +258,7 @@ async function speedTest(seconds = 1): Promise<SpeedResult & ReturnType<typeof k
     return result;
   } finally {
     running = wasRunning;
+    dirty = true;
   }
 }
 $('speed-button').addEventListener('click', () => {

@@ -3,17 +3,7 @@
  * them: the decision regions under the data points, and the loss curve with the accuracy beside it.
  */
 import type { Dataset } from 'tensorgrad';
-
-/** Region fill (pale) and point colour (strong) per class, as `pnpm train`'s decision-boundary SVG. */
-const CLASS_FILL: readonly [number, number, number][] = [
-  [244, 199, 195],
-  [198, 218, 252],
-  [201, 231, 200],
-];
-const CLASS_POINT = ['#d93025', '#1a73e8', '#188038'];
-
-/** The spiral lies within the unit disc; a margin around it shows how the regions continue. */
-export const EXTENT = 1.2;
+import { CLASS_FILL, CLASS_POINT, EXTENT } from './colours.js';
 
 /** Decision regions from `classes` (a grid × grid prediction, rows from the top), then the points. */
 export function drawBoundary(canvas: HTMLCanvasElement, classes: Int32Array, grid: number, data: Dataset): void {
