@@ -47,6 +47,7 @@ export { argmin } from './reduce/argmin.js';
 export { logsumexp } from './reduce/logsumexp.js';
 export { variance } from './reduce/variance.js';
 export { std } from './reduce/std.js';
+export { cumsum } from './reduce/cumsum.js';
 // Linear algebra
 export { matmul } from './linalg/matmul.js';
 export { l2 } from './linalg/l2.js';
@@ -64,6 +65,13 @@ export { stack } from './shape/stack.js';
 export { flatten } from './shape/flatten.js';
 export { gather, type Indices } from './shape/gather.js';
 export { take } from './shape/take.js';
+export { unsqueeze } from './shape/expandDims.js';
+export { permute } from './shape/permute.js';
+export { view } from './shape/view.js';
+export { split } from './shape/split.js';
+export { chunk } from './shape/chunk.js';
+export { flip } from './shape/flip.js';
+export { pad } from './shape/pad.js';
 // Activations
 export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';

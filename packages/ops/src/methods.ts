@@ -56,11 +56,21 @@ import { softplus } from './unary/softplus.js';
 import { logSigmoid } from './unary/logSigmoid.js';
 import { leakyRelu } from './unary/leakyRelu.js';
 import { gelu } from './unary/gelu.js';
+import { permute } from './shape/permute.js';
+import { view } from './shape/view.js';
+import { split } from './shape/split.js';
+import { chunk } from './shape/chunk.js';
+import { flip } from './shape/flip.js';
+import { pad } from './shape/pad.js';
+import { cumsum } from './reduce/cumsum.js';
 import type { TensorLike } from './util.js';
 
-/** A method: its op, called with the tensor as the first argument, and how many arguments it takes at most. */
-interface Method<Args extends unknown[]> {
-  readonly op: (x: Tensor, ...args: Args) => Tensor;
+/**
+ * A method: its op, called with the tensor as the first argument, and how many arguments it takes at most.
+ * It returns a tensor, or a list of them (split, chunk).
+ */
+interface Method<Args extends unknown[], Result extends Tensor | Tensor[] = Tensor> {
+  readonly op: (x: Tensor, ...args: Args) => Result;
   readonly takes: number;
 }
 
@@ -68,7 +78,7 @@ interface Method<Args extends unknown[]> {
  * A line of the table. `takes` is written out because defaults make `fn.length` too small at run time; the
  * compiler holds it to the op's type (its parameters after the first), so it cannot drift.
  */
-function method<Args extends unknown[]>(op: (x: Tensor, ...args: Args) => Tensor, takes: Required<Args>['length']): Method<Args> {
+function method<Args extends unknown[], Result extends Tensor | Tensor[]>(op: (x: Tensor, ...args: Args) => Result, takes: Required<Args>['length']): Method<Args, Result> {
   return { op, takes };
 }
 
@@ -137,6 +147,15 @@ class MethodTable {
   logSigmoid = method(logSigmoid, 0);
   leakyRelu = method(leakyRelu, 1);
   gelu = method(gelu, 1);
+  /** PyTorch's name for expandDims. */
+  unsqueeze = method(expandDims, 1);
+  permute = method(permute, 1);
+  view = method(view, 1);
+  split = method(split, 2);
+  chunk = method(chunk, 2);
+  flip = method(flip, 1);
+  pad = method(pad, 3);
+  cumsum = method(cumsum, 1);
   // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
   /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
   gt = method(greater, 1);
@@ -149,7 +168,7 @@ class MethodTable {
 
 /** Each method's type: its op's, without the first parameter (the tensor the method is called on). */
 export type TensorMethods = {
-  [Name in keyof MethodTable]: MethodTable[Name] extends Method<infer Args> ? (...args: Args) => Tensor : never;
+  [Name in keyof MethodTable]: MethodTable[Name] extends Method<infer Args, infer Result> ? (...args: Args) => Result : never;
 };
 
 declare module '@tensorgrad/core' {
@@ -164,10 +183,13 @@ const table = new MethodTable();
 /** The names of the methods installed on `Tensor`, the table's lines in order. */
 export const methodNames = Object.keys(table) as (keyof MethodTable)[];
 
-// PyTorch's varargs forms, x.reshape(3, 2) and x.transpose(0, 2) (swap two axes), written the way this
-// library takes them: the shape as one array, the whole permutation as one array.
+// PyTorch's varargs forms, x.reshape(3, 2), x.view(3, 2), x.permute(2, 0, 1), x.flip(0) and x.transpose(0, 2)
+// (swap two axes), written the way this library takes them: the shape as one array, the axes as one array.
 const VARARGS: Record<string, (x: Tensor, args: number[]) => string | null> = {
   reshape: (_, dims) => `the shape is one array: x.reshape([${dims.join(', ')}]), not x.reshape(${dims.join(', ')})`,
+  view: (_, dims) => `the shape is one array: x.view([${dims.join(', ')}]), not x.view(${dims.join(', ')})`,
+  permute: (_, axes) => `axes is one array, a permutation of all the axes: x.permute([${axes.join(', ')}]), not x.permute(${axes.join(', ')})`,
+  flip: (_, axes) => `axes is one array: x.flip([${axes.join(', ')}]), not x.flip(${axes.join(', ')})`,
   transpose: (x, axes) => {
     const permutation = Array.from({ length: x.ndim }, (_, i) => i);
     const valid = axes.length === 2 && axes.every((a) => Number.isInteger(a) && a >= -x.ndim && a < x.ndim);
@@ -180,7 +202,7 @@ const VARARGS: Record<string, (x: Tensor, args: number[]) => string | null> = {
 
 // A method given more arguments than it takes is refused rather than silently ignoring the extra ones
 // (`x.l2(1)`, `x.sum(0, true, 1)`): an extra argument is a caller's misreading of the signature.
-function installed(name: string, op: (x: Tensor, ...args: unknown[]) => Tensor, takes: number): (this: Tensor, ...args: unknown[]) => Tensor {
+function installed(name: string, op: (x: Tensor, ...args: unknown[]) => Tensor | Tensor[], takes: number): (this: Tensor, ...args: unknown[]) => Tensor | Tensor[] {
   const varargs = VARARGS[name];
   return function (this: Tensor, ...args: unknown[]) {
     if (varargs !== undefined && args.length > 0 && args.every((a) => typeof a === 'number')) {
@@ -195,7 +217,7 @@ function installed(name: string, op: (x: Tensor, ...args: unknown[]) => Tensor, 
   };
 }
 
-for (const [name, { op, takes }] of Object.entries(table) as [string, Method<unknown[]>][]) {
+for (const [name, { op, takes }] of Object.entries(table) as [string, Method<unknown[], Tensor | Tensor[]>][]) {
   Object.defineProperty(Tensor.prototype, name, { value: installed(name, op, takes), writable: true, configurable: true });
 }
 

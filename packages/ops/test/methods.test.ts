@@ -77,6 +77,14 @@ interface ExpectedMethods {
   logSigmoid(): Tensor;
   leakyRelu(negativeSlope?: number): Tensor;
   gelu(approximate?: 'none' | 'tanh'): Tensor;
+  unsqueeze(axis: number): Tensor;
+  permute(axes: readonly number[]): Tensor;
+  view(shape: readonly number[]): Tensor;
+  split(sizeOrSections: number | readonly number[], axis?: number): Tensor[];
+  chunk(chunks: number, axis?: number): Tensor[];
+  flip(axes: readonly number[]): Tensor;
+  pad(padding: readonly number[], mode?: 'constant', value?: number): Tensor;
+  cumsum(axis: number): Tensor;
 }
 
 describe('methods', () => {
@@ -98,7 +106,7 @@ describe('methods', () => {
     expectTypeOf<Pick<Tensor, keyof ExpectedMethods>>().toEqualTypeOf<ExpectedMethods>();
     expectTypeOf<Tensor['T']>().toEqualTypeOf<Tensor>();
     // Run time: one installed function per line, on the prototype.
-    expect(methodNames.length).toBe(63);
+    expect(methodNames.length).toBe(71);
     for (const name of methodNames) expect(Object.getOwnPropertyDescriptor(Tensor.prototype, name)?.value, name).toBeTypeOf('function');
     const x = tensor([[0.5, -2], [3, 1.5]]);
     expect(x.sum(1, true).toArray()).toEqual([[-1.5], [4.5]]);

@@ -4,7 +4,7 @@
 // formula cancels (gelu's left tail) the fixture also holds mpmath's 50-digit values, and the op must meet those.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromData, type Tensor } from '@tensorgrad/core';
+import { ShapeError, fromData, type Tensor } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
 import { erf, erfc } from '../src/special.js';
 
@@ -19,7 +19,30 @@ interface Case {
   exact_dx?: number[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-ops.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[] };
+interface ShapeCase {
+  name: string;
+  args: Record<string, unknown>;
+  shape: number[];
+  x: number[];
+  y: { shape: number[]; values: number[] }[];
+  dy: number[][];
+  dx: number[];
+}
+
+interface ViewCase {
+  perm: number[];
+  step: number;
+  target: number[];
+  strides: number[] | null;
+  values: number[] | null;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-ops.json', import.meta.url), 'utf8')) as {
+  torch: string;
+  cases: Case[];
+  shapeCases: ShapeCase[];
+  viewCases: ViewCase[];
+};
 
 const calls: Record<string, (x: Tensor, args: Case['args']) => Tensor> = {
   log1p: (x) => ops.log1p(x),
@@ -74,4 +97,47 @@ describe(`elementwise ops against PyTorch ${fixture.torch} (float64)`, () => {
     const got = c.x.map(erfc);
     expectClose(got, c.exact_y!, 4.5e-16, (i) => (c.x[i]! < 2 ? 1e-13 * Math.abs(c.exact_y![i]!) : 1e-323), 'erfc against mpmath');
   });
+});
+
+const shapeCalls: Record<string, (x: Tensor, a: Record<string, unknown>) => Tensor | Tensor[]> = {
+  unsqueeze: (x, a) => ops.unsqueeze(x, a.axis as number),
+  permute: (x, a) => ops.permute(x, a.axes as number[]),
+  view: (x, a) => ops.view(x, a.shape as number[]),
+  split: (x, a) => ops.split(x, a.sizeOrSections as number | number[], a.axis as number),
+  chunk: (x, a) => ops.chunk(x, a.chunks as number, a.axis as number),
+  flip: (x, a) => ops.flip(x, a.axes as number[]),
+  pad: (x, a) => ops.pad(x, a.padding as number[], 'constant', a.value as number | undefined),
+  cumsum: (x, a) => ops.cumsum(x, a.axis as number),
+};
+
+describe(`shape ops against PyTorch ${fixture.torch}`, () => {
+  it.each(fixture.shapeCases.map((c) => [c.name, JSON.stringify(c.args), c] as const))('%s %s: shapes, values and gradient', (_name, _args, c) => {
+    const x = fromData(Float64Array.from(c.x), c.shape, { requiresGrad: true });
+    const out = shapeCalls[c.name]!(x, c.args);
+    const pieces = Array.isArray(out) ? out : [out];
+    expect(pieces.map((p) => p.shape)).toEqual(c.y.map((p) => p.shape));
+    // cumsum adds in the same order as PyTorch's loop; the others only move values.
+    pieces.forEach((p, k) => expectClose(p.data, c.y[k]!.values, c.name === 'cumsum' ? 1e-14 : 0, () => (c.name === 'cumsum' ? 1e-15 : 0), `piece ${k}`));
+    // The gradient of all pieces at once: Σ_k <piece_k, dy_k>.
+    const total = pieces.map((p, k) => ops.sum(ops.mul(p, fromData(Float64Array.from(c.dy[k]!), p.shape)))).reduce((a, b) => ops.add(a, b));
+    total.backward();
+    expectClose(x.grad!.data, c.dx, 1e-14, () => 1e-15, 'dx');
+  });
+
+  it.each(fixture.viewCases.map((c) => [JSON.stringify(c.perm), c.step, JSON.stringify(c.target), c] as const))(
+    'view of arange(24) as [2, 3, 4], permuted %s, step %s on the last axis, as %s: a view where PyTorch gives one, with its strides',
+    (_p, _s, _t, c) => {
+      let base = ops.permute(ops.reshape(fromData(Float64Array.from({ length: 24 }, (_, i) => i), [24]), [2, 3, 4]), c.perm);
+      if (c.step > 1) base = ops.slice(base, [null, null, [null, null, c.step]]);
+      if (c.strides === null) {
+        expect(() => ops.view(base, c.target)).toThrow(ShapeError);
+        expect(() => ops.view(base, c.target)).toThrow(/^view: a tensor of shape .* cannot be viewed as .* without a copy/);
+        return;
+      }
+      const v = ops.view(base, c.target);
+      expect(v.nd.stride).toEqual(c.strides);
+      expect([...v.data]).toEqual(c.values);
+      expect(v.nd.data).toBe(base.nd.data);
+    },
+  );
 });

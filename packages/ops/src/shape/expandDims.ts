@@ -10,3 +10,9 @@ export const expandDims = defineOp('expandDims', (a: TensorLike, axis: number): 
   shape.splice(at, 0, 1);
   return reshape(x, shape);
 });
+
+/**
+ * PyTorch's name for expandDims: `unsqueeze(x, axis)` inserts an axis of length 1 at `axis` (in the result's
+ * numbering, [-ndim - 1, ndim]). The same op (its graph node and errors say expandDims).
+ */
+export const unsqueeze = expandDims;

@@ -1,16 +1,16 @@
 import { Tensor, ShapeError, checkShape, checkSize, contiguousStrides, defineOp, formatShape, fromData, record, sizeOf, viewOf } from '@tensorgrad/core';
 import { asTensor } from '../util.js';
 
-/** Resolves one -1 in a requested shape from the element count. */
-function resolveShape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) checkShape(shape, 'reshape'); // throws: shape must be an array such as [6], got 6
+/** Resolves one -1 in a requested shape from the element count (`op` names the caller in errors: reshape, view). */
+export function resolveShape(x: Tensor, shape: readonly number[], op = 'reshape'): number[] {
+  if (!Array.isArray(shape)) checkShape(shape, op); // throws: shape must be an array such as [6], got 6
   const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1) throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
-  const known = checkShape(shape.filter((d) => d !== -1), 'reshape');
+  if (unknown > 1) throw new ShapeError(op, `only one dimension can be -1, got ${formatShape(shape)}`);
+  const known = checkShape(shape.filter((d) => d !== -1), op);
   const knownSize = sizeOf(known);
   const resolved = shape.map((d) => (d === -1 ? (knownSize === 0 ? 0 : x.size / knownSize) : d));
   if (!resolved.every(Number.isInteger) || sizeOf(resolved) !== x.size) {
-    throw new ShapeError('reshape', `cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+    throw new ShapeError(op, `cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
   }
   return resolved;
 }
