@@ -4,7 +4,8 @@
  * Jacobian of ReLU over a 4096-vector is a 4096×4096 diagonal matrix — 128 MiB of float64 — and applying
  * it is a matrix-vector product; over a 100×4096 minibatch it would be 409,600² entries.
  */
-import { PendingGradient, fromData, matmul, randn, relu, type Tensor } from 'tensorgrad';
+import { PendingGradient } from '@tensorgrad/core';
+import { fromData, matmul, randn, relu, type Tensor } from 'tensorgrad';
 import { formatBytes, runSuite, type BenchOptions, type Case } from './src/bench.js';
 import type { Report } from './src/report.js';
 

@@ -15,7 +15,8 @@
  * gradient from an elementwise op, in JavaScript memory. Every result is a new tensor in JavaScript memory
  * (its copy out is timed).
  */
-import { matmul, randn, toKernelMemory, transpose, type Tensor } from 'tensorgrad';
+import { matmul, randn, transpose, type Tensor } from 'tensorgrad';
+import { toKernelMemory } from 'tensorgrad/kernels';
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
 import { availableKernels, useKernel } from './src/kernels.js';
 import type { MatmulCallsRow, MatmulRow, Report } from './src/report.js';

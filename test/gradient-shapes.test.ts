@@ -2,7 +2,8 @@
 // the op table (the ops' and nn's lines: every registered op has one) plus the edge shapes each family has
 // to get right.
 import { describe, expect, it } from 'vitest';
-import { Tensor, fromData, registeredOps, sizeOf } from 'tensorgrad';
+import { Tensor, fromData, registeredOps } from 'tensorgrad';
+import { sizeOf } from '@tensorgrad/core';
 import * as tg from 'tensorgrad';
 import { normal } from '../packages/ops/test/op-table.js';
 import { fullOpTable } from '../packages/nn/test/op-table.js';

@@ -1,4 +1,5 @@
-import { gemmKernel, gemmKernelNames, registerGemmKernel, setGemmKernel, type GemmKernel } from 'tensorgrad';
+import { gemmKernel, gemmKernelNames, setGemmKernel } from 'tensorgrad';
+import { registerGemmKernel, type GemmKernel } from 'tensorgrad/kernels';
 
 /** Name under which the timing wrapper registers itself (never benchmarked as a kernel of its own). */
 const timedName = 'bench-timed';

@@ -1,4 +1,5 @@
-import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, slice, softmaxCrossEntropy, toKernelMemory, type Tensor } from 'tensorgrad';
+import { Linear, Random, ReLU, SGD, Sequential, fromData, noGrad, randn, slice, softmaxCrossEntropy, type Tensor } from 'tensorgrad';
+import { toKernelMemory } from 'tensorgrad/kernels';
 
 /** The two-layer net of the lecture: N samples of D features, H hidden units, C classes. */
 export interface NetConfig {
