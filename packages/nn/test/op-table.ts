@@ -2,6 +2,7 @@
 // get lines like the ops' (packages/ops/test/op-table.ts), with inputs from the same samplers. `fullOpTable`
 // is the one list every table suite in the top-level test/ runs: the gradient-check table, the gradient
 // shapes and the in-place writes.
+import { fromData } from '@tensorgrad/core';
 import { binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
 import { normal, opTable, positive, type OpLine } from '../../ops/test/op-table.js';
 
@@ -11,6 +12,18 @@ export const nnOpTable: OpLine[] = [
     note: 'logits [4, 3], labels [2, 0, 1, 2]',
     inputs: () => [normal([4, 3])],
     f: (z) => softmaxCrossEntropy(z, [2, 0, 1, 2]),
+  },
+  {
+    op: 'softmaxCrossEntropy',
+    note: "scores [2, 3, 4] (classes on axis 1), labels [2, 4], labelSmoothing 0.1, reduction 'none'",
+    inputs: () => [normal([2, 3, 4])],
+    f: (z) => softmaxCrossEntropy(z, fromData(Float64Array.from([0, 2, 1, 1, 2, 2, 0, 1]), [2, 4]), { labelSmoothing: 0.1, reduction: 'none' }),
+  },
+  {
+    op: 'softmaxCrossEntropy',
+    note: 'probability targets [3, 2, 2] (gradients for both), labelSmoothing 0.2',
+    inputs: () => [normal([3, 2, 2]), positive([3, 2, 2])],
+    f: (z, t) => softmaxCrossEntropy(z, t.mul(0.4), { labelSmoothing: 0.2 }),
   },
   {
     // Hinge kinks sit where s_j - s_y + 1 = 0; normal scores land within eps of one with probability ~1e-6.

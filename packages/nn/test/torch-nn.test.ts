@@ -1,10 +1,11 @@
 // nn's everyday kit against PyTorch 1.13 itself: fixtures/torch-nn.json (written by fixtures/gen_torch_nn.py,
 // committed: CI has no torch). Optimizers over five steps with given gradients (parameters after every step,
-// then the state dict's buffers), schedulers' lr over 20 epochs, clipGradNorm, in float64.
+// then the state dict's buffers), schedulers' lr over 20 epochs, clipGradNorm, softmaxCrossEntropy (labels and
+// probability targets, [N, C] and [N, C, d1, ...], label smoothing), in float64.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromData, type Tensor } from '@tensorgrad/core';
-import { Adam, AdamW, CosineAnnealingLR, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
+import { Adam, AdamW, CosineAnnealingLR, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, softmaxCrossEntropy, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
 
 interface OptimizerCase {
   optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
@@ -19,6 +20,22 @@ interface SchedulerCase {
   options: Record<string, number>;
   lr: number;
   lrs: number[];
+}
+
+interface CrossEntropyCase {
+  note: string;
+  scoresShape: number[];
+  kind: 'labels' | 'probabilities';
+  labelSmoothing: number;
+  reduction: 'mean' | 'sum' | 'none';
+  scores: number[];
+  targets: number[];
+  targetShape: number[];
+  dy: number[];
+  lossShape: number[];
+  loss: number[];
+  dscores: number[];
+  dtargets?: number[];
 }
 
 interface ClipCase {
@@ -38,6 +55,7 @@ export const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-nn.json
   optimizers: OptimizerCase[];
   schedulers: SchedulerCase[];
   clip: ClipCase[];
+  crossEntropy: CrossEntropyCase[];
 };
 
 /** |got - want| ≤ rtol·|want| + atol, entry by entry, with the entry named on failure. */
@@ -112,5 +130,22 @@ describe('clipGradNorm against PyTorch 1.13', () => {
     const total = clipGradNorm(params, c.maxNorm, { normType: c.normType === 'inf' ? Infinity : c.normType });
     expectClose([total], [c.total], 'total');
     params.forEach((p, i) => expectClose(p.grad!.data, c.clipped[i]!, `gradient ${i}`));
+  });
+});
+
+describe('softmaxCrossEntropy against PyTorch 1.13 (F.cross_entropy): loss and gradients', () => {
+  it.each(fixture.crossEntropy.map((c) => [c.note, c.reduction, c] as const))('%s, %s', (_note, _reduction, c) => {
+    const z = fromData(Float64Array.from(c.scores), c.scoresShape, { requiresGrad: true });
+    const targets = fromData(Float64Array.from(c.targets), c.targetShape, { requiresGrad: c.kind === 'probabilities' });
+    const loss = softmaxCrossEntropy(z, targets, { reduction: c.reduction, labelSmoothing: c.labelSmoothing });
+    expect(loss.shape).toEqual(c.lossShape);
+    expectClose(loss.data, c.loss, 'loss');
+    loss.backward(fromData(Float64Array.from(c.dy), c.lossShape));
+    expect(z.grad!.shape).toEqual(c.scoresShape);
+    expectClose(z.grad!.data, c.dscores, 'dscores');
+    if (c.dtargets !== undefined) {
+      expect(targets.grad!.shape).toEqual(c.scoresShape);
+      expectClose(targets.grad!.data, c.dtargets, 'dtargets');
+    }
   });
 });
