@@ -19,8 +19,18 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Loss (left axis) and batch accuracy (right axis, dashed) per step; `noisy` adds a smoothed loss line. */
-export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, title: string, noisy = false): string {
+/** Accuracy measured on held-out data after some steps (MNIST: after each epoch). */
+export interface HeldOutPoints {
+  /** The number of steps taken when it was measured. */
+  steps: readonly number[];
+  accuracies: readonly number[];
+}
+
+/**
+ * Loss (left axis) and batch accuracy (right axis, dashed) per step; `noisy` adds a smoothed loss line;
+ * `heldOut` marks held-out accuracies on the accuracy axis.
+ */
+export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, title: string, noisy = false, heldOut?: HeldOutPoints): string {
   const width = 720;
   const height = 420;
   const m = { left: 64, right: 64, top: 40, bottom: 52 };
@@ -87,12 +97,25 @@ export function lossCurveSvg(losses: Float64Array, accuracies: Float64Array, tit
           `<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="${smoothPoints.join(' ')}"/>`,
         ]
       : [`<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="${lossPoints.join(' ')}"/>`]),
+    ...(heldOut === undefined ? [] : heldOutMarks(heldOut, (step) => px(step - 1), pa, m.left + w - 8, m.top + h / 2)),
     `<text x="${m.left + w / 2}" y="${height - 12}" text-anchor="middle">step</text>`,
     `<text transform="translate(18 ${m.top + h / 2}) rotate(-90)" text-anchor="middle" fill="#1a73e8">loss</text>`,
     `<text transform="translate(${width - 14} ${m.top + h / 2}) rotate(90)" text-anchor="middle" fill="#188038">${noisy ? 'batch accuracy (moving average)' : 'accuracy'}</text>`,
     '</svg>',
   );
   return parts.join('\n') + '\n';
+}
+
+/** Held-out accuracies as dots joined by a line, each labelled, with a legend at (legendX, legendY), right-aligned. */
+function heldOutMarks(points: HeldOutPoints, px: (step: number) => number, pa: (a: number) => number, legendX: number, legendY: number): string[] {
+  const xy = points.steps.map((s, i) => [px(s), pa(points.accuracies[i]!)] as const);
+  const out = [`<polyline fill="none" stroke="#0b5d1e" stroke-width="1.5" points="${xy.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' ')}"/>`];
+  xy.forEach(([x, y], i) => {
+    out.push(`<circle cx="${fmt(x)}" cy="${fmt(y)}" r="4" fill="#0b5d1e"/>`);
+    out.push(`<text x="${fmt(x - 6)}" y="${fmt(y + 16)}" text-anchor="end" fill="#0b5d1e">${(points.accuracies[i]! * 100).toFixed(1)}%</text>`);
+  });
+  out.push(`<text x="${legendX}" y="${legendY}" text-anchor="end" fill="#0b5d1e">● held-out accuracy</text>`);
+  return out;
 }
 
 /**
@@ -141,6 +164,52 @@ export function decisionBoundarySvg(model: Sequential, data: Dataset, title: str
     parts.push(`<circle cx="${fmt(cx)}" cy="${fmt(cy)}" r="4" fill="${CLASS_POINT[data.y[i]! % CLASS_POINT.length]}" stroke="#222" stroke-width="0.6"/>`);
   }
   parts.push(`<rect x="0" y="${top}" width="${size}" height="${size}" fill="none" stroke="#444"/>`, '</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/**
+ * Digits as a grid of 28 x 28 grey images (ink dark on white), each with a caption; `pixels` holds 784
+ * bytes per image, `indices` says which images to draw. Pixels are drawn as runs of equal grey along each
+ * row (16 levels), gathered into one path per level, which keeps the file small.
+ */
+export function digitGridSvg(pixels: Uint8Array, indices: ArrayLike<number>, captions: readonly string[], title: string, columns = 10): string {
+  const side = 28;
+  const scale = 2;
+  const cellW = side * scale + 16;
+  const cellH = side * scale + 22;
+  const top = 40;
+  const rows = Math.ceil(indices.length / columns);
+  const width = Math.max(columns * cellW + 16, 480);
+  const height = top + Math.max(rows, 1) * cellH + 8;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
+  ];
+  for (let k = 0; k < indices.length; k++) {
+    const x0 = 8 + (k % columns) * cellW + 8;
+    const y0 = top + Math.floor(k / columns) * cellH;
+    const base = indices[k]! * side * side;
+    parts.push(`<g transform="translate(${x0} ${y0}) scale(${scale})" shape-rendering="crispEdges">`, `<rect width="${side}" height="${side}" fill="white" stroke="#bbb" stroke-width="0.5"/>`);
+    // One path per grey level, each run of that level a 1-pixel-high rectangle in it.
+    const runs: string[] = new Array(16).fill('');
+    for (let r = 0; r < side; r++) {
+      let c = 0;
+      while (c < side) {
+        const level = pixels[base + r * side + c]! >> 4;
+        let end = c + 1;
+        while (end < side && pixels[base + r * side + end]! >> 4 === level) end++;
+        if (level > 0) runs[level] += `M${c} ${r}h${end - c}v1h${c - end}z`;
+        c = end;
+      }
+    }
+    runs.forEach((d, level) => {
+      const grey = 255 - level * 17;
+      if (d !== '') parts.push(`<path fill="rgb(${grey},${grey},${grey})" d="${d}"/>`);
+    });
+    parts.push('</g>', `<text x="${x0 + (side * scale) / 2}" y="${y0 + side * scale + 15}" text-anchor="middle">${escapeXml(captions[k] ?? '')}</text>`);
+  }
+  parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
 
