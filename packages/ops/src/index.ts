@@ -75,6 +75,7 @@ export { pad } from './shape/pad.js';
 // Activations
 export { softmax } from './activation/softmax.js';
 export { logSoftmax } from './activation/logSoftmax.js';
+export { layerNorm } from './activation/layerNorm.js';
 
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate } from './kernels/backend.js';

@@ -63,6 +63,7 @@ import { chunk } from './shape/chunk.js';
 import { flip } from './shape/flip.js';
 import { pad } from './shape/pad.js';
 import { cumsum } from './reduce/cumsum.js';
+import { layerNorm } from './activation/layerNorm.js';
 import type { TensorLike } from './util.js';
 
 /**
@@ -156,6 +157,7 @@ class MethodTable {
   flip = method(flip, 1);
   pad = method(pad, 3);
   cumsum = method(cumsum, 1);
+  layerNorm = method(layerNorm, 4);
   // PyTorch's names, the one place where a method is not named after its op: x.gt(0) reads as PyTorch code.
   /** PyTorch's short names of the comparisons: `x.gt(0)` is `x.greater(0)`. */
   gt = method(greater, 1);

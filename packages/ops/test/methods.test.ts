@@ -85,6 +85,7 @@ interface ExpectedMethods {
   flip(axes: readonly number[]): Tensor;
   pad(padding: readonly number[], mode?: 'constant', value?: number): Tensor;
   cumsum(axis: number): Tensor;
+  layerNorm(normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
 }
 
 describe('methods', () => {
@@ -106,7 +107,7 @@ describe('methods', () => {
     expectTypeOf<Pick<Tensor, keyof ExpectedMethods>>().toEqualTypeOf<ExpectedMethods>();
     expectTypeOf<Tensor['T']>().toEqualTypeOf<Tensor>();
     // Run time: one installed function per line, on the prototype.
-    expect(methodNames.length).toBe(71);
+    expect(methodNames.length).toBe(72);
     for (const name of methodNames) expect(Object.getOwnPropertyDescriptor(Tensor.prototype, name)?.value, name).toBeTypeOf('function');
     const x = tensor([[0.5, -2], [3, 1.5]]);
     expect(x.sum(1, true).toArray()).toEqual([[-1.5], [4.5]]);

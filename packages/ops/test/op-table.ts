@@ -153,4 +153,6 @@ export const opTable: OpLine[] = [
   { op: 'softmax', note: 'axis 0, large logits', inputs: () => [normal([3, 4])], f: (x) => ops.softmax(ops.add(x, 1000), 0) },
   { op: 'logSoftmax', note: 'axis -1', inputs: () => [normal([3, 4])], f: (x) => ops.logSoftmax(x) },
   { op: 'logSoftmax', note: 'axis 1 of 3-d', inputs: () => [normal([2, 3, 2])], f: (x) => ops.logSoftmax(x, 1) },
+  { op: 'layerNorm', note: 'x [3, 4] over [4], weight and bias', inputs: () => [normal([3, 4]), normal([4]), normal([4])], f: (x, w, b) => ops.layerNorm(x, [4], w, b) },
+  { op: 'layerNorm', note: 'x [2, 2, 3] over [2, 3], no affine, eps 0.1', inputs: () => [normal([2, 2, 3])], f: (x) => ops.layerNorm(x, [2, 3], null, null, 0.1) },
 ];

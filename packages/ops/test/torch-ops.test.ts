@@ -29,6 +29,21 @@ interface ShapeCase {
   dx: number[];
 }
 
+interface LayerNormCase {
+  name: string;
+  shape: number[];
+  normalizedShape: number[];
+  eps: number;
+  x: number[];
+  dy: number[];
+  y: number[];
+  dx: number[];
+  weight?: number[];
+  bias?: number[];
+  dweight?: number[];
+  dbias?: number[];
+}
+
 interface ViewCase {
   perm: number[];
   step: number;
@@ -42,6 +57,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-ops.json', imp
   cases: Case[];
   shapeCases: ShapeCase[];
   viewCases: ViewCase[];
+  layerNormCases: LayerNormCase[];
 };
 
 const calls: Record<string, (x: Tensor, args: Case['args']) => Tensor> = {
@@ -140,4 +156,21 @@ describe(`shape ops against PyTorch ${fixture.torch}`, () => {
       expect(v.nd.data).toBe(base.nd.data);
     },
   );
+});
+
+describe(`layerNorm against PyTorch ${fixture.torch} (float64)`, () => {
+  it.each(fixture.layerNormCases.map((c) => [c.name, c] as const))('%s: y and the gradients of x, weight and bias', (_name, c) => {
+    const x = fromData(Float64Array.from(c.x), c.shape, { requiresGrad: true });
+    const w = c.weight ? fromData(Float64Array.from(c.weight), c.normalizedShape, { requiresGrad: true }) : null;
+    const b = c.bias ? fromData(Float64Array.from(c.bias), c.normalizedShape, { requiresGrad: true }) : null;
+    const y = ops.layerNorm(x, c.normalizedShape, w, b, c.eps);
+    // For values 1e6 + N(0, 1e-2), x - mean carries the rounding of x, 1e-10, against σ = 1e-2: both libraries
+    // are within 1e-7 of the exact result (mpmath), so of each other. E[x²] - E[x]² would lose the variance.
+    const rtol = c.name.includes('1e6') ? 2e-7 : 1e-12;
+    expectClose(y.data, c.y, rtol, () => 1e-14, 'y');
+    y.backward(fromData(Float64Array.from(c.dy), y.shape));
+    expectClose(x.grad!.data, c.dx, rtol, () => 1e-13, 'dx');
+    if (w) expectClose(w.grad!.data, c.dweight!, rtol, () => 1e-14, 'dweight');
+    if (b) expectClose(b.grad!.data, c.dbias!, 1e-12, () => 1e-14, 'dbias');
+  });
 });
