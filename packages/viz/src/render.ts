@@ -1,5 +1,6 @@
 import { ValueError, type Tensor } from '@tensorgrad/core';
 import type { Viz } from '@viz-js/viz';
+import { checkPng, rasterize } from '#png';
 import { toDot, type DotOptions } from './dot.js';
 
 let graphviz: Promise<Viz> | null = null;
@@ -34,19 +35,16 @@ export interface PngOptions extends DotOptions {
 
 /**
  * The diagram as PNG bytes, rasterized by resvg (a Rust SVG renderer shipped as a prebuilt binary inside
- * its npm package) with the system's fonts. Loaded on first use, so `toDot` and `renderSvg` work without it.
+ * its npm package) with the system's fonts. Loaded on first use, so `toDot` and `renderSvg` work without
+ * it. Node only (png.ts); in a browser it throws a ValueError at once (png-portable.ts).
  */
 export async function renderPng(output: Tensor, options: PngOptions = {}): Promise<Uint8Array> {
+  checkPng('renderPng');
   return svgToPng(await renderSvg(output, options), options.scale);
 }
 
-/** Rasterizes an SVG document (for example one from `renderSvg`) to PNG bytes on a white background. */
+/** Rasterizes an SVG document (for example one from `renderSvg`) to PNG bytes on a white background. Node only. */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { Resvg } = await import('@resvg/resvg-js');
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans', monospaceFamily: 'DejaVu Sans Mono', serifFamily: 'DejaVu Serif' },
-  });
-  return new Uint8Array(resvg.render().asPng());
+  checkPng('svgToPng');
+  return rasterize(svg, scale);
 }

@@ -1,46 +1,13 @@
-import { Tensor, TensorgradError, ValueError } from '@tensorgrad/core';
-import { Module, type StateDict } from '../module.js';
-import { NPY_MAX_DIMS, NPY_MAX_HEADER, checkNpyEncodable, decodeNpy, encodeNpy } from './npy.js';
+import { TensorgradError, ValueError } from '@tensorgrad/core';
+import type { Module, StateDict } from '../module.js';
 import { checkOptions } from '../options.js';
-
-/** The JSON file written beside the `.npy` files. */
-export interface WeightsManifest {
-  format: 'tensorgrad-weights';
-  version: 1;
-  /** Parameter name -> its file (relative to the manifest), shape and dtype, in the module's order. */
-  tensors: Record<string, { file: string; shape: number[]; dtype: 'float64' }>;
-  /** Whatever the caller passed as `metadata` (hyper-parameters, metrics...). */
-  metadata?: unknown;
-}
-
-export const MANIFEST_FILE = 'manifest.json';
-
-/** The largest manifest read (its metadata included). */
-const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
-
-/** File names stay well under the 255 bytes most file systems allow, whatever the parameter's name. */
-const MAX_FILE_BASE = 100;
-
-/** Names Windows reserves in every folder (`nul.npy` is the null device there). */
-const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+import { MANIFEST_FILE, MANIFEST_MAX_BYTES, decodeEntry, define, encodeCheckpoint, parseManifest, withCause } from './checkpoint.js';
 
 /**
- * A file name from a parameter name: `0.weight` stays `0.weight.npy`; odd characters become `_`, a
- * leading dot `_`, and a long name is cut (the manifest keeps the full name), so any name can be saved.
+ * Weights in a folder on disk (Node): saveWeights and loadWeights. Elsewhere (a browser bundle) the
+ * package's `#weights-files` import resolves to weights-portable.ts instead, so no bundle meets
+ * `node:fs`; weights-bytes.ts reads and writes the same files packed into one archive, anywhere.
  */
-function fileNameFor(name: string, taken: Set<string>): string {
-  let base = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, MAX_FILE_BASE) || 'tensor';
-  if (RESERVED.test(base)) base = `_${base}`;
-  let file = `${base}.npy`;
-  for (let i = 2; taken.has(file.toLowerCase()); i++) file = `${base}_${i}.npy`;
-  taken.add(file.toLowerCase());
-  return file;
-}
-
-/** Sets an own, enumerable property, so that a key such as `__proto__` is a key, not the prototype. */
-function define<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 type NodeError = Error & { code?: string };
 
@@ -70,12 +37,6 @@ function fileError(op: string, action: string, path: string, error: unknown, not
   return withCause(new ValueError(op, `cannot ${action} ${path}: ${reason}${code !== undefined ? ` (${code})` : ''}${note}`), error, code);
 }
 
-function withCause(error: TensorgradError, cause: unknown, code?: string): TensorgradError {
-  Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true });
-  if (code !== undefined) Object.defineProperty(error, 'code', { value: code, writable: true, configurable: true, enumerable: true });
-  return error;
-}
-
 function checkDirectory(directory: unknown, op: string): asserts directory is string {
   if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
     throw new ValueError(op, `expected a folder path (a non-empty string), got ${typeof directory === 'string' ? JSON.stringify(directory) : directory === null ? 'null' : typeof directory}`);
@@ -88,22 +49,6 @@ type Fs = typeof import('node:fs/promises');
 async function nodeFs(): Promise<{ fs: Fs; path: typeof import('node:path'); constants: typeof import('node:fs').constants; randomUUID: () => string }> {
   const [fs, path, { constants }, { randomUUID }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('node:fs'), import('node:crypto')]);
   return { fs, path, constants, randomUUID };
-}
-
-/** The entries of the state to save, read once each, every value checked to be a Tensor a .npy can hold. */
-function stateEntries(source: unknown, op: string): [string, Tensor][] {
-  const state = source instanceof Module ? source.stateDict() : source;
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
-    throw new ValueError(op, `expected a Module or a state dict (an object of name -> Tensor), got ${state === null ? 'null' : Array.isArray(state) ? 'an Array' : typeof state}`);
-  }
-  const entries: [string, Tensor][] = [];
-  for (const name of Object.keys(state)) {
-    const t = (state as Record<string, unknown>)[name];
-    if (!(t instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${t === null ? 'null' : typeof t}, not a Tensor`);
-    checkNpyEncodable(t, op, `key '${name}'`);
-    entries.push([name, t]);
-  }
-  return entries;
 }
 
 /**
@@ -124,26 +69,7 @@ export async function saveWeights(source: Module | StateDict, directory: string,
   const op = 'saveWeights';
   options = checkOptions(op, options, { metadata: 'any' }, '{ metadata: { epoch: 3 } }');
   checkDirectory(directory, op);
-  const entries = stateEntries(source, op);
-  const tensors: WeightsManifest['tensors'] = Object.create(null);
-  const taken = new Set<string>([MANIFEST_FILE]);
-  const files: [string, Uint8Array][] = [];
-  for (const [name, t] of entries) {
-    const file = fileNameFor(name, taken);
-    define(tensors, name, { file, shape: [...t.shape], dtype: 'float64' as const });
-    files.push([file, encodeNpy(t)]);
-  }
-  const manifest: WeightsManifest = { format: 'tensorgrad-weights', version: 1, tensors };
-  if (options.metadata !== undefined) manifest.metadata = options.metadata;
-  let manifestText: string;
-  try {
-    manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-  } catch (error) {
-    throw withCause(new ValueError(op, `metadata cannot be written as JSON: ${(error as Error).message}`), error);
-  }
-  if (options.metadata !== undefined && JSON.stringify(options.metadata) === undefined) {
-    throw new ValueError(op, `metadata cannot be written as JSON: got ${typeof options.metadata}`);
-  }
+  const { files, manifestText } = encodeCheckpoint(source, options.metadata, op);
 
   const { fs, path, constants, randomUUID } = await nodeFs();
   const target = path.resolve(directory);
@@ -335,8 +261,6 @@ async function readRegularFile(fs: Fs, constants: typeof import('node:fs').const
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /**
  * Reads what `saveWeights` wrote into a state dict; give it to `module.loadStateDict(...)`.
  *
@@ -394,52 +318,12 @@ async function sameFolder(fs: Fs, folder: string, before: import('node:fs').Stat
 async function readCheckpoint(fs: Fs, path: typeof import('node:path'), constants: typeof import('node:fs').constants, directory: string, folder: string, op: string): Promise<StateDict> {
   const manifestPath = path.join(directory, MANIFEST_FILE);
   const manifestBytes = await readRegularFile(fs, constants, path.join(folder, MANIFEST_FILE), manifestPath, MANIFEST_MAX_BYTES, op);
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
-  } catch (error) {
-    throw withCause(new ValueError(op, `cannot read ${manifestPath}: it is not JSON (${(error as Error).message})`), error);
-  }
-  if (!isRecord(manifest) || manifest.format !== 'tensorgrad-weights' || !isRecord(manifest.tensors)) {
-    throw new ValueError(op, `${manifestPath} is not a tensorgrad weights manifest`);
-  }
-  if (manifest.version !== 1) throw new ValueError(op, `${manifestPath} has version ${JSON.stringify(manifest.version)}; this tensorgrad reads version 1`);
-  // JSON.parse makes every key (`__proto__` too) an own property: Object.keys sees them all.
-  const checked: [string, string, number[], number][] = [];
-  for (const name of Object.keys(manifest.tensors)) {
-    const entry = manifest.tensors[name];
-    const where = `key ${JSON.stringify(name)} in ${manifestPath}`;
-    if (!isRecord(entry)) throw new ValueError(op, `${where} is not an object { file, shape, dtype }`);
-    const file = entry.file;
-    if (typeof file !== 'string' || !/^[^/\\:\0]+\.npy$/.test(file) || file.length > 255) {
-      throw new ValueError(op, `${where} has no valid file name (a .npy file in the same folder), got ${JSON.stringify(file)}`);
-    }
-    const shape = entry.shape;
-    if (!Array.isArray(shape) || shape.length > NPY_MAX_DIMS || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new ValueError(op, `${where} has no valid shape (at most ${NPY_MAX_DIMS} non-negative integers), got ${JSON.stringify(shape)?.slice(0, 200)}`);
-    }
-    if (entry.dtype !== undefined && entry.dtype !== 'float64') throw new ValueError(op, `${where} has dtype ${JSON.stringify(entry.dtype)}; saveWeights writes float64`);
-    let size = 1;
-    for (const d of shape as number[]) size *= d;
-    // A .npy of this shape is its header and at most 8 bytes a value: anything longer is not that file.
-    const limit = 12 + NPY_MAX_HEADER + size * 8;
-    checked.push([name, file, shape as number[], limit]);
-  }
+  const checked = parseManifest(manifestBytes, manifestPath, op);
   const state: StateDict = {};
   for (const [name, file, shape, limit] of checked) {
     const filePath = path.join(directory, file);
     const bytes = await readRegularFile(fs, constants, path.join(folder, file), filePath, limit, op);
-    let t: Tensor;
-    try {
-      t = decodeNpy(bytes, filePath);
-    } catch (error) {
-      if (!(error instanceof TensorgradError)) throw error;
-      const Class = error.constructor as new (op: string, message: string) => TensorgradError;
-      throw withCause(new Class(op, `key ${JSON.stringify(name)}: ${error.message}`), error);
-    }
-    if (shape.length !== t.ndim || shape.some((d, i) => d !== t.shape[i])) {
-      throw new ValueError(op, `key ${JSON.stringify(name)}: ${filePath} holds shape [${t.shape.join(', ')}], the manifest says [${shape.join(', ')}]`);
-    }
+    const t = decodeEntry(name, bytes, filePath, shape, op);
     define(state, name, t);
   }
   return state;
