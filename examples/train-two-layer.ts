@@ -120,7 +120,7 @@ export function trainMnist(options: MnistOptions, data: MnistData = { train: loa
       optimizer.zeroGrad();
       const scores = model.forward(batch.x);
       const dataLoss = softmaxCrossEntropy(scores, batch.y);
-      // Without regularization there is nothing to add: skip summing 78,400 squares to zero.
+      // Without regularization there is nothing to add: skip the penalty, a pass over every weight and back.
       const loss = options.reg > 0 ? add(dataLoss, l2Regularization(weights, options.reg / 2)) : dataLoss;
       loss.backward();
       optimizer.step();
