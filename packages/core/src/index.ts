@@ -16,7 +16,8 @@ export {
   type RandomOptions,
   type NestedArray,
 } from './creation.js';
-export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled, withScope, currentScope } from './modes.js';
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled, withScope, currentScope, scopeParent } from './modes.js';
+export { savedMemory, type SavedMemoryReport, type SavedMemoryOptions, type SavedOp, type SavedScope } from './saved-memory.js';
 export { record, defineOp, registeredOps, type BackwardFn, type GraphNode } from './graph.js';
 export { gradients, dependencies, toSeed, type Seed, type GradientsOptions, type BackwardOptions, type BackwardStep } from './engine.js';
 export { PendingGradient } from './accumulate.js';

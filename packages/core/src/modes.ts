@@ -91,12 +91,22 @@ export function currentScope(): unknown {
   return scopes.length === 0 ? null : scopes[scopes.length - 1];
 }
 
+/** The scope each object scope was first entered from (a submodule's parent module). */
+const parents = new WeakMap<object, unknown>();
+
+/** The scope `scope` was first entered from (see withScope), or null. */
+export function scopeParent(scope: unknown): unknown {
+  return typeof scope === 'object' && scope !== null ? (parents.get(scope) ?? null) : null;
+}
+
 /**
  * Runs `fn` with `scope` as the current scope: every op recorded meanwhile remembers it (an nn Module's
- * forward runs its body so, and `savedMemory` totals what backward keeps alive per module). Any value
- * can be a scope; scopes nest, the innermost wins.
+ * forward runs its body so, and `savedMemory` totals what backward keeps alive per module, a module's
+ * total including its submodules'). Any value can be a scope; scopes nest, the innermost wins.
  */
 export function withScope<T>(scope: unknown, fn: () => T): T {
+  const outer = currentScope();
+  if (outer !== null && outer !== scope && typeof scope === 'object' && scope !== null && !parents.has(scope)) parents.set(scope, outer);
   scopes.push(scope);
   try {
     return fn();

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, shapesEqual, type ZeroGradOptions } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, shapesEqual, withScope, type ZeroGradOptions } from '@tensorgrad/core';
 
 /** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
 export type StateDict = Record<string, Tensor>;
@@ -87,6 +87,18 @@ function membersOf(module: Module): Members {
 export abstract class Module {
   /** Training mode (true) or evaluation mode (false); layers such as dropout read it. */
   training = true;
+
+  constructor() {
+    // Each forward runs in this module's scope, so the ops it records remember the module (savedMemory's
+    // per-module totals), as PyTorch's module hooks see each call. Not enumerable: not a member.
+    const forward = this.forward;
+    Object.defineProperty(this, 'forward', {
+      value: (...inputs: Tensor[]): Tensor => withScope(this, () => forward.apply(this, inputs)),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
 
   abstract forward(...inputs: Tensor[]): Tensor;
 

@@ -38,7 +38,8 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
     for (let i = 0; i < n; i++) dInput[i] = 2 * diff[i]! * g[i]!;
     const dTarget = target.requiresGrad ? fromData(dInput.map((v) => -v), target.shape) : null;
     return [fromData(dInput, input.shape), dTarget];
-  }, [], (dy) => {
+    // diff is what the rule keeps alive: listed as saved, so savedMemory counts it.
+  }, [fromData(diff, input.shape)], (dy) => {
     const dInput = mul(mul(sub(input, target), 2), perSampleRecorded(dy, reduction, n, input.shape));
     return [dInput, target.requiresGrad ? neg(dInput) : null];
   });

@@ -69,7 +69,8 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
       dz[row + y[i]!]! -= gi;
     }
     return [fromData(dz, logits.shape)];
-  }, [], (dy) => {
+    // p is what the rule keeps alive: listed as saved, so savedMemory counts it.
+  }, [fromData(p, [n, c])], (dy) => {
     // The same (softmax(z) - onehot(y)) · g with recorded ops: softmax recomputed in the graph, since p is
     // a plain array.
     const onehot = new Float64Array(n * c);

@@ -49,7 +49,8 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
       for (let k = i * c; k < (i + 1) * c; k++) ds[k] = coefficient[k]! * gi;
     }
     return [fromData(ds, scores.shape)];
-  }, [], (dy) =>
+    // The coefficients are what the rule keeps alive: listed as saved, so savedMemory counts them.
+  }, [fromData(coefficient, scores.shape)], (dy) =>
     // The coefficients are constant in the scores away from the hinges' kinks: the second derivative is 0.
     [mul(fromData(coefficient, scores.shape), perSampleRecorded(dy, reduction, n, [n, 1]))]);
 });
