@@ -12,6 +12,7 @@ import { resultsDir, type BenchOptions } from './src/bench.js';
 import { availableKernels } from './src/kernels.js';
 import type { Report } from './src/report.js';
 import { renderSummary } from './src/summary.js';
+import * as browser from './browser/suite.js';
 import * as jacobianFree from './jacobian-free.js';
 import * as matmul from './matmul.js';
 import * as overhead from './overhead.js';
@@ -22,6 +23,7 @@ const suites: Record<string, (options: BenchOptions, report: Report) => Promise<
   matmul: matmul.run,
   'jacobian-free': jacobianFree.run,
   overhead: overhead.run,
+  browser: browser.run,
 };
 
 function cpuModel(): string {

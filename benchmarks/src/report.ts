@@ -1,4 +1,5 @@
 import type { CaseTiming } from './bench.js';
+import type { BrowserBench } from '../browser/types.js';
 import type { NetConfig } from './net.js';
 
 /**
@@ -99,4 +100,6 @@ export interface Report {
   jacobian: JacobianRow[];
   overhead: OverheadRow[];
   phases: PhaseRow[];
+  /** The browser suite's page (browser/page.ts): every engine in one Chromium page; which browser ran it. */
+  browser?: BrowserBench & { browser: string };
 }

@@ -1,3 +1,4 @@
+import { browserSection } from '../browser/summary.js';
 import { formatBytes, formatCount, formatRatio, formatSeconds } from './bench.js';
 import { configLabel, type NetConfig } from './net.js';
 import type { Report, StepRow, StepVariant } from './report.js';
@@ -308,6 +309,8 @@ export function renderSummary(report: Report): string {
     ...report.notes.map((n) => `- ${n}`),
   ];
   if (report.steps.length > 0) sections.push('', stepSection(report));
+  const browser = browserSection(report);
+  if (browser !== '') sections.push('', browser);
   const fastByDefault = defaultSection(report);
   if (fastByDefault !== '') sections.push('', fastByDefault);
   if (report.matmul.length > 0) sections.push('', matmulSection(report));
