@@ -31,6 +31,7 @@ const UMBRELLA = {
   ],
   nn: [
     'Module', 'Sequential', 'Linear', 'ReLU', 'Sigmoid', 'Tanh', 'Dropout',
+    'LeakyReLU', 'GELU', 'Softplus', 'Flatten', 'Identity', 'Embedding', 'embedding',
     'softmaxCrossEntropy', 'svmLoss', 'mse', 'binaryCrossEntropyWithLogits', 'l2Regularization', 'accuracy', 'predictClasses',
     'Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'clipGradNorm', 'LRScheduler', 'StepLR', 'CosineAnnealingLR', 'LinearLR',
     'spiral', 'DataLoader', 'minibatches', 'encodeNpy', 'decodeNpy',

@@ -3,7 +3,7 @@
 // is the one list every table suite in the top-level test/ runs: the gradient-check table, the gradient
 // shapes and the in-place writes.
 import { fromData } from '@tensorgrad/core';
-import { binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
+import { binaryCrossEntropyWithLogits, embedding, mse, softmaxCrossEntropy, svmLoss } from '@tensorgrad/nn';
 import { normal, opTable, positive, type OpLine } from '../../ops/test/op-table.js';
 
 export const nnOpTable: OpLine[] = [
@@ -31,6 +31,12 @@ export const nnOpTable: OpLine[] = [
     note: 'scores [4, 3], margin 1',
     inputs: () => [normal([4, 3])],
     f: (s) => svmLoss(s, [2, 0, 1, 2]),
+  },
+  {
+    op: 'embedding',
+    note: 'weight [4, 3], indices [2, 3] with repeats',
+    inputs: () => [normal([4, 3])],
+    f: (w) => embedding(fromData(Float64Array.from([0, 2, 2, 3, 1, 0]), [2, 3]), w),
   },
   { op: 'mse', note: 'input and target [2, 3]', inputs: () => [normal([2, 3]), normal([2, 3])], f: (a, b) => mse(a, b) },
   {

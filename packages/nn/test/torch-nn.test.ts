@@ -1,11 +1,11 @@
 // nn's everyday kit against PyTorch 1.13 itself: fixtures/torch-nn.json (written by fixtures/gen_torch_nn.py,
 // committed: CI has no torch). Optimizers over five steps with given gradients (parameters after every step,
 // then the state dict's buffers), schedulers' lr over 20 epochs, clipGradNorm, softmaxCrossEntropy (labels and
-// probability targets, [N, C] and [N, C, d1, ...], label smoothing), in float64.
+// probability targets, [N, C] and [N, C, d1, ...], label smoothing), embedding, in float64.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromData, type Tensor } from '@tensorgrad/core';
-import { Adam, AdamW, CosineAnnealingLR, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, softmaxCrossEntropy, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
+import { Adam, AdamW, CosineAnnealingLR, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, embedding, softmaxCrossEntropy, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
 
 interface OptimizerCase {
   optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
@@ -56,6 +56,7 @@ export const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-nn.json
   schedulers: SchedulerCase[];
   clip: ClipCase[];
   crossEntropy: CrossEntropyCase[];
+  embedding: { paddingIdx: number | null; weight: number[]; indices: number[][]; y: number[]; dy: number[]; dweight: number[] }[];
 };
 
 /** |got - want| ≤ rtol·|want| + atol, entry by entry, with the entry named on failure. */
@@ -147,5 +148,16 @@ describe('softmaxCrossEntropy against PyTorch 1.13 (F.cross_entropy): loss and g
       expect(targets.grad!.shape).toEqual(c.scoresShape);
       expectClose(targets.grad!.data, c.dtargets, 'dtargets');
     }
+  });
+});
+
+describe('embedding against PyTorch 1.13 (F.embedding): rows and the weight gradient', () => {
+  it.each(fixture.embedding.map((c) => [String(c.paddingIdx), c] as const))('paddingIdx %s', (_padding, c) => {
+    const w = fromData(Float64Array.from(c.weight), [5, 3], { requiresGrad: true });
+    const y = embedding(fromData(Float64Array.from(c.indices.flat()), [2, 3]), w, c.paddingIdx);
+    expect(y.shape).toEqual([2, 3, 3]);
+    expect(Array.from(y.data)).toEqual(c.y);
+    y.backward(fromData(Float64Array.from(c.dy), [2, 3, 3]));
+    expectClose(w.grad!.data, c.dweight, 'dweight', 1e-15);
   });
 });

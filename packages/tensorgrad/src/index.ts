@@ -26,7 +26,9 @@ export {
 
 export {
   Module, Sequential, type StateDict, Linear, type LinearOptions, ReLU, Sigmoid, Tanh, Dropout,
-  type DropoutOptions, softmaxCrossEntropy, type LossOptions, type Reduction, svmLoss, type SvmLossOptions,
+  LeakyReLU, GELU, type GELUOptions, Softplus, type SoftplusOptions, Flatten, Identity, Embedding, embedding,
+  type EmbeddingOptions, type EmbeddingIndices,
+  type DropoutOptions, softmaxCrossEntropy, type LossOptions, type SoftmaxCrossEntropyOptions, type Reduction, svmLoss, type SvmLossOptions,
   mse, binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions, l2Regularization, type Labels, accuracy,
   predictClasses, Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, SGD, type SGDOptions,
   Adam, AdamW, type AdamOptions, RMSprop, type RMSpropOptions, LRScheduler, StepLR, CosineAnnealingLR,
