@@ -1,4 +1,4 @@
-import type { Tensor } from '@tensorgrad/core';
+import { savedMemory, type Tensor } from '@tensorgrad/core';
 import { formatConstant, formatValueLines, type ValueFormat } from './values.js';
 import { gateInfo } from './gates.js';
 import { collectGraph, isFoldedConstant } from './graph.js';
@@ -14,6 +14,25 @@ export interface DotOptions extends ValueFormat {
   title?: string;
   /** The key under the diagram (what green, red and the branch marker mean). Default true. */
   legend?: boolean;
+  /**
+   * Shade each gate by the bytes its backward rule keeps alive (core's savedMemory): white for none, the
+   * deepest orange for the largest, with the count in the gate's tooltip. Default false.
+   */
+  savedMemory?: boolean;
+}
+
+/** The fill of a gate keeping `bytes` when the largest keeps `most`: white to orange (#f28e2b). */
+function memoryFill(bytes: number, most: number): string {
+  const f = most > 0 ? bytes / most : 0;
+  const mix = (to: number): string => Math.round(255 + f * (to - 255)).toString(16).padStart(2, '0');
+  return `#${mix(0xf2)}${mix(0x8e)}${mix(0x2b)}`;
+}
+
+/** 1,234,567 bytes as '1.18 MiB', small counts as '736 B'. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(2)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
 /** The lecture's colours: forward values in green above each wire, gradients in red below it. */
@@ -62,6 +81,8 @@ function quote(text: string): string {
 export function toDot(output: Tensor, options: DotOptions = {}): string {
   const trace = options.trace === undefined ? lastTrace(output) ?? null : options.trace;
   const graph = collectGraph(output);
+  const saved = options.savedMemory === true ? new Map(savedMemory(output).ops.map((o) => [o.output, o.bytes])) : null;
+  const mostSaved = saved === null ? 0 : Math.max(0, ...saved.values());
   const format: ValueFormat = { decimals: options.decimals, maxElements: options.maxElements };
   const ids = new Map<Tensor, string>();
   graph.tensors.forEach((t, i) => ids.set(t, `n${i}`));
@@ -116,7 +137,10 @@ export function toDot(output: Tensor, options: DotOptions = {}): string {
       else label = `${info.symbol}(${folded.map((c) => c ?? '·').join(', ')})`;
     }
     const shape = label.length <= 4 ? 'circle' : 'ellipse';
-    emit(`${id} [shape=${shape}, fontsize=14, margin=0.04, tooltip=${quote(`${t._node.op} → ${name} [${t.shape.join(', ')}]`)}, label=${quote(label)}];`);
+    const bytes = saved?.get(t);
+    const fill = bytes === undefined ? '' : `style=filled, fillcolor="${memoryFill(bytes, mostSaved)}", `;
+    const keeps = bytes === undefined ? '' : `; backward keeps ${formatBytes(bytes)} alive`;
+    emit(`${id} [shape=${shape}, fontsize=14, margin=0.04, ${fill}tooltip=${quote(`${t._node.op} → ${name} [${t.shape.join(', ')}]${keeps}`)}, label=${quote(label)}];`);
   }
 
   // Wires: one per input slot; a tensor with several uses goes through a junction where gradients add.
@@ -158,6 +182,7 @@ export function toDot(output: Tensor, options: DotOptions = {}): string {
     // wider fonts would push runs of different colours on one line into each other.
     key.push(`<FONT POINT-SIZE="10" COLOR="${VALUE_COLOR}">green, above a wire: its forward value</FONT>`);
     if (trace !== null || graph.tensors.some((t) => t.grad !== null)) key.push(`<FONT POINT-SIZE="10" COLOR="${GRADIENT_COLOR}">red, below a wire: its gradient</FONT>`);
+    if (saved !== null) key.push(`<FONT POINT-SIZE="10" COLOR="#b35806">orange gates: bytes backward keeps alive (deepest: ${formatBytes(mostSaved)})</FONT>`);
     if (fansOut) key.push(`<FONT POINT-SIZE="10" COLOR="${GRADIENT_COLOR}">dashed (+): a value fans out, its branches' gradients add</FONT>`);
   }
   if (key.length > 0) footer.push(`  label=<${key.join('<BR ALIGN="LEFT"/>') + '<BR ALIGN="LEFT"/>'}>;`);
