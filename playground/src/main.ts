@@ -253,7 +253,8 @@ async function speedTest(seconds = 1): Promise<SpeedResult & ReturnType<typeof k
   // Let the page paint "timing…" before the loop holds the thread.
   await new Promise((resolve) => setTimeout(resolve, 30));
   try {
-    const result = { ...timeTrainingStep(seconds), ...kernelInfo() };
+    const secondThreadUp = (): boolean => gemmKernel().name !== 'wasm' || !crossOriginIsolated || wasmKernelInfo().secondThread;
+    const result = { ...(await timeTrainingStep(seconds, secondThreadUp)), ...kernelInfo() };
     $('speed-result').textContent = `${formatRate(result.samplesPerSecond)} on ${result.kernel} (second thread: ${result.threads}; ${result.steps} steps in ${result.seconds.toFixed(2)} s)`;
     return result;
   } finally {
