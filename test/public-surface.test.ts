@@ -31,7 +31,7 @@ const UMBRELLA = {
   ],
   nn: [
     'Module', 'Sequential', 'Linear', 'ReLU', 'Sigmoid', 'Tanh', 'Dropout',
-    'LeakyReLU', 'GELU', 'Softplus', 'Flatten', 'Identity', 'Embedding', 'embedding',
+    'LeakyReLU', 'GELU', 'Softplus', 'Flatten', 'Identity', 'LayerNorm', 'Embedding', 'embedding',
     'softmaxCrossEntropy', 'svmLoss', 'mse', 'binaryCrossEntropyWithLogits', 'l2Regularization', 'accuracy', 'predictClasses',
     'Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'clipGradNorm', 'LRScheduler', 'StepLR', 'CosineAnnealingLR', 'LinearLR',
     'spiral', 'DataLoader', 'minibatches', 'encodeNpy', 'decodeNpy',

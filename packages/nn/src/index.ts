@@ -2,6 +2,7 @@ export { Module, Sequential, type StateDict } from './module.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Sigmoid, Tanh, LeakyReLU, GELU, Softplus, type GELUOptions, type SoftplusOptions } from './layers/activation.js';
 export { Flatten, Identity } from './layers/flatten.js';
+export { LayerNorm, type LayerNormOptions } from './layers/layerNorm.js';
 export { Embedding, embedding, type EmbeddingOptions, type EmbeddingIndices } from './layers/embedding.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { softmaxCrossEntropy, type LossOptions, type SoftmaxCrossEntropyOptions } from './losses/softmaxCrossEntropy.js';

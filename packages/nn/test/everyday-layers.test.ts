@@ -1,10 +1,11 @@
 // The everyday modules of issue #15 item 3: LeakyReLU, GELU, Softplus (each the op of the same name), Flatten,
-// Identity and Embedding: outputs, the shape of every gradient, gradcheck against centered differences in
-// float64, names in the state dict, and refusals. Embedding against PyTorch 1.13 is in torch-nn.test.ts.
+// Identity, LayerNorm and Embedding: outputs, the shape of every gradient, gradcheck against centered differences in
+// float64, names in the state dict, and refusals. LayerNorm and Embedding against PyTorch 1.13
+// are in torch-nn.test.ts.
 import { describe, expect, it } from 'vitest';
-import { ValueError, fromData, randn, tensor, type Tensor } from '@tensorgrad/core';
+import { ShapeError, ValueError, fromData, randn, tensor, type Tensor } from '@tensorgrad/core';
 import { gelu, gradcheck, leakyRelu, softplus, sum } from '@tensorgrad/ops';
-import { Embedding, Flatten, GELU, Identity, LeakyReLU, Linear, Sequential, Softplus, embedding } from '@tensorgrad/nn';
+import { Embedding, Flatten, GELU, Identity, LayerNorm, LeakyReLU, Linear, Sequential, Softplus, embedding } from '@tensorgrad/nn';
 import { refuses } from '../../../test/refusals.js';
 
 describe('activation modules call their op with their settings', () => {
@@ -99,5 +100,45 @@ describe('Embedding', () => {
     refuses(() => new Embedding(0, 2), ValueError, 'Embedding', 'numEmbeddings must be a positive integer, got 0');
     refuses(() => new Embedding(3, 2, { paddingIdx: 3 }), ValueError, 'Embedding', 'paddingIdx must be an integer in [-3, 3) or null, got 3');
     expect(layer.weight.version).toBe(0);
+  });
+});
+
+describe('LayerNorm', () => {
+  it("has PyTorch's parameters: weight (ones) and bias (zeros) of the normalized shape, in the state dict under those names", () => {
+    const layer = new LayerNorm([3, 4]);
+    expect(layer.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([['weight', [3, 4]], ['bias', [3, 4]]]);
+    expect(Array.from(layer.weight!.data)).toEqual(new Array(12).fill(1));
+    expect(Array.from(layer.bias!.data)).toEqual(new Array(12).fill(0));
+    expect(Object.keys(new Sequential(new Linear(2, 4, { seed: 1 }), new LayerNorm(4)).stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    expect(new LayerNorm(5, { elementwiseAffine: false }).stateDict()).toEqual({});
+    expect(String(new LayerNorm(4))).toBe('LayerNorm([4], eps=0.00001, elementwiseAffine=true)');
+  });
+
+  it('normalizes each lane to mean 0 and variance 1 (biased, eps 0); every gradient has its shape and passes gradcheck', () => {
+    const layer = new LayerNorm(4, { eps: 0 });
+    const x = randn([3, 4], { seed: 11, mean: 5, std: 3, requiresGrad: true });
+    const y = layer.forward(x);
+    for (let r = 0; r < 3; r++) {
+      const lane = Array.from(y.data.slice(4 * r, 4 * r + 4));
+      const mean = lane.reduce((a, b) => a + b) / 4;
+      expect(Math.abs(mean)).toBeLessThan(1e-15);
+      expect(lane.reduce((a, b) => a + (b - mean) ** 2, 0) / 4).toBeCloseTo(1, 14);
+    }
+    sum(y.mul(randn([3, 4], { seed: 12 }))).backward();
+    expect(x.grad!.shape).toEqual([3, 4]);
+    expect(layer.weight!.grad!.shape).toEqual([4]);
+    expect(layer.bias!.grad!.shape).toEqual([4]);
+    const withAffine = new LayerNorm([2, 3]);
+    withAffine.loadStateDict({ weight: randn([2, 3], { seed: 13 }), bias: randn([2, 3], { seed: 14 }) });
+    const result = gradcheck((input: Tensor) => withAffine.forward(input), [randn([2, 2, 3], { seed: 15 })]);
+    expect(result.ok).toBe(true);
+    expect(result.maxAbsError).toBeLessThan(1e-7);
+  });
+
+  it('refuses a bad normalizedShape or eps, and an input whose trailing axes differ', () => {
+    refuses(() => new LayerNorm([]), ValueError, 'LayerNorm', 'normalizedShape must be a positive integer or a non-empty list of them');
+    refuses(() => new LayerNorm(2.5), ValueError, 'LayerNorm', 'got 2.5');
+    refuses(() => new LayerNorm(4, { eps: -1 }), ValueError, 'LayerNorm', 'eps must be a finite number >= 0, got -1');
+    refuses(() => new LayerNorm(4).forward(randn([2, 3])), ShapeError, 'layerNorm', 'normalizedShape [4] must be the trailing dimensions of x, of shape [2, 3]');
   });
 });

@@ -1,11 +1,11 @@
 // nn's everyday kit against PyTorch 1.13 itself: fixtures/torch-nn.json (written by fixtures/gen_torch_nn.py,
 // committed: CI has no torch). Optimizers over five steps with given gradients (parameters after every step,
 // then the state dict's buffers), schedulers' lr over 20 epochs, clipGradNorm, softmaxCrossEntropy (labels and
-// probability targets, [N, C] and [N, C, d1, ...], label smoothing), embedding, in float64.
+// probability targets, [N, C] and [N, C, d1, ...], label smoothing), LayerNorm, embedding, in float64.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromData, type Tensor } from '@tensorgrad/core';
-import { Adam, AdamW, CosineAnnealingLR, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, embedding, softmaxCrossEntropy, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
+import { Adam, AdamW, CosineAnnealingLR, LayerNorm, LinearLR, RMSprop, SGD, StepLR, clipGradNorm, embedding, softmaxCrossEntropy, type LRScheduler, type Optimizer } from '@tensorgrad/nn';
 
 interface OptimizerCase {
   optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
@@ -56,6 +56,7 @@ export const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-nn.json
   schedulers: SchedulerCase[];
   clip: ClipCase[];
   crossEntropy: CrossEntropyCase[];
+  layerNorm: { shape: number[]; normalizedShape: number[]; eps: number; x: number[]; dy: number[]; y: number[]; dx: number[]; weight?: number[]; bias?: number[]; dweight?: number[]; dbias?: number[] }[];
   embedding: { paddingIdx: number | null; weight: number[]; indices: number[][]; y: number[]; dy: number[]; dweight: number[] }[];
 };
 
@@ -159,5 +160,25 @@ describe('embedding against PyTorch 1.13 (F.embedding): rows and the weight grad
     expect(Array.from(y.data)).toEqual(c.y);
     y.backward(fromData(Float64Array.from(c.dy), [2, 3, 3]));
     expectClose(w.grad!.data, c.dweight, 'dweight', 1e-15);
+  });
+});
+
+describe('LayerNorm against PyTorch 1.13 (F.layer_norm): output and the gradients of x, weight and bias', () => {
+  it.each(fixture.layerNorm.map((c) => [JSON.stringify(c.shape), JSON.stringify(c.normalizedShape), c] as const))('x %s over %s', (_shape, _normalized, c) => {
+    const layer = new LayerNorm(c.normalizedShape, { eps: c.eps, elementwiseAffine: c.weight !== undefined });
+    if (c.weight !== undefined) layer.loadStateDict({ weight: fromData(Float64Array.from(c.weight), c.normalizedShape), bias: fromData(Float64Array.from(c.bias!), c.normalizedShape) });
+    else expect(layer.parameters()).toEqual([]);
+    const x = fromData(Float64Array.from(c.x), c.shape, { requiresGrad: true });
+    const y = layer.forward(x);
+    expectClose(y.data, c.y, 'y');
+    y.backward(fromData(Float64Array.from(c.dy), c.shape));
+    expect(x.grad!.shape).toEqual(c.shape);
+    expectClose(x.grad!.data, c.dx, 'dx', 1e-11, 1e-14);
+    if (c.dweight !== undefined) {
+      expect(layer.weight!.grad!.shape).toEqual(c.normalizedShape);
+      expect(layer.bias!.grad!.shape).toEqual(c.normalizedShape);
+      expectClose(layer.weight!.grad!.data, c.dweight, 'dweight');
+      expectClose(layer.bias!.grad!.data, c.dbias!, 'dbias');
+    }
   });
 });

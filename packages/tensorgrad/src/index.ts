@@ -27,7 +27,7 @@ export {
 export {
   Module, Sequential, type StateDict, Linear, type LinearOptions, ReLU, Sigmoid, Tanh, Dropout,
   LeakyReLU, GELU, type GELUOptions, Softplus, type SoftplusOptions, Flatten, Identity, Embedding, embedding,
-  type EmbeddingOptions, type EmbeddingIndices,
+  type EmbeddingOptions, type EmbeddingIndices, LayerNorm, type LayerNormOptions,
   type DropoutOptions, softmaxCrossEntropy, type LossOptions, type SoftmaxCrossEntropyOptions, type Reduction, svmLoss, type SvmLossOptions,
   mse, binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions, l2Regularization, type Labels, accuracy,
   predictClasses, Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, SGD, type SGDOptions,
