@@ -12,6 +12,14 @@ if (name === undefined || name === '--help' || name === '-h') {
   console.log('pnpm example <name>, one of the lecture\'s examples:\n');
   for (const e of examples) console.log(`  ${e.name.padEnd(width)}  ${e.title}`);
   console.log('\nEach prints its backward transcript and writes out/<name>.svg and out/<name>.png.');
+  console.log('\npnpm example memory: what backward keeps alive (savedMemory) for the 2-layer net and a 100x4096 ReLU; writes out/memory.svg.');
+} else if (name === 'memory') {
+  const { memoryReport, twoLayerLoss } = await import('./memory.js');
+  console.log(memoryReport());
+  const svg = await renderSvg(twoLayerLoss().loss, { trace: null, savedMemory: true, title: 'The 2-layer net: gates shaded by the bytes backward keeps alive' });
+  mkdirSync('out', { recursive: true });
+  writeFileSync(join('out', 'memory.svg'), svg);
+  console.log('\ndiagram: out/memory.svg');
 } else {
   const example = examples.find((e) => e.name === name);
   if (example === undefined) {
