@@ -24,7 +24,8 @@ const UMBRELLA = {
     'sum', 'mean', 'max', 'min', 'argmax', 'argmin', 'logsumexp', 'variance', 'std',
     'matmul', 'l2', 'norm', 'linear',
     'reshape', 'transpose', 'broadcastTo', 'expandDims', 'squeeze', 'slice', 'concat', 'stack', 'flatten', 'gather', 'take',
-    'softmax', 'logSoftmax',
+    'unsqueeze', 'permute', 'view', 'split', 'chunk', 'flip', 'pad', 'cumsum',
+    'softmax', 'logSoftmax', 'layerNorm',
     'grad', 'valueAndGrad', 'vjp', 'jvp', 'hvp', 'hessian', 'gradcheck', 'gradgradcheck',
     // Choosing among the built-in kernels, like tfjs's setBackend.
     'setGemmKernel', 'gemmKernel', 'gemmKernelNames', 'startKernelThreads', 'wasmKernelInfo',

@@ -71,6 +71,19 @@ const CALLS: Record<string, () => Tensor> = {
   stack: () => tg.stack([v(), v()]),
   gather: () => tg.gather(m(), [2, 0]),
   take: () => tg.take(m(), [1, 0, 1], 1),
+  log1p: () => tg.log1p(leaf([1, 2, 3])),
+  expm1: () => tg.expm1(v()),
+  softplus: () => tg.softplus(v()),
+  logSigmoid: () => tg.logSigmoid(v()),
+  leakyRelu: () => tg.leakyRelu(v()),
+  gelu: () => tg.gelu(v()),
+  layerNorm: () => tg.layerNorm(m(), [3], v(), v()),
+  cumsum: () => tg.cumsum(m(), 1),
+  binaryCrossEntropyWithLogits: () => tg.binaryCrossEntropyWithLogits(m(), leaf([[1, 0, 0.5], [0, 1, 0.25]])),
+  permute: () => tg.permute(m(), [1, 0]),
+  view: () => tg.view(m(), [3, 2]),
+  flip: () => tg.flip(m(), [1]),
+  pad: () => tg.pad(m(), [1, 1]),
 };
 
 const recordedOps = (out: Tensor): string[] =>

@@ -60,6 +60,12 @@ export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   cos: { symbol: 'cos', elementwise: true, local: ['-sin($0)'] },
   clamp: { symbol: 'clamp', elementwise: true, local: ['1 if min ≤ $0 ≤ max else 0'] },
   clone: { symbol: 'clone', elementwise: true, local: ['1'] },
+  log1p: { symbol: 'log1p', elementwise: true, local: ['1/(1+$0)'] },
+  expm1: { symbol: 'expm1', elementwise: true, local: ['exp($0)'] },
+  softplus: { symbol: 'softplus', elementwise: true, local: ['σ(β$0), 1 above the threshold'] },
+  logSigmoid: { symbol: 'log σ', elementwise: true, local: ['σ(-$0)'] },
+  leakyRelu: { symbol: 'leaky relu', elementwise: true, local: ['1 if $0 > 0 else the slope'] },
+  gelu: { symbol: 'gelu', elementwise: true, local: ['Φ($0) + $0·φ($0)'] },
   // Reductions: their local gradient is shaped like the input when the output is a scalar.
   sum: { symbol: 'Σ', local: ['1'], rule: ['dy broadcast back'] },
   max: { symbol: 'max', local: ['1 at the max else 0, 1/k each at a k-way tie'], rule: ['dy routed to the max, split equally at a tie'] },
@@ -85,9 +91,16 @@ export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   linear: { symbol: 'linear', rule: ['dy·$1', 'dyᵀ·$0', 'dy summed over rows'] },
   softmax: { symbol: 'softmax', rule: ['out⊙(dy - Σ dy⊙out)'] },
   logSoftmax: { symbol: 'logSoftmax', rule: ['dy - softmax·Σdy'] },
+  layerNorm: { symbol: 'layerNorm', rule: ['(ĝ - mean(ĝ) - x̂·mean(ĝ·x̂))/σ, ĝ = dy·weight', 'Σ dy·x̂ over the leading axes', 'Σ dy over the leading axes'] },
+  cumsum: { symbol: 'cumsum', rule: ['dy summed from the end'] },
   // nn's fused losses; dy is divided by the batch size N for the default mean reduction.
   softmaxCrossEntropy: { symbol: 'softmax CE', local: ['(softmax($0) - onehot(y))/N'], rule: ['(softmax($0) - onehot(y))·dy per row'] },
   svmLoss: { symbol: 'SVM loss', local: ['(1 per violated margin, -count at the label)/N'], rule: ['dy per row: 1 per violated margin, -count at the label'] },
+  binaryCrossEntropyWithLogits: {
+    symbol: 'BCE logits',
+    elementwise: true,
+    local: ['σ($0) - $1 (times posWeight, weight), /N for the mean', '-$0 (with posWeight: (p - 1)·softplus(-$0) - $0)'],
+  },
   mse: { symbol: 'MSE', elementwise: true, local: ['2($0 - $1)/N', '-2($0 - $1)/N'], rule: ['2($0 - $1)·dy/N', '-2($0 - $1)·dy/N'] },
   // Shape ops move values around; backward moves the gradient back.
   reshape: { symbol: 'reshape', rule: ['dy reshaped back'] },
@@ -101,6 +114,10 @@ export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   stack: { composite: ['reshape', 'concat'] },
   gather: { symbol: 'gather', rule: ['dy scatter-added back'] },
   take: { symbol: 'take', rule: ['dy scatter-added back'] },
+  permute: { composite: ['transpose'] },
+  view: { symbol: 'view', rule: ['dy reshaped back'] },
+  flip: { symbol: 'flip', rule: ['dy flipped back'] },
+  pad: { symbol: 'pad', rule: ['dy with the padding cropped off (and zeros where x was cropped)'] },
 };
 
 /** Whether an entry of GATES is a composite (never recorded under its own name). */
