@@ -15,6 +15,7 @@ const UMBRELLA = {
     'fromData', 'fromNdarray', 'Random', 'manualSeed',
     'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'isAnomalyEnabled', 'gradients', 'defineOp', 'registeredOps',
     'TensorgradError', 'ShapeError', 'ValueError', 'GraphError', 'InPlaceError', 'HigherOrderError', 'AnomalyError',
+    'savedMemory',
   ],
   ops: [
     'neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'pow', 'sigmoid', 'tanh', 'relu', 'sin', 'cos', 'clamp', 'clone',
@@ -48,7 +49,7 @@ const KERNELS = {
 const PACKAGE_ONLY = {
   core: [
     // the graph and the engine's bookkeeping
-    'record', 'dependencies', 'toSeed', 'PendingGradient', 'withScope', 'currentScope',
+    'record', 'dependencies', 'toSeed', 'PendingGradient', 'withScope', 'currentScope', 'scopeParent',
     // views and storage
     'StridedView', 'stridedView', 'viewOf', 'isContiguousView', 'contiguousData', 'scatterInto', 'describeTensor', 'TENSOR_OPTIONS',
     // shapes, argument checks and messages, for writing ops

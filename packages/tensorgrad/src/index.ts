@@ -10,7 +10,8 @@ export {
   type RandomOptions, type NestedArray, noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled,
   defineOp, registeredOps, type BackwardFn, gradients, type Seed, type GradientsOptions,
   type BackwardOptions, type BackwardStep, TensorgradError, ShapeError, ValueError, GraphError, InPlaceError,
-  HigherOrderError, AnomalyError, type Shape, Random, manualSeed,
+  HigherOrderError, AnomalyError, type Shape, Random, manualSeed, savedMemory, type SavedMemoryReport,
+  type SavedMemoryOptions, type SavedOp, type SavedScope,
 } from '@tensorgrad/core';
 
 export {
