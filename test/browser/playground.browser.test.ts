@@ -26,6 +26,7 @@ interface Snapshot {
   loss: number;
   firstLoss: number;
   accuracy: number;
+  settings: { hidden: number; lr: number; reg: number; seed: number };
   kernel: string;
   kernels: string[];
   secondThread: boolean;
@@ -192,6 +193,44 @@ for (const isolated of [true, false]) {
     });
   });
 }
+
+test('the sliders set hidden size, learning rate and λ; pause toggles training; the select switches the kernel', async () => {
+  const tab = await open(true, '');
+  try {
+    await tab.waitForFunction(() => (globalThis as unknown as Win).__playground.snapshot().steps > 0, undefined, { timeout: 30_000 });
+    await tab.click('[data-testid=pause]');
+    expect(await tab.evaluate(() => (globalThis as unknown as Win).__playground.running)).toBe(false);
+    expect(await tab.textContent('[data-testid=pause]')).toBe('resume');
+
+    // A new hidden size rebuilds the net from the seed: the history starts again.
+    await tab.locator('[data-testid=hidden]').fill('20');
+    await tab.locator('[data-testid=lr]').fill('-1');
+    await tab.locator('[data-testid=reg]').fill('-2');
+    let state = await tab.evaluate(() => (globalThis as unknown as Win).__playground.snapshot());
+    expect(state.settings).toEqual({ hidden: 20, lr: 0.1, reg: 0.01, seed: 0 });
+    expect(state.steps).toBe(0);
+    expect(await tab.textContent('#hidden-out')).toBe('20');
+    expect(await tab.textContent('#lr-out')).toBe('0.1');
+    expect(await tab.textContent('#reg-out')).toBe('0.01');
+
+    // The page trains with those settings: the same numbers as the trainer in Node with them.
+    state = await tab.evaluate(() => (globalThis as unknown as Win).__playground.train(50));
+    const node = new SpiralTrainer({ hidden: 20, lr: 0.1, reg: 0.01 });
+    let last = { loss: Number.NaN, accuracy: Number.NaN };
+    for (let i = 0; i < 50; i++) last = node.step();
+    expect(Math.abs(state.loss - last.loss)).toBeLessThan(1e-9);
+
+    await tab.selectOption('[data-testid=kernel-select]', 'ts');
+    expect(await tab.evaluate(() => (globalThis as unknown as Win).__playground.snapshot().kernel)).toBe('ts');
+    expect(await tab.textContent('[data-testid=threads]')).toBe('not used by this kernel');
+
+    await tab.click('[data-testid=pause]');
+    expect(await tab.evaluate(() => (globalThis as unknown as Win).__playground.running)).toBe(true);
+    await tab.waitForFunction(() => (globalThis as unknown as Win).__playground.snapshot().steps > 60, undefined, { timeout: 30_000 });
+  } finally {
+    await tab.close();
+  }
+});
 
 test('a screenshot of the running playground is a picture: regions of all three classes, text, curves', async () => {
   const tab = await open(true, '');
