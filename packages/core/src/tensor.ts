@@ -31,48 +31,131 @@ export interface TensorOptions {
 }
 
 /**
+ * The own enumerable properties of a tensor, which are all that deep-equality checks (vitest's and
+ * jest's `toEqual`/`toStrictEqual`, node's `assert.deepStrictEqual`) compare and what their diffs print:
+ * the values in row-major order and the shape. Everything else (gradient, graph, name, version) lives in
+ * private fields behind accessors, so two tensors with the same shape and values are deep-equal whatever
+ * their history, layout (a transposed view and its contiguous copy) or `requiresGrad`, as `torch.equal`.
+ * Registered symbols, so that tensors from two copies of the library compare alike.
+ */
+export const TENSOR_VALUES: unique symbol = Symbol.for('tensorgrad.values') as any;
+export const TENSOR_SHAPE: unique symbol = Symbol.for('tensorgrad.shape') as any;
+
+/** The values of a view, computed when an equality check or a diff reads them (a copy: see `data`). */
+const VIEW_VALUES: PropertyDescriptor = {
+  get(this: Tensor): Float64Array {
+    return this.data;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
  * An n-dimensional float64 array with an optional gradient. Storage is a Float64Array seen through an
  * `ndarray` view (shape, strides, offset), so transposes and broadcasts can be views without copies.
  */
 export class Tensor {
+  /**
+   * The values in row-major order, for deep equality only: the storage itself when the tensor covers
+   * it in order (no copy), else a getter copying them. Read values with `data`.
+   */
+  declare readonly [TENSOR_VALUES]: Float64Array;
+  /** The shape, for deep equality only (the same frozen array as `shape`). */
+  declare readonly [TENSOR_SHAPE]: readonly number[];
   #grad: Tensor | null = null;
-  /**
-   * @internal Whether the storage of `#grad` was allocated by backward for this tensor alone and has not
-   * been seen outside the library since (no read of `.grad`): only then may zeroGrad() keep it for reuse.
-   */
-  _gradPrivate = false;
-  /**
-   * @internal The storage of a private gradient that zeroGrad() dropped: backward writes this tensor's
-   * next gradient into it instead of allocating one (see runBackward). Nothing outside the library can
-   * hold it, so reusing it is invisible.
-   */
-  _spareGrad: Float64Array | null = null;
-  name: string | undefined;
-  /** @internal The op that produced this tensor and what its backward needs; null for leaves. */
-  _node: GraphNode | null = null;
-  /** @internal */
-  _version: VersionCounter;
-  /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
-  _retainGrad = false;
-  /**
-   * @internal The tensor whose storage this view shares (PyTorch's `_base`), so that an InPlaceError
-   * about an unnamed view (a transposed weight saved by matmul) can name the parameter it looks into.
-   */
-  _base: Tensor | null = null;
-  private _requiresGrad: boolean;
+  #gradPrivate = false;
+  #spareGrad: Float64Array | null = null;
+  #name: string | undefined;
+  #node: GraphNode | null = null;
+  #version: VersionCounter;
+  #retainGrad = false;
+  #base: Tensor | null = null;
+  #requiresGrad: boolean;
   readonly #nd: NdFloat64;
   readonly #shape: readonly number[];
   readonly #size: number;
 
   constructor(nd: NdFloat64, options: TensorOptions = {}, version?: VersionCounter) {
     this.#nd = nd;
-    this.#shape = Object.freeze(nd.shape.slice());
-    this.#size = sizeOf(this.#shape);
+    const shape = Object.freeze(nd.shape.slice());
+    this.#shape = shape;
+    this.#size = sizeOf(shape);
+    // Values before shape: equality checks compare the last own key first, so a shape mismatch fails
+    // before a million values are walked. A plain field for a tensor owning its storage (the common,
+    // hot case); only a view pays for an accessor.
+    if (ownsStorage(nd)) (this as any)[TENSOR_VALUES] = nd.data;
+    else Object.defineProperty(this, TENSOR_VALUES, VIEW_VALUES);
+    (this as any)[TENSOR_SHAPE] = shape;
     const requiresGrad = options.requiresGrad ?? false;
     if (typeof requiresGrad !== 'boolean') throw new ValueError('Tensor', `requiresGrad must be true or false, got ${String(requiresGrad)}`);
-    this._requiresGrad = requiresGrad;
-    this.name = options.name;
-    this._version = version ?? { value: 0 };
+    this.#requiresGrad = requiresGrad;
+    this.#name = options.name;
+    this.#version = version ?? { value: 0 };
+  }
+
+  /** An optional name, for error messages and diagrams (not compared by deep equality). */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  set name(value: string | undefined) {
+    this.#name = value;
+  }
+
+  /**
+   * @internal Whether the storage of the gradient was allocated by backward for this tensor alone and has
+   * not been seen outside the library since (no read of `.grad`): only then may zeroGrad() keep it for reuse.
+   */
+  get _gradPrivate(): boolean {
+    return this.#gradPrivate;
+  }
+
+  set _gradPrivate(value: boolean) {
+    this.#gradPrivate = value;
+  }
+
+  /**
+   * @internal The storage of a private gradient that zeroGrad() dropped: backward writes this tensor's
+   * next gradient into it instead of allocating one (see runBackward). Nothing outside the library can
+   * hold it, so reusing it is invisible.
+   */
+  get _spareGrad(): Float64Array | null {
+    return this.#spareGrad;
+  }
+
+  set _spareGrad(value: Float64Array | null) {
+    this.#spareGrad = value;
+  }
+
+  /** @internal The op that produced this tensor and what its backward needs; null for leaves. */
+  get _node(): GraphNode | null {
+    return this.#node;
+  }
+
+  set _node(value: GraphNode | null) {
+    this.#node = value;
+  }
+
+  /** @internal */
+  get _version(): VersionCounter {
+    return this.#version;
+  }
+
+  /** @internal Keep .grad on this non-leaf during backward (see retainGrad). */
+  get _retainGrad(): boolean {
+    return this.#retainGrad;
+  }
+
+  /**
+   * @internal The tensor whose storage this view shares (PyTorch's `_base`), so that an InPlaceError
+   * about an unnamed view (a transposed weight saved by matmul) can name the parameter it looks into.
+   */
+  get _base(): Tensor | null {
+    return this.#base;
+  }
+
+  set _base(value: Tensor | null) {
+    this.#base = value;
   }
 
   /**
@@ -80,7 +163,7 @@ export class Tensor {
    * zeroGrad()). Reading it hands it out: that gradient is then the caller's, and is never reused.
    */
   get grad(): Tensor | null {
-    this._gradPrivate = false;
+    this.#gradPrivate = false;
     return this.#grad;
   }
 
@@ -93,7 +176,7 @@ export class Tensor {
       throw new ShapeError('grad', `assigned gradient has shape ${formatShape(value.shape)}, but the tensor${this.name ? ` '${this.name}'` : ''} has shape ${formatShape(this.#shape)}`);
     }
     this.#grad = value;
-    this._gradPrivate = false;
+    this.#gradPrivate = false;
   }
 
   /** @internal The gradient, read by the library (an optimizer's step) without handing it out. */
@@ -104,7 +187,7 @@ export class Tensor {
   /** @internal Sets the gradient; `isPrivate` when backward allocated its storage for this tensor alone. */
   _setGrad(value: Tensor | null, isPrivate: boolean): void {
     this.#grad = value;
-    this._gradPrivate = isPrivate && value !== null;
+    this.#gradPrivate = isPrivate && value !== null;
   }
 
   /** The ndarray view (storage, shape, strides, offset) for interop with scijs code. */
@@ -127,25 +210,25 @@ export class Tensor {
 
   /** Whether backward should compute a gradient for this tensor. */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return this.#requiresGrad;
   }
 
   set requiresGrad(value: boolean) {
     if (typeof value !== 'boolean') throw new ValueError('requiresGrad', `requiresGrad must be true or false, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
-    if (this._node !== null && !value) {
+    if (this.#node !== null && !value) {
       throw new GraphError('requiresGrad', 'only a leaf tensor can stop requiring grad; use detach() for a non-leaf');
     }
-    this._requiresGrad = value;
+    this.#requiresGrad = value;
   }
 
   /** A leaf was made by the user (or by an op under noGrad), not recorded from an op. */
   get isLeaf(): boolean {
-    return this._node === null;
+    return this.#node === null;
   }
 
   /** How many in-place writes the storage has seen (PyTorch's version counter). */
   get version(): number {
-    return this._version.value;
+    return this.#version.value;
   }
 
   /** True when the values sit in row-major order from the start of the storage. */
@@ -196,26 +279,34 @@ export class Tensor {
     return formatTensor(this);
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
+  /**
+   * What node's `util.inspect` and console.log print: `toString()`. Assertion messages (chai's and
+   * vitest's "expected ... to deeply equal ...") pass a `truncate` length and replace anything as long
+   * with `{ Object () }`, so there the tensor is printed on one line, cut to fit, with its shape.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth?: number, options?: { truncate?: unknown }): string {
+    const text = this.toString();
+    const limit = options?.truncate;
+    if (typeof limit !== 'number' || !(limit > 0) || text.length < limit) return text;
+    return shortForm(text, this.shape, limit);
   }
 
   /** The same values (and storage) cut off from the graph: no gradient flows through it. */
   detach(): Tensor {
-    const out = new Tensor(this.nd, { name: this.name }, this._version);
-    out._base = this._base ?? this;
+    const out = new Tensor(this.nd, { name: this.#name }, this.#version);
+    out.#base = this.#base ?? this;
     return out;
   }
 
   /** Keep `.grad` on this intermediate (non-leaf) tensor during backward, as PyTorch's retain_grad(). */
   retainGrad(): this {
-    if (this._node !== null) this._retainGrad = true;
+    if (this.#node !== null) this.#retainGrad = true;
     return this;
   }
 
   /** Names this tensor (for error messages and diagrams) and returns it, so it chains: `W.matmul(x).named('q')`. */
   named(name: string): this {
-    this.name = name;
+    this.#name = name;
     return this;
   }
 
@@ -244,7 +335,7 @@ export class Tensor {
     if (setToNone || g === null) {
       // PyTorch's caching allocator hands a dropped gradient's memory to the next one; here backward
       // reuses the storage itself, when no code outside the library can hold it (see _gradPrivate).
-      if (g !== null && this._gradPrivate) this._spareGrad = g.nd.data;
+      if (g !== null && this.#gradPrivate) this.#spareGrad = g.nd.data;
       this._setGrad(null, false);
     } else noGrad(() => g.mutate((d) => d.fill(0)));
   }
@@ -259,7 +350,7 @@ export class Tensor {
       // PyTorch's refusal: which of the writes to a shared element would win is not the caller's choice.
       throw new ValueError('mutate', `${describeTensor(this)} is a broadcast view (stride 0 along axis ${axis}, of length ${this.shape[axis]}): more than one of its elements refers to a single memory location, so it cannot be written in place; write into a copy (clone()) or into the tensor it was broadcast from`);
     }
-    if (isGradEnabled() && this._requiresGrad) {
+    if (isGradEnabled() && this.#requiresGrad) {
       throw new GraphError('mutate', `a tensor${this.name ? ` '${this.name}'` : ''} that requires grad cannot be modified in place while grad is enabled; wrap the update in noGrad()`);
     }
     const nd = this.nd;
@@ -269,18 +360,27 @@ export class Tensor {
       try {
         write(nd.data);
       } finally {
-        this._version.value++;
+        this.#version.value++;
       }
     } else {
       // A strided view: write into a row-major copy, then scatter it back through the view (nothing
       // reaches the storage if `write` throws).
       const copy = contiguousData(nd);
       write(copy);
-      this._version.value++;
+      this.#version.value++;
       scatterInto(nd, copy);
     }
     return this;
   }
+}
+
+/** `text` (a printed tensor) on one line and shorter than `limit`: the first values, then the shape. */
+function shortForm(text: string, shape: readonly number[], limit: number): string {
+  const line = text.replace(/\n\s*/g, ' ');
+  if (line.length < limit) return line;
+  const tail = ` …, shape=${formatShape(shape)})`;
+  const cut = line.lastIndexOf(',', limit - 1 - tail.length - 1);
+  return cut > 'tensor('.length ? line.slice(0, cut + 1) + tail : `tensor(shape=${formatShape(shape)})`;
 }
 
 /** A plain object whose keys are all backward options (and at least one): `{ retainGraph: true }` passed as the seed. */
