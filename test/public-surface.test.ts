@@ -27,7 +27,8 @@ const UMBRELLA = {
     'reshape', 'transpose', 'broadcastTo', 'expandDims', 'squeeze', 'slice', 'concat', 'stack', 'flatten', 'gather', 'take',
     'unsqueeze', 'permute', 'view', 'split', 'chunk', 'flip', 'pad', 'cumsum',
     'softmax', 'logSoftmax', 'layerNorm',
-    'grad', 'valueAndGrad', 'vjp', 'jvp', 'hvp', 'hessian', 'gradcheck', 'gradgradcheck',
+    'grad', 'valueAndGrad', 'vjp', 'jvp', 'hvp', 'hessian', 'gradcheck', 'gradgradcheck', 'GradcheckError',
+    'allclose', 'assertClose', 'NotCloseError',
     // Choosing among the built-in kernels, like tfjs's setBackend.
     'setGemmKernel', 'gemmKernel', 'gemmKernelNames', 'startKernelThreads', 'wasmKernelInfo',
   ],

@@ -1,8 +1,9 @@
-import { Random, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, type OptionSpec } from '@tensorgrad/core';
+import { Random, Tensor, TensorgradError, ValueError, checkOptions, formatShape, fromData, noGrad, type OptionSpec } from '@tensorgrad/core';
 import { vjpNamed } from './transforms.js';
 import { checkFunction } from './util.js';
+import { unravel } from './testing.js';
 
-const GRADCHECK_OPTIONS: OptionSpec = { eps: 'any', atol: 'any', rtol: 'any', maxEntries: 'any', directions: 'any', seed: 'any', wrt: 'any' };
+const GRADCHECK_OPTIONS: OptionSpec = { eps: 'any', atol: 'any', rtol: 'any', maxEntries: 'any', directions: 'any', seed: 'any', wrt: 'any', raise: 'boolean' };
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6, as PyTorch's gradcheck). */
@@ -17,8 +18,25 @@ export interface GradcheckOptions {
   directions?: number;
   /** Seed of the random cotangent and directions (default 0), so that a check is reproducible. */
   seed?: number;
-  /** Indices of the inputs to check (default: all). */
+  /**
+   * Indices of the inputs to check. Default, as PyTorch: the inputs with `requiresGrad`; when none has
+   * it, all of them (a list of plain tensors is checked whole).
+   */
   wrt?: readonly number[];
+  /**
+   * Throw a `GradcheckError` naming the input and the worst entry when the check fails (PyTorch's
+   * default), instead of returning `{ ok: false }`. Default false.
+   */
+  raise?: boolean;
+}
+
+/** An input that was not checked, and why. */
+export interface GradcheckSkipped {
+  /** Index of the input in `inputs`. */
+  input: number;
+  /** The input tensor's name, if it has one. */
+  name: string | undefined;
+  reason: string;
 }
 
 /** Where the largest discrepancy was found. */
@@ -48,6 +66,20 @@ export interface GradcheckResult {
   worst: GradcheckWorst | null;
   /** How many entries or directions were compared. */
   checked: number;
+  /** How many of them were outside atol + rtol·|numeric|. */
+  failed: number;
+  /** The inputs not checked (held fixed): without requiresGrad while others have it, or not in `wrt`. */
+  skipped: GradcheckSkipped[];
+}
+
+/** A failed `gradcheck(..., { raise: true })`: the message names the input and the worst entry. */
+export class GradcheckError extends TensorgradError {
+  /** What `gradcheck` would have returned. */
+  readonly result: GradcheckResult;
+  constructor(message: string, result: GradcheckResult) {
+    super('gradcheck', message);
+    this.result = result;
+  }
 }
 
 /**
@@ -61,6 +93,9 @@ export interface GradcheckResult {
  * truncation error of order eps²·f''' and a rounding error of order 1e-16·|f|/eps ≈ 1e-10·|f|, so for
  * well-scaled functions the errors sit far below atol; a wrong rule typically misses by O(1).
  * Do not evaluate at a kink (relu at 0, max at a tie): the difference straddles it.
+ *
+ * Which inputs: as PyTorch, those with `requiresGrad` (the others, integer labels say, are held fixed
+ * and listed in `skipped`); when no input requires grad, all of them; `wrt` names them explicitly.
  */
 export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   // A misspelt option ({ atoll: 1 }) is refused, not ignored: the check would silently run at the default.
@@ -83,10 +118,17 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) {
     throw new ValueError('gradcheck', 'inputs must be a list of Tensors (f is called as f(...inputs))');
   }
-  const wrt = options.wrt ?? inputs.map((_, i) => i);
+  const anyRequiresGrad = inputs.some((t) => t.requiresGrad);
+  const wrt = options.wrt ?? inputs.flatMap((t, i) => (t.requiresGrad || !anyRequiresGrad ? [i] : []));
+  if (!Array.isArray(wrt)) throw new ValueError('gradcheck', `wrt must be a list of input indices, got ${typeof wrt}`);
   for (const i of wrt) {
     if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `wrt names input ${String(i)}, but there are ${inputs.length} inputs`);
   }
+  // A vacuous pass would hide a check that never ran.
+  if (wrt.length === 0) throw new ValueError('gradcheck', 'wrt is empty: there is nothing to check');
+  const skipped: GradcheckSkipped[] = inputs.flatMap((t, i) =>
+    wrt.includes(i) ? [] : [{ input: i, name: t.name, reason: options.wrt !== undefined ? 'not in wrt' : 'does not require grad (other inputs do)' }],
+  );
   // Private float64 copies: the check never touches the caller's tensors or their gradients.
   const base = inputs.map((t) => fromData(t.data.slice(), t.shape, { name: t.name }));
   const [out, pullback] = vjpNamed('gradcheck', f, base);
@@ -99,7 +141,15 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   const probe = (which: number, values: Float64Array): number =>
     noGrad(() => {
       const args = base.map((t, i) => (i === which ? fromData(values, t.shape) : t));
-      const y = f(...args);
+      let y: Tensor;
+      try {
+        y = f(...args);
+      } catch (error) {
+        // Typically integer labels moved to 2.000001: an input f is not differentiable in.
+        const refusal = new ValueError('gradcheck', `f throws when ${describeInput(inputs, which)} is moved by ±eps (${error instanceof Error ? error.message : String(error)}): it cannot be checked; give requiresGrad: true to the inputs to check (the others are held fixed, as PyTorch's gradcheck does), or pass wrt`);
+        (refusal as Error & { cause?: unknown }).cause = error;
+        throw refusal;
+      }
       if (y.size !== out.size) throw new ValueError('gradcheck', `f returned shape ${formatShape(y.shape)} on a perturbed input, ${formatShape(out.shape)} before`);
       const d = y.data;
       let s = 0;
@@ -113,6 +163,7 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   let worstRatio = -1;
   let ok = true;
   let checked = 0;
+  let failed = 0;
   const compare = (input: number, index: number | null, direction: number | null, a: number, n: number): void => {
     const absError = Math.abs(a - n);
     const scale = Math.max(Math.abs(a), Math.abs(n));
@@ -120,7 +171,10 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
     const tolerance = atol + rtol * Math.abs(n);
     const ratio = Number.isNaN(absError) ? Infinity : absError / tolerance;
     checked++;
-    if (!(absError <= tolerance)) ok = false;
+    if (!(absError <= tolerance)) {
+      ok = false;
+      failed++;
+    }
     if (!(absError <= maxAbsError)) maxAbsError = Number.isNaN(absError) ? NaN : Math.max(maxAbsError, absError);
     if (!(relError <= maxRelError)) maxRelError = Number.isNaN(relError) ? NaN : Math.max(maxRelError, relError);
     if (ratio > worstRatio) {
@@ -164,5 +218,42 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
       }
     }
   }
-  return { ok, maxAbsError, maxRelError, worst, checked };
+  const result: GradcheckResult = { ok, maxAbsError, maxRelError, worst, checked, failed, skipped };
+  if (!ok && options.raise) throw new GradcheckError(mismatchMessage(result, inputs, { eps, atol, rtol, seed: options.seed ?? 0, directions }), result);
+  return result;
+}
+
+/** "input 1 'labels' of shape [4]" */
+function describeInput(inputs: readonly Tensor[], i: number): string {
+  const t = inputs[i]!;
+  return `input ${i}${t.name ? ` '${t.name}'` : ''} of shape ${formatShape(t.shape)}`;
+}
+
+/**
+ * What a failed check says (PyTorch's gradcheck raises "Jacobian mismatch for output 0 with respect to
+ * input 0"): the input, the worst entry as a multi-index, both values and the tolerance it missed.
+ */
+function mismatchMessage(
+  result: GradcheckResult,
+  inputs: readonly Tensor[],
+  settings: { eps: number; atol: number; rtol: number; seed: number; directions: number },
+): string {
+  const worst = result.worst!;
+  const { atol, rtol } = settings;
+  const tolerance = atol + rtol * Math.abs(worst.numeric);
+  const where =
+    worst.index !== null
+      ? `at index (${unravel(worst.index, inputs[worst.input]!.shape).join(', ')})`
+      : `along random direction ${worst.direction} (seed ${settings.seed}; inputs over maxEntries are checked along ${settings.directions} directions)`;
+  return (
+    `gradient mismatch for ${describeInput(inputs, worst.input)} ${where}: analytic ${show(worst.analytic)}, numeric ${show(worst.numeric)} ` +
+    `(|difference| ${show(worst.absError)} > atol + rtol·|numeric| = ${show(tolerance)}; atol ${atol}, rtol ${rtol}, eps ${settings.eps}). ` +
+    `${result.failed} of ${result.checked} checks outside the tolerance; ` +
+    `greatest absolute difference ${show(result.maxAbsError)}, greatest relative difference ${show(result.maxRelError)}`
+  );
+}
+
+/** Six significant digits (the exact numbers are in the error's `result`). */
+function show(value: number): string {
+  return String(Number(value.toPrecision(6)));
 }

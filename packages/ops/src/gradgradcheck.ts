@@ -22,7 +22,9 @@ export function gradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readon
   const out = noGrad(() => f(...inputs));
   if (!(out instanceof Tensor)) throw new ValueError('gradgradcheck', `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
   const random = new Random((options !== null && typeof options === 'object' && typeof options.seed === 'number' ? options.seed : 0) + 1);
-  const u = fromData(Float64Array.from({ length: out.size }, () => random.normal()), out.shape, { name: 'u' });
+  // gradcheck checks the inputs with requiresGrad when some have it: u is checked along with them.
+  const requiresGrad = inputs.some((t) => t.requiresGrad);
+  const u = fromData(Float64Array.from({ length: out.size }, () => random.normal()), out.shape, { name: 'u', requiresGrad });
   // (x, u) ↦ every input's gradient, flattened and joined: one tensor for gradcheck.
   const pullback = (...args: Tensor[]): Tensor => {
     const [, back] = vjpNamed('gradgradcheck', f, args.slice(0, n));

@@ -85,6 +85,7 @@ export { inKernelMemory } from './kernels/wasm-module.js';
 export { kernelStorage, toKernelMemory, storageLike } from './kernels/arena.js';
 export type { TensorLike } from './util.js';
 export { grad, valueAndGrad, vjp, type Cotangent } from './transforms.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.js';
+export { gradcheck, GradcheckError, type GradcheckOptions, type GradcheckResult, type GradcheckWorst, type GradcheckSkipped } from './gradcheck.js';
 export { gradgradcheck } from './gradgradcheck.js';
+export { allclose, assertClose, NotCloseError, type CloseOptions, type CloseReport, type Comparable } from './testing.js';
 export { hvp, hessian, jvp } from './higher-order.js';

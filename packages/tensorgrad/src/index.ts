@@ -22,7 +22,9 @@ export {
   concat, stack, flatten, gather, type Indices, take, unsqueeze, permute, view, split, chunk, flip, pad, cumsum,
   softmax, logSoftmax, layerNorm, setGemmKernel, gemmKernel,
   gemmKernelNames, startKernelThreads, wasmKernelInfo, type TensorLike, grad, valueAndGrad, vjp,
-  type Cotangent, gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst, gradgradcheck,
+  type Cotangent, gradcheck, GradcheckError, type GradcheckOptions, type GradcheckResult, type GradcheckWorst,
+  type GradcheckSkipped, gradgradcheck, allclose, assertClose, NotCloseError, type CloseOptions, type CloseReport,
+  type Comparable,
   hvp, hessian, jvp,
 } from '@tensorgrad/ops';
 
