@@ -162,7 +162,7 @@ describe("the 2-layer net's loss: Hessian-vector products against finite differe
   const v = [param([8, 2]), param([8]), param([3, 8]), param([3])];
 
   /** The gradients with respect to all four parameters at the given values. */
-  const gradientAt = (ps: Tensor[]): Tensor[] => grad(loss, [0, 1, 2, 3])(...ps);
+  const gradientAt = (ps: Tensor[]): Tensor[] => grad(loss, [0, 1, 2, 3])(ps[0]!, ps[1]!, ps[2]!, ps[3]!);
 
   it('hvp of the loss in W1 equals (∇L(W1 + εv) - ∇L(W1 - εv)) / 2ε to 1e-6', () => {
     const Hv = hvp((w: Tensor) => loss(w, b1, W2, b2), W1, v[0]!);
