@@ -23,7 +23,17 @@ const KERNEL_LABELS: Record<string, string> = {
 };
 
 const requestedKernel = params.get('kernel');
-if (requestedKernel !== null) setGemmKernel(requestedKernel);
+if (requestedKernel !== null) {
+  try {
+    setGemmKernel(requestedKernel);
+  } catch (error) {
+    // An unknown ?kernel= keeps the default kernel, and the page says which names exist.
+    const note = document.createElement('p');
+    note.className = 'error';
+    note.textContent = error instanceof Error ? error.message : String(error);
+    $('kernel').closest('.kernel')!.after(note);
+  }
+}
 
 function kernelInfo(): { kernel: string; kernels: string[]; secondThread: boolean; threads: string; isolated: boolean } {
   const info = wasmKernelInfo();
