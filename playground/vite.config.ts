@@ -26,24 +26,9 @@ function isolationHeaders(): Plugin {
   };
 }
 
-/**
- * viz's PNG export rasterizes through @resvg/resvg-js, a native Node addon that no bundle can hold. The
- * page draws SVG only; should the bundler still meet the import, it gets a module that says so.
- */
-function nodeOnly(specifier: string): Plugin {
-  const id = `\0node-only:${specifier}`;
-  return {
-    name: `tensorgrad-node-only-${specifier}`,
-    enforce: 'pre',
-    resolveId: (source) => (source === specifier ? id : null),
-    load: (loaded) =>
-      loaded === id ? `export class Resvg { constructor() { throw new Error(${JSON.stringify(`${specifier} is a Node addon: PNG export is not available in a browser`)}); } }` : null,
-  };
-}
-
 export default defineConfig({
   resolve: { conditions },
-  plugins: [isolationHeaders(), nodeOnly('@resvg/resvg-js')],
+  plugins: [isolationHeaders()],
   // Graphviz compiled to WebAssembly (viz's layout engine, loaded when the first diagram is drawn) is a chunk of about 1.4 MB.
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   worker: { format: 'es' },
