@@ -30,7 +30,7 @@ const param = () => tensor([1, 2], { requiresGrad: true });
 describe('unknown options are refused, naming the op, the key and the closest known key', () => {
   it('Adam { learningRate } suggests lr (it used to train at the default 1e-3)', () => {
     const e = refusal(() => new Adam([param()], { learningRate: 0.1 } as never));
-    expect(e.message).toBe("Adam: unknown option 'learningRate' (did you mean 'lr'?); Adam takes 'lr', 'betas', 'eps', 'weightDecay'");
+    expect(e.message).toBe("Adam: unknown option 'learningRate' (did you mean 'lr'?); Adam takes 'lr', 'betas', 'eps', 'weightDecay', 'amsgrad'");
     expect(e.op).toBe('Adam');
   });
 

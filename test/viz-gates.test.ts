@@ -71,6 +71,7 @@ const CALLS: Record<string, () => Tensor> = {
   stack: () => tg.stack([v(), v()]),
   gather: () => tg.gather(m(), [2, 0]),
   take: () => tg.take(m(), [1, 0, 1], 1),
+  embedding: () => tg.embedding([1, 0, 1], m()),
   log1p: () => tg.log1p(leaf([1, 2, 3])),
   expm1: () => tg.expm1(v()),
   softplus: () => tg.softplus(v()),

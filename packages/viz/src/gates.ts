@@ -114,6 +114,8 @@ export const GATES: Readonly<Record<string, GateInfo | CompositeInfo>> = {
   stack: { composite: ['reshape', 'concat'] },
   gather: { symbol: 'gather', rule: ['dy scatter-added back'] },
   take: { symbol: 'take', rule: ['dy scatter-added back'] },
+  // nn's Embedding: its one input is the weight table (the indices are not differentiable).
+  embedding: { symbol: 'embedding', rule: ['dy scatter-added back into the looked-up rows (none into the padding row)'] },
   permute: { composite: ['transpose'] },
   view: { symbol: 'view', rule: ['dy reshaped back'] },
   flip: { symbol: 'flip', rule: ['dy flipped back'] },
