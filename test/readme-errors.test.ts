@@ -16,7 +16,7 @@ import {
   zeros,
 } from '@tensorgrad/core';
 import * as ops from '@tensorgrad/ops';
-import { Adam, Linear, ReLU, SGD, Sequential, mse, softmaxCrossEntropy } from '@tensorgrad/nn';
+import { Adam, Embedding, Linear, ReLU, SGD, Sequential, mse, softmaxCrossEntropy } from '@tensorgrad/nn';
 import { readmeTableRows } from './readme-table.js';
 
 type ErrorClass = new (...args: never[]) => TensorgradError;
@@ -56,6 +56,7 @@ const rows: [ErrorClass, () => unknown][] = [
   [ValueError, () => softmaxCrossEntropy(zeros([2, 3]), [0, 3])],
   [ValueError, () => softmaxCrossEntropy(zeros([2, 3]), [0, '1'] as never)],
   [ValueError, () => ops.gather(zeros([2, 3]), [0, 3], 1)],
+  [ValueError, () => new Embedding(3, 2, { seed: 1 }).forward([0, 3])],
   [GraphError, () => ops.mul(tensor([1, 2], { requiresGrad: true }), 2).backward()],
   [ShapeError, () => ops.sum(tensor([1, 2], { requiresGrad: true })).backward([1, 1])],
   [ShapeError, () => ops.mul(tensor([1, 2], { requiresGrad: true }), 2).backward(zeros([2, 1]))],
@@ -72,6 +73,18 @@ const rows: [ErrorClass, () => unknown][] = [
   [ValueError, () => net().loadStateDict(stateWith((s) => delete s['2.bias']))],
   [ValueError, () => net().loadStateDict(stateWith((s) => (s.x = zeros([1]))))],
   [ShapeError, () => net().loadStateDict(stateWith((s) => (s['2.bias'] = zeros([3]))))],
+  [
+    ShapeError,
+    () => {
+      const w = tensor([[1, 2], [3, 4]], { requiresGrad: true, name: 'w' });
+      w.grad = tensor([[1, 1], [1, 1]]);
+      const opt = new Adam([w]);
+      opt.step();
+      const state = opt.stateDict();
+      state.state['0']!.expAvg = tensor([1, 2]);
+      new Adam([tensor([[1, 2], [3, 4]], { requiresGrad: true, name: 'w' })]).loadStateDict(state);
+    },
+  ],
   [ValueError, () => new SGD([tensor([1], { requiresGrad: true })], { lr: -0.1 })],
   [
     ShapeError,
