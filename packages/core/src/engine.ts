@@ -109,9 +109,10 @@ function releasedError(op: string, behind: string): GraphError {
 
 /**
  * Before any rule runs: every node that will run still has its rule, and nothing it saved was written
- * in place since the forward pass.
+ * in place since the forward pass. Under createGraph the recorded rules run, so what they read beyond
+ * `saved` (`doubleSaved`) is checked too; a plain pass never looks at it.
  */
-function checkGraph(op: string, order: readonly Tensor[], runs: (t: Tensor) => boolean): void {
+function checkGraph(op: string, order: readonly Tensor[], runs: (t: Tensor) => boolean, createGraph: boolean): void {
   for (const t of order) {
     if (!runs(t)) continue;
     const node = t._node!;
@@ -121,6 +122,15 @@ function checkGraph(op: string, order: readonly Tensor[], runs: (t: Tensor) => b
         throw new InPlaceError(
           node.op,
           `${describeTensor(tensor)} saved for backward was modified in place (version ${version} at forward, ${tensor.version} now)`,
+        );
+      }
+    }
+    if (!createGraph || node.double === null) continue;
+    for (const { tensor, version } of node.doubleSaved) {
+      if (tensor.version !== version) {
+        throw new InPlaceError(
+          node.op,
+          `${describeTensor(tensor)} read by the op's recorded rule (createGraph) was modified in place (version ${version} at forward, ${tensor.version} now)`,
         );
       }
     }
@@ -178,7 +188,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
   const onPath = path === null ? (t: Tensor): boolean => t.requiresGrad : (t: Tensor): boolean => path.has(t);
   // A node runs when one of its inputs is on the walk.
   const runs = (t: Tensor): boolean => t._node !== null && t._node.inputs.some(onPath);
-  checkGraph(op, order, runs);
+  checkGraph(op, order, runs, createGraph);
   const seed = toSeed(op, root, seedValue);
   const collect = targets === null ? (t: Tensor) => t._node === null || t._retainGrad : (t: Tensor) => targets.has(t);
   const anomaly = isAnomalyEnabled();
@@ -256,6 +266,7 @@ function release(order: readonly Tensor[]): void {
     t._node.backward = null;
     t._node.double = null;
     t._node.saved = [];
+    t._node.doubleSaved = [];
   }
 }
 

@@ -25,6 +25,12 @@ export interface GraphNode {
    * (then a second derivative through it throws a HigherOrderError) or once released.
    */
   double: BackwardFn | null;
+  /**
+   * Tensors the recorded rule reads beyond `saved` (the logits a fused loss's recorded rule recomputes
+   * its softmax from), with their version at forward time: checked only by a `{ createGraph: true }`
+   * pass, which runs that rule. Empty for most ops.
+   */
+  doubleSaved: readonly { tensor: Tensor; version: number }[];
   /** What was running the op (the innermost `withScope`: an nn Module's forward), or null. */
   readonly scope: unknown;
 }
@@ -53,13 +59,24 @@ export function registeredOps(): string[] {
  * grad, `out` requires grad and remembers the backward rule. `saved` lists the tensors the rule reads,
  * so that an in-place write to one of them between forward and backward is caught.
  *
- * `double` is the same vector-Jacobian product written with recorded ops (reading only `inputs`,
- * `saved` and the upstream gradient as tensors, never their raw arrays), for higher-order gradients:
- * `backward` runs it instead of `backward` only under `{ createGraph: true }`, so the first-order rule
- * can stay a fused loop. An op whose first-order rule is already built from recorded ops passes that
- * same rule. Without one, a second derivative through the op throws a HigherOrderError naming it.
+ * `double` is the same vector-Jacobian product written with recorded ops (reading only `inputs`, the
+ * output, `saved` and the upstream gradient as tensors, never their raw arrays), for higher-order
+ * gradients: `backward` runs it instead of `backward` only under `{ createGraph: true }`, so the
+ * first-order rule can stay a fused loop. An op whose first-order rule is already built from recorded
+ * ops passes that same rule. Without one, a second derivative through the op throws a HigherOrderError
+ * naming it. `doubleSaved` lists the tensors `double` reads that are not in `saved` (a fused loss whose
+ * first-order rule keeps a private array but whose recorded rule reads the logits): a createGraph pass
+ * refuses with an InPlaceError when one was written in place since, as a plain pass does for `saved`.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, saved: readonly Tensor[] = [], double: BackwardFn | null = null): Tensor {
+export function record(
+  op: string,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  backward: BackwardFn,
+  saved: readonly Tensor[] = [],
+  double: BackwardFn | null = null,
+  doubleSaved: readonly Tensor[] = NONE,
+): Tensor {
   if (isAnomalyEnabled()) checkFinite(op, 'output', out, null, inputs, 'every input was finite, so this op produced it');
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
   if (out._node !== null || inputs.includes(out)) {
@@ -67,8 +84,23 @@ export function record(op: string, inputs: readonly Tensor[], out: Tensor, backw
     throw new GraphError(op, 'an op must return a new tensor (a view is fine), not one of its inputs or another recorded result');
   }
   out.requiresGrad = true;
-  out._node = { op, inputs, backward, saved: saved.map((tensor) => ({ tensor, version: tensor.version })), double, scope: currentScope() };
+  out._node = {
+    op,
+    inputs,
+    backward,
+    saved: saved.map(versioned),
+    double,
+    doubleSaved: doubleSaved.length === 0 ? NONE_SAVED : doubleSaved.map(versioned),
+    scope: currentScope(),
+  };
   return out;
+}
+
+const NONE: readonly Tensor[] = Object.freeze([]);
+const NONE_SAVED: readonly { tensor: Tensor; version: number }[] = Object.freeze([]);
+
+function versioned(tensor: Tensor): { tensor: Tensor; version: number } {
+  return { tensor, version: tensor.version };
 }
 
 /** An op's input in an error message: `input 1 'bias' of shape [2]`. */

@@ -42,5 +42,6 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
   }, [fromData(diff, input.shape)], (dy) => {
     const dInput = mul(mul(sub(input, target), 2), perSampleRecorded(dy, reduction, n, input.shape));
     return [dInput, target.requiresGrad ? neg(dInput) : null];
-  });
+    // The recorded rule reads input and target (the first-order rule their difference): checked under createGraph.
+  }, [input, target]);
 });

@@ -76,7 +76,8 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
     const onehot = new Float64Array(n * c);
     for (let i = 0; i < n; i++) onehot[i * c + y[i]!] = 1;
     return [mul(sub(softmax(logits, -1), fromData(onehot, logits.shape)), perSampleRecorded(dy, reduction, n, [n, 1]))];
-  });
+    // The recorded rule reads the logits, which the first-order rule does not: checked under createGraph.
+  }, [logits]);
 });
 
 function checkSmoothing(op: string, value: unknown): number {
@@ -181,6 +182,6 @@ function general(op: string, logits: Tensor, labels: Labels, probabilities: bool
     }
     const dz = mul(sub(mul(softmax(logits, 1), sum(q, 1, true)), q), perPosition);
     if (t === null) return [dz];
-    return [dz, mul(neg(mul(logSoftmax(logits, 1), keep)), perPosition)];
-  });
+    return [dz, (labels as Tensor).requiresGrad ? mul(neg(mul(logSoftmax(logits, 1), keep)), perPosition) : null];
+  }, [logits]);
 }
