@@ -82,7 +82,6 @@ const trainer = new SpiralTrainer();
 let running = params.get('paused') !== '1';
 /** Something changed while paused (a step, a reset, a new setting): the next frame redraws. */
 let dirty = true;
-let lastAccuracy = Number.NaN;
 /** (time, stepMs, steps) samples of the last second or so, for samples/s. */
 let rate: { at: number; stepMs: number; steps: number }[] = [];
 let samplesPerSecond = Number.NaN;
@@ -120,11 +119,10 @@ function noteRate(): void {
 function draw(): void {
   drawBoundary(boundary, trainer.predictGrid(GRID, EXTENT), GRID, trainer.data);
   drawLossCurve(lossCanvas, trainer.losses, trainer.accuracies);
-  lastAccuracy = trainer.accuracy();
   $('step').textContent = String(trainer.steps);
   const loss = trainer.losses[trainer.losses.length - 1];
   $('loss-value').textContent = loss === undefined ? '–' : loss.toFixed(4);
-  $('accuracy').textContent = `${(100 * lastAccuracy).toFixed(1)}%`;
+  $('accuracy').textContent = `${(100 * trainer.accuracy()).toFixed(1)}%`;
   $('throughput').textContent = `${formatRate(samplesPerSecond)}${samplesPerSecond > 0 ? ` (${trainer.points} points per step)` : ''}`;
   $('pause').textContent = running ? 'pause' : 'resume';
   showKernel();
