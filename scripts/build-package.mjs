@@ -46,7 +46,23 @@ for (const file of fs.readdirSync('dist', { recursive: true })) {
     fs.copyFileSync(path.join('dist', file), path.join('dist/cjs', file));
   }
 }
-fs.writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+// dist/cjs/package.json is the nearest package.json of the CommonJS files, so Node and TypeScript read
+// their '#' imports from it: it carries the package's imports map, each target the CommonJS file
+// (a path from dist/cjs), without the source condition (which never loads dist/).
+function cjsImports(entry) {
+  if (typeof entry === 'string') return entry.startsWith('./dist/') ? `./${entry.slice('./dist/'.length).replace(/^cjs\//, '')}` : undefined;
+  if (entry === null || typeof entry !== 'object') return entry;
+  const out = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === '@tensorgrad/source') continue;
+    const mapped = cjsImports(value);
+    if (mapped !== undefined) out[key] = mapped;
+  }
+  return out;
+}
+const cjsPackage = { type: 'commonjs' };
+if (pkg.imports) cjsPackage.imports = Object.fromEntries(Object.entries(pkg.imports).map(([key, value]) => [key, cjsImports(value)]));
+fs.writeFileSync('dist/cjs/package.json', `${JSON.stringify(cjsPackage, null, 2)}\n`);
 
 /** The check, as an ES module (dist/build-check.js) or CommonJS (dist/cjs/build-check.js). */
 function buildCheck(cjs) {
