@@ -129,7 +129,8 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
     const coefficient = add(1, mul(sub(P, 1), targets));
     const grads: (Tensor | null)[] = [
       mul(mul(W, sub(sub(1, targets), mul(coefficient, sigmoid(neg(logits))))), g),
-      targets.requiresGrad ? mul(mul(W, sub(mul(sub(P, 1), sp), logits)), g) : null,
+      // Without posWeight, -x alone (as the first-order rule): 0·softplus(-x) would be NaN at x = -Infinity.
+      targets.requiresGrad ? mul(mul(W, pos === null ? neg(logits) : sub(mul(sub(P, 1), sp), logits)), g) : null,
     ];
     if (pos !== null) grads.push(pos.t.requiresGrad ? unbroadcast(mul(mul(mul(W, targets), sp), g), pos.t.shape) : null);
     if (wt !== null) grads.push(wt.t.requiresGrad ? unbroadcast(mul(add(mul(sub(1, targets), logits), mul(coefficient, sp)), g), wt.t.shape) : null);

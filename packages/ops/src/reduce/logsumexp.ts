@@ -5,6 +5,17 @@ import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
 import { exp } from '../unary/exp.js';
 import { expandRecorded } from './expand.js';
+import { where } from '../binary/where.js';
+
+/**
+ * y with its -Infinity lanes (lanes of x that are all -Infinity) replaced by a constant 0, for the recorded
+ * rule: e^(x - y) is then e^-Infinity = 0 there, as the first-order rule gives, not e^NaN. y itself when no
+ * lane is -Infinity.
+ */
+function finiteLanes(y: Tensor, r: Float64Array): Tensor {
+  if (!r.includes(-Infinity)) return y;
+  return where(fromData(r.map((v) => +(v === -Infinity)), y.shape), 0, y);
+}
 
 /**
  * log Σ e^x over `axis` (all axes by default; a number or a list, negative allowed), computed stably:
@@ -53,6 +64,6 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
       return [fromData(dx, x.shape)];
     },
     [x, y], // the rule reads r, y's storage: an in-place write to y must fail the backward
-    (dy) => [mul(expandRecorded(dy, kept, x.shape), exp(sub(x, expandRecorded(y, kept, x.shape))))],
+    (dy) => [mul(expandRecorded(dy, kept, x.shape), exp(sub(x, expandRecorded(finiteLanes(y, r), kept, x.shape))))],
   );
 });

@@ -4,6 +4,7 @@ import { erfc } from '../special.js';
 import { add } from '../binary/add.js';
 import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
+import { where } from '../binary/where.js';
 import { exp } from './exp.js';
 import { pow } from './pow.js';
 import { sigmoid } from './sigmoid.js';
@@ -89,10 +90,16 @@ function geluSlope(x: Tensor): Tensor {
   return record('gelu.slope', [x], fromData(o, x.shape), rule, [x], rule);
 }
 
-/** The tanh form's derivative s + 2x·s(1 - s)·√(2/π)(1 + 3κx²), s = σ(2√(2/π)(x + κx³)), with recorded ops. */
+/**
+ * The tanh form's derivative s + 2x·s(1 - s)·√(2/π)(1 + 3κx²), s = σ(2√(2/π)(x + κx³)), with recorded ops.
+ * At x = ±Infinity the second term is 0 (s(1 - s) is 0), as in the first-order rule, not Infinity·0.
+ */
 function geluTanhSlope(x: Tensor): Tensor {
   const s = sigmoid(mul(add(x, mul(pow(x, 3), KAPPA)), 2 * BETA));
-  return add(s, mul(mul(x, mul(s, sub(1, s))), mul(add(mul(square(x), 3 * KAPPA), 1), 2 * BETA)));
+  const term = mul(mul(x, mul(s, sub(1, s))), mul(add(mul(square(x), 3 * KAPPA), 1), 2 * BETA));
+  const d = x.data;
+  if (!d.some((v) => v === Infinity || v === -Infinity)) return add(s, term);
+  return add(s, where(fromData(d.map((v) => +(v === Infinity || v === -Infinity)), x.shape), 0, term));
 }
 
 /** σ(z) without overflow for either sign of z. */
