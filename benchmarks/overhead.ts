@@ -7,11 +7,11 @@
  * Then a profile of where the rest goes, for the default kernel: each layer's forward, the loss, each op's
  * backward (timed between the engine's onStep reports), the gradient hand-off to the leaves, SGD's update.
  */
-import { gemmKernel, softmaxCrossEntropy, type Module } from 'tensorgrad';
+import { fromData, gemmKernel, gradients, mul, softmaxCrossEntropy, sum, type Module, type Tensor } from 'tensorgrad';
 import { runSuite, type BenchOptions, type Case } from './src/bench.js';
 import { TimedKernel, availableKernels, useKernel } from './src/kernels.js';
 import { buildNet, configLabel, makeMinibatch, tensorgradStep, type Minibatch, type NetConfig } from './src/net.js';
-import type { PhaseRow, Report } from './src/report.js';
+import type { PhaseRow, Report, SecondOrderCase } from './src/report.js';
 import { stepConfigs } from './training-step.js';
 
 /**
@@ -70,6 +70,50 @@ function profile(config: NetConfig, batch: Minibatch, kernel: string, steps: num
   return [...totals].map(([phase, { seconds, gemm }]) => ({ config, kernel, phase, seconds: seconds / steps, gemm: gemm / steps }));
 }
 
+/**
+ * What the second-order path costs beside the plain one, on the default kernel in one benny suite: the net's
+ * forward + backward as the headline step has it (no SGD update, so every call sees the same weights), the
+ * same with `backward(undefined, { createGraph: true })` (the recorded rules, gradients kept in the graph),
+ * and a Hessian-vector product in all four parameters (a createGraph gradient, ⟨g, v⟩, its gradient). The
+ * plain case is the first-order path as a training loop runs it, so a change that slows it shows here.
+ */
+async function secondOrder(config: NetConfig, batch: Minibatch, kernel: string, options: BenchOptions, report: Report): Promise<void> {
+  const { x, model, optimizer } = buildNet(config, batch);
+  const params = model.parameters();
+  // A fixed direction, one entry per parameter value.
+  const v = params.map((p, i) => fromData(Float64Array.from({ length: p.size }, (_, k) => Math.sin(k + 7 * i)), p.shape));
+  const loss = (): Tensor => softmaxCrossEntropy(model.forward(x), batch.labels);
+  const cases: [SecondOrderCase, () => unknown][] = [
+    ['forward + backward', () => {
+      optimizer.zeroGrad();
+      loss().backward();
+    }],
+    ['forward + backward, createGraph', () => {
+      optimizer.zeroGrad();
+      loss().backward(undefined, { createGraph: true });
+    }],
+    ['hvp (all four parameters)', () => {
+      const g = gradients(loss(), params, { createGraph: true });
+      let dot = sum(mul(g[0]!, v[0]!));
+      for (let i = 1; i < g.length; i++) dot = dot.add(sum(mul(g[i]!, v[i]!)));
+      return gradients(dot, params);
+    }],
+  ];
+  useKernel(kernel);
+  const budget = options.quick ? { maxTime: 0.4, minSamples: 3 } : { maxTime: 1, minSamples: 5 };
+  const timings = await runSuite(
+    `second-order-${config.N}x${config.D}x${config.H}x${config.C}`,
+    `createGraph and hvp beside the plain backward ${configLabel(config)}`,
+    cases.map(([name, fn]) => ({ name, fn })),
+    budget,
+  );
+  optimizer.zeroGrad();
+  for (const [name] of cases) {
+    const timing = timings.get(name);
+    if (timing !== undefined) (report.secondOrder ??= []).push({ config, kernel, case: name, timing });
+  }
+}
+
 export async function run(options: BenchOptions, report: Report): Promise<void> {
   const defaultKernel = gemmKernel().name;
   const configs = options.quick ? stepConfigs.slice(0, 1) : stepConfigs;
@@ -114,6 +158,7 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
       report.phases.push(...rows);
       const total = rows.reduce((sum, r) => sum + r.seconds, 0);
       console.log(`  profile with ${defaultKernel}: ${(total * 1e3).toFixed(2)} ms/step, ${rows.length} phases (see the summary)`);
+      await secondOrder(config, batch, defaultKernel, options, report);
     }
   }
   useKernel(defaultKernel);

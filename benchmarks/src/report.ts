@@ -86,6 +86,17 @@ export interface PhaseRow {
   gemm: number;
 }
 
+/** The cases of the overhead suite's second-order rows (overhead.ts: secondOrder). */
+export type SecondOrderCase = 'forward + backward' | 'forward + backward, createGraph' | 'hvp (all four parameters)';
+
+/** One case of the second-order rows: the net's forward + backward, plain or with createGraph, or an hvp. */
+export interface SecondOrderRow {
+  config: NetConfig;
+  kernel: string;
+  case: SecondOrderCase;
+  timing: CaseTiming;
+}
+
 /** Everything one `pnpm bench` run measured, filled in by the suites and printed by summary.ts. */
 export interface Report {
   quick: boolean;
@@ -100,6 +111,8 @@ export interface Report {
   jacobian: JacobianRow[];
   overhead: OverheadRow[];
   phases: PhaseRow[];
+  /** The overhead suite's second-order rows (createGraph and hvp beside the plain backward). */
+  secondOrder?: SecondOrderRow[];
   /** The browser suite's page (browser/page.ts): every engine in one Chromium page; which browser ran it. */
   browser?: BrowserBench & { browser: string };
 }

@@ -248,6 +248,27 @@ function phaseSection(report: Report): string {
     .trimEnd();
 }
 
+function secondOrderSection(report: Report): string {
+  const all = report.secondOrder ?? [];
+  const configs: NetConfig[] = [];
+  for (const row of all) if (!configs.some((c) => sameConfig(c, row.config))) configs.push(row.config);
+  const rows: string[][] = [];
+  for (const config of configs) {
+    const here = all.filter((r) => sameConfig(r.config, config));
+    const plain = here.find((r) => r.case === 'forward + backward');
+    for (const r of here) {
+      rows.push([configLabel(config), r.kernel, r.case, formatSeconds(r.timing.median), plain === undefined ? '–' : formatRatio(r.timing.median / plain.timing.median)]);
+    }
+  }
+  return [
+    '## Second order: createGraph and hvp beside the plain backward',
+    '',
+    "The net's forward + backward (the headline step without its SGD update), the same with `{ createGraph: true }`, and a Hessian-vector product in all four parameters, in one suite; median time per call and its ratio to the plain forward + backward.",
+    '',
+    table(['(N, D, H, C)', 'kernel', 'case', 'median', '× plain'], rows, [false, false, false, true, true]),
+  ].join('\n');
+}
+
 /** The targets of issues 5, 6 and 13, per kernel, from this run's figures (the step's: the default loop). */
 function targetsSection(report: Report): string {
   const kernels = [...new Set(report.steps.filter((r) => r.engine === 'tensorgrad' && r.variant === undefined).map((r) => r.kernel!))];
@@ -317,6 +338,7 @@ export function renderSummary(report: Report): string {
   if (report.jacobian.length > 0) sections.push('', jacobianSection(report));
   if (report.overhead.length > 0) sections.push('', overheadSection(report));
   if (report.phases.length > 0) sections.push('', phaseSection(report));
+  if ((report.secondOrder ?? []).length > 0) sections.push('', secondOrderSection(report));
   const targets = targetsSection(report);
   if (targets !== '') sections.push('', targets);
   return sections.join('\n') + '\n';
