@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError, fromData, tensor, type Tensor } from '@tensorgrad/core';
+import { inKernelMemory } from '@tensorgrad/ops';
 import {
   Adam,
   AdamW,
@@ -320,5 +321,39 @@ describe.each(runs)('a run checkpointed at step 4 and resumed (%s)', (_name, mak
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a weight in the kernel memory (a Linear of 4,096 values or more)', () => {
+  it.each([
+    ['SGD momentum', (p: Tensor[]) => new SGD(p, { lr: 0.05, momentum: 0.9 })],
+    ['Adam', (p: Tensor[]) => new Adam(p, { lr: 0.01 })],
+    ['AdamW amsgrad', (p: Tensor[]) => new AdamW(p, { lr: 0.01, amsgrad: true })],
+    ['RMSprop centered, momentum', (p: Tensor[]) => new RMSprop(p, { lr: 0.001, momentum: 0.5, centered: true })],
+  ] as const)('%s: loaded buffers sit beside the weight, and the resumed run is bit for bit the same', (_name, make) => {
+    const input = fromData(Float64Array.from({ length: 3 * 80 }, (_, i) => Math.cos(i)), [3, 80]);
+    const build = () => new Linear(80, 64, { seed: 21 });
+    const stepOnce = (layer: Linear, opt: Optimizer): void => {
+      opt.zeroGrad();
+      softmaxCrossEntropy(layer.forward(input), [1, 5, 63]).backward();
+      opt.step();
+    };
+    const whole = build();
+    const wholeOpt = make(whole.parameters());
+    for (let i = 0; i < 5; i++) stepOnce(whole, wholeOpt);
+    const first = build();
+    const firstOpt = make(first.parameters());
+    for (let i = 0; i < 2; i++) stepOnce(first, firstOpt);
+    const second = build();
+    const secondOpt = make(second.parameters());
+    second.loadStateDict(first.stateDict());
+    secondOpt.loadStateDict(firstOpt.stateDict());
+    // Where the weight is in the kernel memory, so is every loaded buffer (the kernel's loops take them together).
+    const internals = secondOpt as unknown as { velocity?: Map<Tensor, Float64Array>; state?: Map<Tensor, Record<string, unknown>> };
+    const buffers = internals.velocity?.get(second.weight) !== undefined ? [internals.velocity.get(second.weight)!] : Object.values(internals.state!.get(second.weight)!).filter((v): v is Float64Array => v instanceof Float64Array);
+    expect(buffers.length).toBeGreaterThan(0);
+    for (const b of buffers) expect(inKernelMemory(b)).toBe(inKernelMemory(second.weight.nd.data));
+    for (let i = 0; i < 3; i++) stepOnce(second, secondOpt);
+    expect(bits(second.parameters())).toEqual(bits(whole.parameters()));
   });
 });
