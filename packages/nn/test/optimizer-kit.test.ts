@@ -162,14 +162,16 @@ describe('clipGradNorm', () => {
     expect(clipGradNorm([a, frozen], 100, { normType: Infinity })).toBe(12);
   });
 
-  it('a non-finite total: returned, and the gradients scaled by it as in PyTorch; with errorIfNonfinite a ValueError and nothing written', () => {
+  it('a non-finite total: a ValueError and nothing written by default; with errorIfNonfinite: false scaled by it as PyTorch 1.13 does', () => {
     const a = param([0, 0], [Infinity, 1]);
-    refuses(() => clipGradNorm([a], 1, { errorIfNonfinite: true }), ValueError, 'clipGradNorm', 'the total norm of order 2 of the gradients is Infinity, so they cannot be clipped (nothing was written');
+    refuses(() => clipGradNorm([a], 1), ValueError, 'clipGradNorm', 'the total norm of order 2 of the gradients is Infinity, so they cannot be clipped (nothing was written');
+    refuses(() => clipGradNorm([a], 1, { errorIfNonfinite: true }), ValueError, 'clipGradNorm', 'the total norm of order 2');
     expect(Array.from(a.grad!.data)).toEqual([Infinity, 1]);
-    expect(clipGradNorm([a], 1)).toBe(Infinity);
+    expect(clipGradNorm([a], 1, { errorIfNonfinite: false })).toBe(Infinity);
     expect(Array.from(a.grad!.data)).toEqual([NaN, 0]);
     const b = param([0], [NaN]);
-    expect(clipGradNorm([b], 1, { normType: Infinity })).toBeNaN();
+    refuses(() => clipGradNorm([b], 1, { normType: Infinity }), ValueError, 'clipGradNorm', 'the total norm of order Infinity of the gradients is NaN');
+    expect(clipGradNorm([b], 1, { normType: Infinity, errorIfNonfinite: false })).toBeNaN();
   });
 
   it('refuses bad arguments, and a broadcast-view gradient before writing any', () => {

@@ -40,13 +40,13 @@ function norm(values: ArrayLike<number>, p: number): number {
  * maxNorm, every gradient is multiplied by maxNorm / (total + 1e-6). Parameters without a gradient are
  * skipped (frozen ones with a gradient count, as in PyTorch); with none, the total is 0.
  *
- * A NaN or infinite total is returned and, as in PyTorch, the gradients are scaled by the resulting
- * coefficient (0 or NaN); with `{ errorIfNonfinite: true }` it is a ValueError instead and nothing is
- * written.
+ * A NaN or infinite total is a ValueError and nothing is written: scaling by it would turn every gradient
+ * into 0 or NaN without a word. PyTorch 1.13 scales anyway by default; `{ errorIfNonfinite: false }` does
+ * that here and returns the total.
  */
 export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number, options: ClipGradNormOptions = {}): number {
   const op = 'clipGradNorm';
-  const { normType = 2, errorIfNonfinite = false } = checkOptions(op, options, { normType: 'any', errorIfNonfinite: 'boolean' }, '{ normType: Infinity }');
+  const { normType = 2, errorIfNonfinite = true } = checkOptions(op, options, { normType: 'any', errorIfNonfinite: 'boolean' }, '{ normType: Infinity }');
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0) || maxNorm === Infinity) throw new ValueError(op, `maxNorm must be a finite number >= 0, got ${describeValue(maxNorm)}`);
   if (typeof normType !== 'number' || !(normType > 0)) throw new ValueError(op, `normType must be a number > 0 or Infinity, got ${describeValue(normType)}`);
   const list = params instanceof Tensor ? [params] : params;
@@ -72,7 +72,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   const norms = grads.map((g) => norm(g.data, normType));
   const total = norm(norms, normType);
   if (!Number.isFinite(total) && errorIfNonfinite) {
-    throw new ValueError(op, `the total norm of order ${normType} of the gradients is ${total}, so they cannot be clipped (nothing was written; with { errorIfNonfinite: false } they are scaled by it anyway, as PyTorch does)`);
+    throw new ValueError(op, `the total norm of order ${normType} of the gradients is ${total}, so they cannot be clipped (nothing was written; { errorIfNonfinite: false } scales them by it anyway, as PyTorch 1.13 does by default)`);
   }
   const coefficient = Math.min(maxNorm / (total + 1e-6), 1);
   // A coefficient of 1 leaves every value as it is (x·1 = x, NaN and -0 included): nothing to write.
