@@ -327,7 +327,10 @@ export class Tensor {
    * Clears the accumulated gradient: forgets it (`.grad` becomes null, PyTorch's default `set_to_none`),
    * or with `{ setToNone: false }` fills it with zeros in place, so that the next backward adds into
    * the same storage instead of allocating a new gradient (a training loop's steps then allocate no
-   * weight-sized arrays).
+   * weight-sized arrays). A gradient in the graph (from a backward with `{ createGraph: true }`) is
+   * not zeroed in place but replaced by zeros outside the graph (PyTorch detaches it first): its graph
+   * would otherwise stay behind the zeros and count in the next second derivative, and anything the
+   * caller built from it would change.
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     const { setToNone = true } = checkOptions('zeroGrad', options, ZERO_GRAD_OPTION_SPEC, '{ setToNone: false }');
@@ -337,7 +340,8 @@ export class Tensor {
       // reuses the storage itself, when no code outside the library can hold it (see _gradPrivate).
       if (g !== null && this.#gradPrivate) this.#spareGrad = g.nd.data;
       this._setGrad(null, false);
-    } else noGrad(() => g.mutate((d) => d.fill(0)));
+    } else if (g.requiresGrad) this._setGrad(fromData(new Float64Array(this.#size), this.#shape), true);
+    else noGrad(() => g.mutate((d) => d.fill(0)));
   }
 
   /**

@@ -2,6 +2,8 @@ import { ShapeError, Tensor, ValueError, checkSize, formatShape, fromData, shape
 import { grad, vjpNamed } from './transforms.js';
 import { mul } from './binary/mul.js';
 import { sum } from './reduce/sum.js';
+import { reshape } from './shape/reshape.js';
+import { stack } from './shape/stack.js';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** `v` as a constant tensor of `x`'s shape (a number or flat values are read row-major), or a ShapeError naming `op`. */
@@ -45,22 +47,27 @@ export function hvp(f: (x: Tensor) => Tensor, x: TensorLike, v: TensorLike | Arr
 /**
  * The Hessian of a scalar function at x, of shape [...x.shape, ...x.shape] (JAX's `hessian`): one
  * gradient recorded with createGraph, then one vector-Jacobian product of it per entry of x (row i is
- * ∂(∇f)/∂x_i). For small inputs: x of n entries costs n backward passes and n² values.
+ * ∂(∇f)/∂x_i). For small inputs: x of n entries costs n backward passes and n² values. Inside another
+ * transform's f (its rows then depend on that transform's inputs) the rows are stacked with recorded
+ * ops, so that the enclosing transform differentiates the Hessian too.
  */
 export function hessian(f: (x: Tensor) => Tensor, x: TensorLike): Tensor {
   checkFunction(f, 'hessian');
   const x0 = asTensor(x, 'hessian');
   const n = x0.size;
-  checkSize('hessian', [...x0.shape, ...x0.shape]);
+  const shape = [...x0.shape, ...x0.shape];
+  checkSize('hessian', shape);
   const [, pullback] = vjpNamed('hessian', grad(scalarOutput('hessian', f)), [x0]);
-  const out = new Float64Array(n * n);
-  const e = new Float64Array(n);
+  const rows: Tensor[] = [];
   for (let i = 0; i < n; i++) {
-    e.fill(0);
+    const e = new Float64Array(n);
     e[i] = 1;
-    out.set(pullback(fromData(e.slice(), x0.shape))[0]!.data, i * n);
+    rows.push(pullback(fromData(e, x0.shape))[0]!);
   }
-  return fromData(out, [...x0.shape, ...x0.shape]);
+  if (rows.some((row) => row.requiresGrad)) return reshape(stack(rows), shape);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) out.set(rows[i]!.data, i * n);
+  return fromData(out, shape);
 }
 
 /**
