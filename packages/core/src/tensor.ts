@@ -31,8 +31,8 @@ export interface TensorOptions {
 }
 
 /**
- * The own enumerable properties of a tensor, which are all that deep-equality checks (vitest's and
- * jest's `toEqual`/`toStrictEqual`, node's `assert.deepStrictEqual`) compare and what their diffs print:
+ * The own enumerable properties of a tensor, which are all that deep-equality checks (vitest's
+ * `toEqual`/`toStrictEqual`, node's `assert.deepStrictEqual`) compare and what their diffs print:
  * the values in row-major order and the shape. Everything else (gradient, graph, name, version) lives in
  * private fields behind accessors, so two tensors with the same shape and values are deep-equal whatever
  * their history, layout (a transposed view and its contiguous copy) or `requiresGrad`, as `torch.equal`.
