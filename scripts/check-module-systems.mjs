@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { notBuiltReason } from './dist-placeholders.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -22,8 +23,10 @@ const tsx = path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/c
 const PACKAGES = { core: '@tensorgrad/core', ops: '@tensorgrad/ops', nn: '@tensorgrad/nn', viz: '@tensorgrad/viz', tensorgrad: 'tensorgrad' };
 
 for (const folder of Object.keys(PACKAGES)) {
-  if (!fs.existsSync(path.join(root, 'packages', folder, 'dist/cjs/index.js'))) {
-    console.error(`packages/${folder}/dist/cjs is missing: run \`pnpm build\` first`);
+  // A dist/ file missing, or only the placeholder pnpm install writes in a checkout without a build.
+  const reason = notBuiltReason(path.join(root, 'packages', folder));
+  if (reason) {
+    console.error(reason);
     process.exit(1);
   }
 }
