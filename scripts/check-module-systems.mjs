@@ -211,10 +211,12 @@ console.log(JSON.stringify({
   message: error && error.message,
 }));
 `);
-await check('loaded both ways: two copies that refuse each other\'s tensors with a typed error', () => {
+await check('loaded both ways: two copies that refuse each other\'s tensors with a typed error saying so', () => {
   const out = run('node', ['both.mjs'], path.join(work, 'esm'));
   const seen = JSON.parse(out.trim().split('\n').pop());
   if (seen.sameClass || seen.instanceOfOther || !seen.refusalIsTyped) throw new Error(`unexpected: ${out}`);
+  expectIn(seen.message, 'matmul: expected a Tensor or a number, got a Tensor from another copy of tensorgrad');
+  expectIn(seen.message, 'load it one way');
   return `${seen.refusedWith}: ${seen.message}`;
 });
 

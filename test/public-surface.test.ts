@@ -55,7 +55,7 @@ const PACKAGE_ONLY = {
     'StridedView', 'stridedView', 'viewOf', 'isContiguousView', 'contiguousData', 'scatterInto', 'describeTensor', 'TENSOR_OPTIONS',
     // shapes, argument checks and messages, for writing ops
     'sizeOf', 'formatShape', 'shapesEqual', 'contiguousStrides', 'checkShape', 'checkSize', 'broadcastAxis', 'broadcastShapes',
-    'normalizeAxis', 'normalizeAxes', 'MAX_SIZE', 'MAX_NDIM', 'checkOptions', 'closestOption', 'describeValue', 'checkFunction',
+    'normalizeAxis', 'normalizeAxes', 'MAX_SIZE', 'MAX_NDIM', 'checkOptions', 'closestOption', 'describeValue', 'isForeignTensor', 'checkFunction',
     'checkSeed', 'randomFor', 'formatTensor', 'pairwiseSum',
   ],
   ops: ['unbroadcast', 'broadcastBinary', 'broadcastRows'],

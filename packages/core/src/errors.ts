@@ -30,15 +30,36 @@ export class HigherOrderError extends GraphError {}
 export class AnomalyError extends TensorgradError {}
 
 /**
+ * Every copy of tensorgrad marks its Tensor class's prototype under this registered symbol (the same key
+ * in every copy) with a value of its own, THIS_COPY. A program that both imports and requires the package
+ * (or has two installs of it) loads two copies, each with its own Tensor class: a tensor of one is no
+ * Tensor to the other, and the mark lets an error say so instead of 'got object'.
+ */
+export const TENSOR_BRAND: unique symbol = Symbol.for('tensorgrad.Tensor') as any;
+export const THIS_COPY: object = Object.freeze({ copy: 'this copy of @tensorgrad/core' });
+
+/** Whether v is a tensor made by another copy of tensorgrad (see TENSOR_BRAND). */
+export function isForeignTensor(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const brand = (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND];
+  return brand !== undefined && brand !== THIS_COPY;
+}
+
+const FOREIGN_TENSOR =
+  'a Tensor from another copy of tensorgrad (this program loads tensorgrad twice, e.g. with both import and require, ' +
+  'and each copy has its own Tensor class: load it one way)';
+
+/**
  * A value as an error message shows it: numbers, booleans, null and undefined as they print, strings
  * quoted (so '1' is not mistaken for 1), bigints with their n, lists as [0, 1], any other object by its
- * class ('a Tensor', 'a Map').
+ * class ('a Tensor', 'a Map'), a tensor of another copy of tensorgrad as that.
  */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'bigint') return `${v}n`;
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(describeValue).join(', ')}]` : `[${v.slice(0, 8).map(describeValue).join(', ')}, ...] (${v.length} entries)`;
+  if (isForeignTensor(v)) return FOREIGN_TENSOR;
   if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
   return `a ${typeof v}`;
 }

@@ -21,7 +21,7 @@ export { savedMemory, type SavedMemoryReport, type SavedMemoryOptions, type Save
 export { record, defineOp, registeredOps, type BackwardFn, type GraphNode } from './graph.js';
 export { gradients, dependencies, toSeed, type Seed, type GradientsOptions, type BackwardOptions, type BackwardStep } from './engine.js';
 export { PendingGradient } from './accumulate.js';
-export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, HigherOrderError, AnomalyError, describeValue, checkFunction } from './errors.js';
+export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, HigherOrderError, AnomalyError, describeValue, isForeignTensor, checkFunction } from './errors.js';
 export {
   type Shape,
   sizeOf,

@@ -1,5 +1,5 @@
 import type { NdArray } from 'ndarray';
-import { GraphError, ShapeError, ValueError } from './errors.js';
+import { GraphError, ShapeError, TENSOR_BRAND, THIS_COPY, ValueError } from './errors.js';
 import { broadcastAxis, checkShape, checkSize, contiguousStrides, formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
@@ -62,6 +62,12 @@ export class Tensor {
   declare readonly [TENSOR_VALUES]: Float64Array;
   /** The shape, for deep equality only (the same frozen array as `shape`). */
   declare readonly [TENSOR_SHAPE]: readonly number[];
+
+  static {
+    // This copy's mark, so that an error can tell a tensor of another copy of tensorgrad (errors.ts).
+    Object.defineProperty(this.prototype, TENSOR_BRAND, { value: THIS_COPY });
+  }
+
   #grad: Tensor | null = null;
   #gradPrivate = false;
   #spareGrad: Float64Array | null = null;
