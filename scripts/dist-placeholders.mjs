@@ -129,6 +129,8 @@ export async function exportNames(root, sources) {
     bundle: true,
     write: false,
     metafile: true,
+    // Modules shared by the entries printed once.
+    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
