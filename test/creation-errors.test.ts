@@ -18,14 +18,14 @@ describe('ragged or non-numeric nested arrays', () => {
     refuses(() => tensor([[1, 2], [3, '4']] as never), ValueError, 'tensor', 'non-numeric value "4" at index [1, 1]');
     refuses(() => tensor([1, null] as never), ValueError, 'tensor', 'non-numeric value null at index [1]');
     refuses(() => tensor([1, undefined] as never), ValueError, 'tensor', 'non-numeric value undefined at index [1]');
-    refuses(() => tensor([true, false] as never), ValueError, 'tensor', 'of type boolean at index [0]');
-    refuses(() => tensor([1n] as never), ValueError, 'tensor', 'of type bigint at index [0]');
-    refuses(() => tensor([{}] as never), ValueError, 'tensor', 'of type object at index [0]');
-    refuses(() => tensor('1,2' as never), ValueError, 'tensor', 'cannot make a tensor from string');
+    refuses(() => tensor([true, false] as never), ValueError, 'tensor', 'non-numeric value true at index [0]');
+    refuses(() => tensor([1n] as never), ValueError, 'tensor', 'non-numeric value 1n at index [0]');
+    refuses(() => tensor([{}] as never), ValueError, 'tensor', 'non-numeric value an Object at index [0]');
+    refuses(() => tensor('1,2' as never), ValueError, 'tensor', 'cannot make a tensor from "1,2"');
     refuses(() => tensor(null as never), ValueError, 'tensor', 'cannot make a tensor from null');
     refuses(() => tensor([1, 2, 3], { shape: [2, 2] }), ShapeError, 'tensor', '3 values cannot fill shape [2, 2]');
     refuses(() => fromData([1, 2] as never, [2]), ValueError, 'fromData', 'expected a Float64Array, got an Array');
-    refuses(() => fromData(new Float32Array(2) as never, [2]), ValueError, 'fromData', 'got Float32Array');
+    refuses(() => fromData(new Float32Array(2) as never, [2]), ValueError, 'fromData', 'got a Float32Array');
   });
 });
 

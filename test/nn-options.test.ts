@@ -125,7 +125,7 @@ describe('seeds are checked once, by core, naming the function called', () => {
 
   it('a fraction or a string is refused the same way everywhere', () => {
     expect(() => spiral({ seed: 1.5 })).toThrow(/^spiral: seed must be an integer, got 1\.5$/);
-    expect(() => new DataLoader(zeros([2, 1]), [0, 1], { seed: '3' as never })).toThrow(/^DataLoader: seed must be an integer, got string$/);
+    expect(() => new DataLoader(zeros([2, 1]), [0, 1], { seed: '3' as never })).toThrow(/^DataLoader: seed must be an integer, got "3"$/);
     expect(() => rand([2], { seed: 0.5 })).toThrow(/^rand: seed must be an integer, got 0\.5$/);
     // The largest safe integer is a valid seed.
     expect(spiral({ seed: 2 ** 53 - 1, pointsPerClass: 2, classes: 1 }).x.shape).toEqual([2, 2]);

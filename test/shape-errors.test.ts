@@ -128,7 +128,7 @@ describe('axis out of range', () => {
     refuses(() => ops.transpose(t, [0, 0]), ShapeError, 'transpose', '[0, 0] is not a permutation', '[2, 3]');
     refuses(() => ops.transpose(t, [0, 2]), ShapeError, 'transpose', 'axis 2 is out of range');
     refuses(() => ops.sum(t, [1, -1]), ShapeError, 'sum', 'repeated axis in [1, -1]');
-    refuses(() => ops.sum(t, '1' as never), ShapeError, 'sum', 'axis must be a number, a list of numbers or null, got string');
+    refuses(() => ops.sum(t, '1' as never), ShapeError, 'sum', 'axis must be a number, a list of numbers or null, got "1"');
     refuses(() => ops.squeeze(t, 0), ShapeError, 'squeeze');
     // A list where one axis goes is named as a list, not as "axis 0,1 is out of range".
     refuses(() => ops.softmax(t, [0, 1] as never), ShapeError, 'softmax', 'a single axis is expected here, got the list [0, 1]');

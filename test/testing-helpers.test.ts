@@ -140,7 +140,7 @@ describe('assertClose (torch.testing.assert_close)', () => {
     expect(() => assertClose(tensor([1]), tensor([1]), { rtol: -1, atol: 0 })).toThrow(/^assertClose: rtol must be a finite non-negative number, got -1/);
     expect(() => assertClose(tensor([1]), tensor([1]), { rtol: NaN, atol: 0 })).toThrow(/rtol must be a finite non-negative number/);
     expect(() => assertClose(tensor([1]), tensor([1]), { equalNaN: true } as never)).toThrow(/unknown option 'equalNaN' \(did you mean 'equalNan'\?\)/);
-    expect(() => assertClose(tensor([1]), 'one' as never)).toThrow(/^assertClose: expected must be a Tensor, a number or nested arrays of numbers, got string/);
+    expect(() => assertClose(tensor([1]), 'one' as never)).toThrow(/^assertClose: expected must be a Tensor, a number or nested arrays of numbers, got "one"/);
   });
 
   it('given both tolerances, uses them', () => {

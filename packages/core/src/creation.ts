@@ -72,12 +72,12 @@ function fill(values: readonly NestedArray[], shape: number[], out: Float64Array
     if (axis === shape.length) {
       if (typeof v === 'number') out[k++] = v;
       else if (Array.isArray(v)) throw new ShapeError('tensor', `ragged nested array: an array ${where()} where a number was expected (shape ${formatShape(shape)})`);
-      else throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} ${where()}`);
+      else throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
       return;
     }
     if (!Array.isArray(v)) {
       if (typeof v === 'number') throw new ShapeError('tensor', `ragged nested array: a number ${where()} where an array of ${shape[axis]} was expected (shape ${formatShape(shape)})`);
-      throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} ${where()}`);
+      throw new ValueError('tensor', `non-numeric value ${describeValue(v)} ${where()}`);
     }
     if (v.length !== shape[axis]) {
       throw new ShapeError('tensor', `ragged nested array: ${v.length} entr${v.length === 1 ? 'y' : 'ies'} ${where()}, expected ${shape[axis]} (shape ${formatShape(shape)})`);
@@ -89,11 +89,6 @@ function fill(values: readonly NestedArray[], shape: number[], out: Float64Array
     }
   };
   walk(values, 0);
-}
-
-/** A non-numeric entry: strings and null as they are, anything else by its type ('of type boolean'). */
-function describeEntry(v: unknown): string {
-  return typeof v === 'string' || v === null || v === undefined ? describeValue(v) : `of type ${typeof v}`;
 }
 
 /** The requested shape, checked against the number of values. */
@@ -126,12 +121,12 @@ export function tensor(values: NestedArray | ArrayLike<number> | Tensor, options
     const data = allocate([flat.length], 'tensor');
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
-      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeEntry(v)} at flat index ${i}`);
+      if (typeof v !== 'number') throw new ValueError('tensor', `non-numeric value ${describeValue(v)} at flat index ${i}`);
       data[i] = v;
     }
     return make(data, reshaped(data.length, options.shape, [data.length]), options);
   }
-  throw new ValueError('tensor', `cannot make a tensor from ${values === null ? 'null' : typeof values}: pass a number, nested arrays, a typed array or a tensor`);
+  throw new ValueError('tensor', `cannot make a tensor from ${describeValue(values)}: pass a number, nested arrays, a typed array or a tensor`);
 }
 
 /**
@@ -172,13 +167,13 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
   options = creatorOptions(options, 'zerosLike');
-  if (!(t instanceof Tensor)) throw new ValueError('zerosLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor)) throw new ValueError('zerosLike', `expected a Tensor, got ${describeValue(t)}`);
   return zeros(t.shape, options);
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
   options = creatorOptions(options, 'onesLike');
-  if (!(t instanceof Tensor)) throw new ValueError('onesLike', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor)) throw new ValueError('onesLike', `expected a Tensor, got ${describeValue(t)}`);
   return ones(t.shape, options);
 }
 

@@ -90,7 +90,7 @@ export function toSeed(op: string, root: Tensor, seed: Seed | undefined | null, 
     return seed;
   }
   if (typeof seed !== 'number' && (typeof seed !== 'object' || typeof (seed as ArrayLike<number>).length !== 'number')) {
-    throw new ValueError(op, `a ${noun} is a Tensor, a number or an array of numbers, got ${typeof seed}`);
+    throw new ValueError(op, `a ${noun} is a Tensor, a number or an array of numbers, got ${describeValue(seed)}`);
   }
   const values = typeof seed === 'number' ? [seed] : Array.from(seed);
   if (values.length !== root.size) {
@@ -140,7 +140,7 @@ function checkGraph(op: string, order: readonly Tensor[], runs: (t: Tensor) => b
 /** The engine's check of each returned gradient: a tensor (or pending gradient) of its input's shape. */
 function checkGradientShape(node: GraphNode, i: number, g: unknown): void {
   if ((g instanceof Tensor || g instanceof PendingGradient) && shapesEqual(g.shape, node.inputs[i]!.shape)) return;
-  const got = g instanceof Tensor || g instanceof PendingGradient ? `a gradient of shape ${formatShape(g.shape)}` : `${typeof g} instead of a tensor`;
+  const got = g instanceof Tensor || g instanceof PendingGradient ? `a gradient of shape ${formatShape(g.shape)}` : `${describeValue(g)} instead of a tensor`;
   throw new ShapeError(node.op, `backward returned ${got} for ${describeInput(node.inputs[i]!, i)}`);
 }
 
@@ -306,7 +306,7 @@ const GRADIENTS_OPTIONS: OptionSpec = { seed: 'any', retainGraph: 'boolean', cre
  */
 export function gradients(output: Tensor, inputs: readonly Tensor[], options: GradientsOptions = {}): (Tensor | null)[] {
   if (!(output instanceof Tensor)) throw new ValueError('gradients', `the output must be a Tensor, got ${describeValue(output)}`);
-  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', 'inputs must be a list of Tensors');
+  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradients', `inputs must be a list of Tensors, got ${describeValue(inputs)}`);
   const checked = checkOptions('gradients', options, GRADIENTS_OPTIONS, '{ retainGraph: true }');
   const createGraph = checked.createGraph ?? false;
   const { seed, ran, collected } = walk('gradients', output, checked.seed, checked.onStep, new Set(inputs), createGraph);

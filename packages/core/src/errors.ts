@@ -49,10 +49,15 @@ const FOREIGN_TENSOR =
   'a Tensor from another copy of tensorgrad (this program loads tensorgrad twice, e.g. with both import and require, ' +
   'and each copy has its own Tensor class: load it one way)';
 
+// 'an Object', 'an Int32Array', but 'a Uint8Array' (said 'you-int'): U takes 'a'.
+function withArticle(name: string): string {
+  return `${/^[AEIOaeio]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 /**
  * A value as an error message shows it: numbers, booleans, null and undefined as they print, strings
  * quoted (so '1' is not mistaken for 1), bigints with their n, lists as [0, 1], any other object by its
- * class ('a Tensor', 'a Map'), a tensor of another copy of tensorgrad as that.
+ * class ('a Tensor', 'an Object'), a tensor of another copy of tensorgrad as that.
  */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -60,11 +65,11 @@ export function describeValue(v: unknown): string {
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(describeValue).join(', ')}]` : `[${v.slice(0, 8).map(describeValue).join(', ')}, ...] (${v.length} entries)`;
   if (isForeignTensor(v)) return FOREIGN_TENSOR;
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  if (typeof v === 'object') return withArticle((v as object).constructor?.name ?? 'object');
   return `a ${typeof v}`;
 }
 
 /** A function argument (the f of a transform, the callback of noGrad): a ValueError naming `op` otherwise. */
 export function checkFunction(f: unknown, op: string, role = 'f'): void {
-  if (typeof f !== 'function') throw new ValueError(op, `expected a function ${role}, got ${f === null ? 'null' : typeof f}`);
+  if (typeof f !== 'function') throw new ValueError(op, `expected a function ${role}, got ${describeValue(f)}`);
 }

@@ -82,7 +82,7 @@ const KIND_TEXT: Record<Exclude<OptionKind, 'any'>, string> = {
 export function checkOptions<T extends object>(op: string, options: T | null | undefined, spec: OptionSpec, example: string): Partial<T> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(op, `options must be an object such as ${example}, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new ValueError(op, `options must be an object such as ${example}, got ${describeValue(options)}`);
   }
   const known = Object.keys(spec);
   for (const key of Object.keys(options)) {

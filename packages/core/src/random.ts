@@ -1,4 +1,4 @@
-import { ValueError } from './errors.js';
+import { ValueError, describeValue } from './errors.js';
 
 /**
  * A small seeded generator (xoshiro128**, seeded through splitmix32) so that `rand`, `randn`, layer
@@ -92,7 +92,7 @@ export class Random {
  */
 export function checkSeed(seed: unknown, op: string): number | undefined {
   if (seed === undefined) return undefined;
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ValueError(op, `seed must be an integer, got ${typeof seed === 'number' ? seed : typeof seed}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ValueError(op, `seed must be an integer, got ${describeValue(seed)}`);
   if (!Number.isSafeInteger(seed)) throw new ValueError(op, `seed must be an integer of magnitude at most 2^53 - 1 (beyond, integers are not exact), got ${seed}`);
   return seed;
 }

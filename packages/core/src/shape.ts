@@ -134,7 +134,7 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 export function normalizeAxes(axis: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
   if (typeof axis !== 'number' && !Array.isArray(axis)) {
-    throw new ShapeError(op, `axis must be a number, a list of numbers or null, got ${typeof axis === 'object' ? (axis as object).constructor?.name ?? 'an object' : typeof axis}`);
+    throw new ShapeError(op, `axis must be a number, a list of numbers or null, got ${describeValue(axis)}`);
   }
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(a, ndim, op));

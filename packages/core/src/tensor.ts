@@ -1,5 +1,5 @@
 import type { NdArray } from 'ndarray';
-import { GraphError, ShapeError, TENSOR_BRAND, THIS_COPY, ValueError } from './errors.js';
+import { GraphError, ShapeError, TENSOR_BRAND, THIS_COPY, ValueError, describeValue } from './errors.js';
 import { broadcastAxis, checkShape, checkSize, contiguousStrides, formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import { stridedView } from './view.js';
@@ -176,7 +176,7 @@ export class Tensor {
   /** As PyTorch: a tensor of this tensor's shape, or null (anything else is refused, and nothing changes). */
   set grad(value: Tensor | null) {
     if (value !== null && !(value instanceof Tensor)) {
-      throw new ValueError('grad', `a gradient must be a Tensor or null, got ${value === undefined ? 'undefined' : typeof value}`);
+      throw new ValueError('grad', `a gradient must be a Tensor or null, got ${describeValue(value)}`);
     }
     if (value !== null && !shapesEqual(value.shape, this.#shape)) {
       throw new ShapeError('grad', `assigned gradient has shape ${formatShape(value.shape)}, but the tensor${this.name ? ` '${this.name}'` : ''} has shape ${formatShape(this.#shape)}`);
@@ -508,7 +508,7 @@ export function scatterInto(nd: StridedLayout, values: Float64Array, accumulate 
 /** Wraps row-major values as a tensor of the given shape, without copying. */
 export function fromData(data: Float64Array, shape: Shape, options?: TensorOptions): Tensor {
   if (!(data instanceof Float64Array)) {
-    throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : typeof data === 'object' ? (data as object).constructor.name : typeof data}`);
+    throw new ValueError('fromData', `expected a Float64Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an Array (use tensor() to copy plain arrays)' : describeValue(data)}`);
   }
   checkShape(shape, 'fromData');
   options = checkOptions('fromData', options, TENSOR_OPTIONS, '{ requiresGrad: true }');
@@ -524,7 +524,7 @@ export function fromData(data: Float64Array, shape: Shape, options?: TensorOptio
  */
 export function fromNdarray(nd: NdArray, options?: TensorOptions): Tensor {
   if (nd === null || typeof nd !== 'object' || !Array.isArray(nd.shape) || nd.data === undefined) {
-    throw new ValueError('fromNdarray', `expected an ndarray (an object with data, shape, stride and offset), got ${nd === null ? 'null' : typeof nd}`);
+    throw new ValueError('fromNdarray', `expected an ndarray (an object with data, shape, stride and offset), got ${describeValue(nd)}`);
   }
   options = checkOptions('fromNdarray', options, TENSOR_OPTIONS, '{ requiresGrad: true }');
   const shape = checkShape(nd.shape, 'fromNdarray');

@@ -156,7 +156,7 @@ describe('backward options, and a failed pass', () => {
     );
     expect(x.grad).toBeNull();
     // Any other object is still a bad seed.
-    expect(() => y.backward({ retain: true } as never)).toThrow('backward: a seed gradient is a Tensor, a number or an array of numbers, got object');
+    expect(() => y.backward({ retain: true } as never)).toThrow('backward: a seed gradient is a Tensor, a number or an array of numbers, got an Object');
     // The graph is intact and the advice works: two passes, e^x twice.
     y.backward(undefined, { retainGraph: true });
     y.backward();
@@ -266,7 +266,7 @@ describe('the engine checks each rule', () => {
     const notTensor = defineOp('test.notTensor', (x: ReturnType<typeof tensor>) =>
       record('test.notTensor', [x], fromData(x.data.slice(), x.shape), () => [1 as any]),
     );
-    expect(() => total(notTensor(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.notTensor: backward returned number instead of a tensor for input 0 of shape [1]');
+    expect(() => total(notTensor(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.notTensor: backward returned 1 instead of a tensor for input 0 of shape [1]');
   });
 
   it('record refuses to overwrite an input or an already recorded result', () => {

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, checkOptions, formatShape, fromData, noGrad, shapesEqual, withScope, type ZeroGradOptions } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkOptions, describeValue, formatShape, fromData, noGrad, shapesEqual, withScope, type ZeroGradOptions } from '@tensorgrad/core';
 
 /** A state dict: parameter name (dotted path, e.g. `0.weight`) -> values. */
 export type StateDict = Record<string, Tensor>;
@@ -230,7 +230,7 @@ export abstract class Module {
   loadStateDict(state: StateDict): void {
     const op = 'loadStateDict';
     if (state === null || typeof state !== 'object' || Array.isArray(state)) {
-      throw new ValueError(op, `expected an object of name -> Tensor, got ${state === null ? 'null' : Array.isArray(state) ? 'an Array' : typeof state}`);
+      throw new ValueError(op, `expected an object of name -> Tensor, got ${describeValue(state)}`);
     }
     const params = this.namedTensors();
     const expected = new Set(params.map(([name]) => name));
@@ -249,7 +249,7 @@ export abstract class Module {
     const values = params.map(([name]) => (state as Record<string, unknown>)[name]);
     params.forEach(([name, p], i) => {
       const value = values[i];
-      if (!(value instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${value === null ? 'null' : typeof value}, not a Tensor`);
+      if (!(value instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${describeValue(value)}, not a Tensor`);
       if (!shapesEqual(value.shape, p.shape)) {
         throw new ShapeError(op, `key '${name}' has shape ${formatShape(value.shape)}, but the parameter has shape ${formatShape(p.shape)}`);
       }
@@ -294,7 +294,7 @@ export class Sequential extends Module {
   constructor(...layers: Module[]) {
     super();
     layers.forEach((layer, i) => {
-      if (!(layer instanceof Module)) throw new ValueError('Sequential', `layer ${i} is not a Module (got ${layer === null ? 'null' : typeof layer})`);
+      if (!(layer instanceof Module)) throw new ValueError('Sequential', `layer ${i} is not a Module (got ${describeValue(layer)})`);
     });
     this.layers = layers;
   }

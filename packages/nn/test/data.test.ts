@@ -43,7 +43,7 @@ describe('spiral', () => {
     expect(spiral({ pointsPerClass: 10, classes: 5, seed: 2 }).x.shape).toEqual([50, 2]);
     expect(() => spiral({ classes: 0 })).toThrow(ValueError);
     expect(() => spiral({ seed: 1.5 })).toThrow('spiral: seed must be an integer, got 1.5');
-    expect(() => spiral('seed' as never)).toThrow("spiral: options must be an object such as { seed: 0 }, got string");
+    expect(() => spiral('seed' as never)).toThrow("spiral: options must be an object such as { seed: 0 }, got \"seed\"");
     expect(spiral(null as never).x.shape).toEqual([300, 2]);
   });
 });

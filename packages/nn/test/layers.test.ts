@@ -76,8 +76,8 @@ describe('Linear', () => {
     expect(() => layer.forward(tensor([[1, 2]]))).toThrow(/^Linear: expected input \[\.\.\., 3\], got \[1, 2\]/);
     expect(() => new Linear(0, 2)).toThrow(ValueError);
     expect(() => new Linear(2, 1.5)).toThrow(/Linear: outFeatures must be a positive integer, got 1.5/);
-    expect(() => new Linear(2, 3, 5 as never)).toThrow('Linear: options must be an object such as { bias: false, seed: 1 }, got number');
-    expect(() => new Linear(2, 3, { seed: '1' as never })).toThrow('Linear: seed must be an integer, got string');
+    expect(() => new Linear(2, 3, 5 as never)).toThrow('Linear: options must be an object such as { bias: false, seed: 1 }, got 5');
+    expect(() => new Linear(2, 3, { seed: '1' as never })).toThrow('Linear: seed must be an integer, got "1"');
   });
 
   // Sharp edge, now in the nn and ops READMEs: structuredClone (and postMessage) of a Float64Array over

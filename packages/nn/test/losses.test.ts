@@ -190,8 +190,8 @@ describe("reduction: 'mean' (default), 'sum' or 'none'", () => {
   }
   it('refuses options that are not an object, and takes null as the defaults', () => {
     const z = randn([2, 3], { seed: 1 });
-    expect(() => softmaxCrossEntropy(z, [0, 1], 'sum' as never)).toThrow("softmaxCrossEntropy: options must be an object such as { reduction: 'sum' }, got string");
-    expect(() => svmLoss(z, [0, 1], [1] as never)).toThrow('svmLoss: options must be an object such as { reduction: \'sum\' }, got an array');
+    expect(() => softmaxCrossEntropy(z, [0, 1], 'sum' as never)).toThrow("softmaxCrossEntropy: options must be an object such as { reduction: 'sum' }, got \"sum\"");
+    expect(() => svmLoss(z, [0, 1], [1] as never)).toThrow('svmLoss: options must be an object such as { reduction: \'sum\' }, got [1]');
     expect(() => mse(z, z, 5 as never)).toThrow(ValueError);
     expect(mse(z, z.mul(2), null as never).item()).toBe(mse(z, z.mul(2)).item());
   });

@@ -73,7 +73,7 @@ describe('SGD', () => {
     expect(() => new SGD([mul(w, 2)])).toThrow(/SGD: parameter 0 of shape \[2\] is not a leaf/);
     expect(() => new SGD([])).toThrow('SGD: got an empty parameter list');
     expect(() => new SGD(null as never)).toThrow(ValueError);
-    expect(() => new SGD([param()], 0.1 as never)).toThrow('SGD: options must be an object such as { lr: 0.1, momentum: 0.9 }, got number');
+    expect(() => new SGD([param()], 0.1 as never)).toThrow('SGD: options must be an object such as { lr: 0.1, momentum: 0.9 }, got 0.1');
     // A tensor listed twice is updated once.
     const opt = new SGD([w, w], { lr: 1 });
     expect(opt.params).toHaveLength(1);

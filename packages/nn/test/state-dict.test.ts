@@ -67,9 +67,9 @@ describe('loadStateDict', () => {
     expectRefusal(m, () => m.loadStateDict({ a: m.b }), ValueError, /missing key 'b'/);
     expectRefusal(m, () => m.loadStateDict({ a: m.b, b: m.a, c: m.a }), ValueError, /unexpected key 'c'/);
     expectRefusal(m, () => m.loadStateDict({ a: m.b, b: tensor([1, 2]) }), ShapeError, /key 'b' has shape \[2\], but the parameter has shape \[2, 3\]/);
-    expectRefusal(m, () => m.loadStateDict({ a: m.b, b: [[1, 2, 3], [4, 5, 6]] as never }), ValueError, /key 'b' holds object, not a Tensor/);
+    expectRefusal(m, () => m.loadStateDict({ a: m.b, b: [[1, 2, 3], [4, 5, 6]] as never }), ValueError, /key 'b' holds \[\[1, 2, 3\], \[4, 5, 6\]\], not a Tensor/);
     expectRefusal(m, () => m.loadStateDict(null as never), ValueError, /got null/);
-    expectRefusal(m, () => m.loadStateDict([m.a, m.b] as never), ValueError, /got an Array/);
+    expectRefusal(m, () => m.loadStateDict([m.a, m.b] as never), ValueError, /got \[a Tensor, a Tensor\]/);
   });
 
   it('treats __proto__, constructor and prototype as keys: never read from the prototype, never dropped', () => {
@@ -118,7 +118,7 @@ describe('loadStateDict checks every key before writing any', () => {
     refuses(() => net.loadStateDict(wrongShape), ShapeError, 'loadStateDict', "key '2.bias' has shape [3], but the parameter has shape [2]");
 
     const notTensor = { ...state, '2.weight': [[1, 2, 3], [4, 5, 6]] as unknown as Tensor };
-    refuses(() => net.loadStateDict(notTensor), ValueError, 'loadStateDict', "key '2.weight' holds object, not a Tensor");
+    refuses(() => net.loadStateDict(notTensor), ValueError, 'loadStateDict', "key '2.weight' holds [[1, 2, 3], [4, 5, 6]], not a Tensor");
     refuses(() => net.loadStateDict(null as never), ValueError, 'loadStateDict', 'got null');
 
     expectUnchanged(before);

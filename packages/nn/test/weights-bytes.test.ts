@@ -173,7 +173,7 @@ describe('loadWeightsFromBytes refuses what is not a whole archive of weights', 
 describe('saveWeightsToBytes checks what it is given', () => {
   it('refuses what saveWeights refuses, naming itself', () => {
     expect(refusal(() => saveWeightsToBytes(null as never)).message).toBe('saveWeightsToBytes: expected a Module or a state dict (an object of name -> Tensor), got null');
-    expect(refusal(() => saveWeightsToBytes({ w: 3 } as never)).message).toBe("saveWeightsToBytes: key 'w' holds number, not a Tensor");
+    expect(refusal(() => saveWeightsToBytes({ w: 3 } as never)).message).toBe("saveWeightsToBytes: key 'w' holds 3, not a Tensor");
     expect(refusal(() => saveWeightsToBytes({ w: tensor([1]) }, { metadata: 10n })).message).toMatch(/^saveWeightsToBytes: metadata cannot be written as JSON/);
     expect(refusal(() => saveWeightsToBytes({ w: tensor([1]) }, { meta: 1 } as never))).toBeInstanceOf(ValueError);
   });

@@ -112,7 +112,7 @@ describe('saveWeights: atomic, and nothing changes when it refuses', () => {
     await saveWeights(net(1), out);
     const before = snapshot(parent);
     const error = await refusal(saveWeights({ a: tensor([1]), b: [1, 2] as never }, out), ValueError, 'saveWeights');
-    expect(error.message).toBe("saveWeights: key 'b' holds object, not a Tensor");
+    expect(error.message).toBe("saveWeights: key 'b' holds [1, 2], not a Tensor");
     // More than 64 dimensions (where core lets such a tensor exist at all).
     let deep: Tensor | undefined;
     try {

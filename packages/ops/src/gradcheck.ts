@@ -1,4 +1,4 @@
-import { Random, Tensor, TensorgradError, ValueError, checkOptions, formatShape, fromData, noGrad, type OptionSpec } from '@tensorgrad/core';
+import { Random, Tensor, TensorgradError, ValueError, checkOptions, describeValue, formatShape, fromData, noGrad, type OptionSpec } from '@tensorgrad/core';
 import { vjpNamed } from './transforms.js';
 import { checkFunction } from './util.js';
 import { unravel } from './testing.js';
@@ -120,7 +120,7 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   }
   const anyRequiresGrad = inputs.some((t) => t.requiresGrad);
   const wrt = options.wrt ?? inputs.flatMap((t, i) => (t.requiresGrad || !anyRequiresGrad ? [i] : []));
-  if (!Array.isArray(wrt)) throw new ValueError('gradcheck', `wrt must be a list of input indices, got ${typeof wrt}`);
+  if (!Array.isArray(wrt)) throw new ValueError('gradcheck', `wrt must be a list of input indices, got ${describeValue(wrt)}`);
   for (const i of wrt) {
     if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `wrt names input ${String(i)}, but there are ${inputs.length} inputs`);
   }

@@ -1,4 +1,4 @@
-import { Random, Tensor, ValueError, fromData, noGrad } from '@tensorgrad/core';
+import { Random, Tensor, ValueError, describeValue, fromData, noGrad } from '@tensorgrad/core';
 import { concat } from './shape/concat.js';
 import { reshape } from './shape/reshape.js';
 import { vjpNamed } from './transforms.js';
@@ -20,7 +20,7 @@ export function gradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readon
   }
   const n = inputs.length;
   const out = noGrad(() => f(...inputs));
-  if (!(out instanceof Tensor)) throw new ValueError('gradgradcheck', `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  if (!(out instanceof Tensor)) throw new ValueError('gradgradcheck', `f must return a Tensor, got ${describeValue(out)}`);
   const random = new Random((options !== null && typeof options === 'object' && typeof options.seed === 'number' ? options.seed : 0) + 1);
   // gradcheck checks the inputs with requiresGrad when some have it: u is checked along with them.
   const requiresGrad = inputs.some((t) => t.requiresGrad);

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, checkSize, formatShape, fromData, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, describeValue, formatShape, fromData, shapesEqual } from '@tensorgrad/core';
 import { grad, vjpNamed } from './transforms.js';
 import { mul } from './binary/mul.js';
 import { sum } from './reduce/sum.js';
@@ -16,7 +16,7 @@ function tangent(op: string, x: Tensor, v: TensorLike | ArrayLike<number>, noun:
     if (values.some((e) => typeof e !== 'number')) throw new ValueError(op, `the ${noun} holds a non-numeric value`);
     if (values.length !== x.size) throw new ShapeError(op, `a ${noun} of ${values.length} values does not fit x of shape ${formatShape(x.shape)}`);
     t = fromData(Float64Array.from(values), x.shape);
-  } else throw new ValueError(op, `the ${noun} must be a Tensor, a number or an array of numbers, got ${v === null ? 'null' : typeof v}`);
+  } else throw new ValueError(op, `the ${noun} must be a Tensor, a number or an array of numbers, got ${describeValue(v)}`);
   if (t.size === x.size && t.size === 1 && !shapesEqual(t.shape, x.shape)) t = fromData(t.data, x.shape);
   if (!shapesEqual(t.shape, x.shape)) throw new ShapeError(op, `a ${noun} of shape ${formatShape(t.shape)} does not match x of shape ${formatShape(x.shape)}`);
   return t.detach();
@@ -25,7 +25,7 @@ function tangent(op: string, x: Tensor, v: TensorLike | ArrayLike<number>, noun:
 function scalarOutput(op: string, f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
   return (x) => {
     const y = f(x);
-    if (!(y instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${y === null ? 'null' : typeof y}`);
+    if (!(y instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${describeValue(y)}`);
     if (y.size !== 1) throw new ShapeError(op, `f must return a scalar (one element), got shape ${formatShape(y.shape)}`);
     return y;
   };

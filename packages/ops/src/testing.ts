@@ -1,4 +1,4 @@
-import { Tensor, TensorgradError, ShapeError, ValueError, checkOptions, formatShape, shapesEqual, tensor, type NestedArray, type OptionSpec } from '@tensorgrad/core';
+import { Tensor, TensorgradError, ShapeError, ValueError, checkOptions, describeValue, formatShape, shapesEqual, tensor, type NestedArray, type OptionSpec } from '@tensorgrad/core';
 
 /** What the comparisons take: a tensor, a number (a 0-d tensor) or nested arrays of numbers. */
 export type Comparable = Tensor | number | NestedArray;
@@ -196,5 +196,5 @@ function closeSettings(op: string, options: CloseOptions, rtolDefault: number, a
 function comparable(value: Comparable, op: string, role: string): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value === 'number' || Array.isArray(value)) return tensor(value);
-  throw new ValueError(op, `${role} must be a Tensor, a number or nested arrays of numbers, got ${value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'object'}` : typeof value}`);
+  throw new ValueError(op, `${role} must be a Tensor, a number or nested arrays of numbers, got ${describeValue(value)}`);
 }

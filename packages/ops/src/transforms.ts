@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, dependencies, enableGrad, formatShape, fromData, gradients, record, toSeed, type Seed } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, dependencies, describeValue, enableGrad, formatShape, fromData, gradients, record, toSeed, type Seed } from '@tensorgrad/core';
 import { asTensor, checkFunction, type TensorLike } from './util.js';
 
 /** A seed for a pullback: a tensor of the output's shape, a number for a scalar output, or flat values. */
@@ -81,7 +81,7 @@ function differentiableLeaves(op: string, args: readonly unknown[], argnums: rea
 }
 
 function checkScalar(op: string, out: unknown): Tensor {
-  if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${describeValue(out)}`);
   if (out.size !== 1) throw new ShapeError(op, `f must return a scalar (one element), got shape ${formatShape(out.shape)}; reduce it (e.g. .sum()) or use vjp`);
   return out;
 }
@@ -132,7 +132,7 @@ export function vjpNamed(op: string, f: (...inputs: Tensor[]) => Tensor, inputs:
   const all = inputs.map((_, i) => i);
   const leaves = differentiableLeaves(op, inputs, all) as Tensor[];
   const out = evaluate(f, leaves, leaves);
-  if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  if (!(out instanceof Tensor)) throw new ValueError(op, `f must return a Tensor, got ${describeValue(out)}`);
   const deps = outerDependencies([out, ...inputs]);
   const pullback = (cotangent: Cotangent): Tensor[] => {
     const seed = toSeed(op, out, cotangent, 'cotangent');

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, describeValue, fromData, isForeignTensor } from '@tensorgrad/core';
+import { Tensor, ValueError, describeValue, fromData } from '@tensorgrad/core';
 
 /** Anything an op accepts where a tensor goes: a plain number becomes a 0-d tensor. */
 export type TensorLike = Tensor | number;
@@ -6,7 +6,7 @@ export type TensorLike = Tensor | number;
 export function asTensor(x: TensorLike, op: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return fromData(new Float64Array([x]), []);
-  const got = x === null ? 'null' : Array.isArray(x) ? 'an Array (wrap nested arrays with tensor(...))' : isForeignTensor(x) ? describeValue(x) : typeof x;
+  const got = Array.isArray(x) ? 'an Array (wrap nested arrays with tensor(...))' : describeValue(x);
   throw new ValueError(op, `expected a Tensor or a number, got ${got}`);
 }
 

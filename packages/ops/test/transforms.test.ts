@@ -180,12 +180,12 @@ describe('errors name the function the user called', () => {
     const f = (x: Tensor) => sum(mul(x, x));
     expect(() => gradcheck(f, [tensor([1, 2])], { atoll: 1 } as never)).toThrow(ValueError);
     expect(() => gradcheck(f, [tensor([1, 2])], { atoll: 1 } as never)).toThrow(/^gradcheck: unknown option 'atoll' \(did you mean 'atol'\?\)/);
-    expect(() => gradcheck(f, [tensor([1, 2])], 3 as never)).toThrow(/^gradcheck: options must be an object such as \{ atol: 1e-6 \}, got number/);
+    expect(() => gradcheck(f, [tensor([1, 2])], 3 as never)).toThrow(/^gradcheck: options must be an object such as \{ atol: 1e-6 \}, got 3/);
     expect(gradcheck(f, [tensor([1, 2])], { atol: 1e-6, rtol: undefined }).ok).toBe(true);
   });
 
   it('gradcheck of a function that returns a number says gradcheck, not vjp', () => {
-    expect(() => gradcheck((() => 3) as unknown as (x: Tensor) => Tensor, [tensor([1])])).toThrow(/^gradcheck: f must return a Tensor, got number/);
+    expect(() => gradcheck((() => 3) as unknown as (x: Tensor) => Tensor, [tensor([1])])).toThrow(/^gradcheck: f must return a Tensor, got 3/);
   });
 
   it('a pullback given the wrong number of values says vjp, not backward', () => {

@@ -1,4 +1,4 @@
-import { Tensor, TensorgradError, ValueError } from '@tensorgrad/core';
+import { Tensor, TensorgradError, ValueError, describeValue } from '@tensorgrad/core';
 import { Module, type StateDict } from '../module.js';
 import { NPY_MAX_DIMS, NPY_MAX_HEADER, checkNpyEncodable, decodeNpy, encodeNpy } from './npy.js';
 
@@ -57,12 +57,12 @@ export function withCause(error: TensorgradError, cause: unknown, code?: string)
 export function stateEntries(source: unknown, op: string): [string, Tensor][] {
   const state = source instanceof Module ? source.stateDict() : source;
   if (state === null || typeof state !== 'object' || Array.isArray(state)) {
-    throw new ValueError(op, `expected a Module or a state dict (an object of name -> Tensor), got ${state === null ? 'null' : Array.isArray(state) ? 'an Array' : typeof state}`);
+    throw new ValueError(op, `expected a Module or a state dict (an object of name -> Tensor), got ${describeValue(state)}`);
   }
   const entries: [string, Tensor][] = [];
   for (const name of Object.keys(state)) {
     const t = (state as Record<string, unknown>)[name];
-    if (!(t instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${t === null ? 'null' : typeof t}, not a Tensor`);
+    if (!(t instanceof Tensor)) throw new ValueError(op, `key '${name}' holds ${describeValue(t)}, not a Tensor`);
     checkNpyEncodable(t, op, `key '${name}'`);
     entries.push([name, t]);
   }
@@ -99,7 +99,7 @@ export function encodeCheckpoint(source: unknown, metadata: unknown, op: string)
     throw withCause(new ValueError(op, `metadata cannot be written as JSON: ${(error as Error).message}`), error);
   }
   if (metadata !== undefined && JSON.stringify(metadata) === undefined) {
-    throw new ValueError(op, `metadata cannot be written as JSON: got ${typeof metadata}`);
+    throw new ValueError(op, `metadata cannot be written as JSON: got ${describeValue(metadata)}`);
   }
   return { files, manifestText };
 }

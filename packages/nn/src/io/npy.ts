@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, contiguousStrides, fromData, viewOf } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, contiguousStrides, describeValue, fromData, viewOf } from '@tensorgrad/core';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -25,7 +25,7 @@ export function checkNpyEncodable(t: Tensor, op: string, what = 'the tensor'): v
  * row-major order. `numpy.load` reads it as is.
  */
 export function encodeNpy(t: Tensor): Uint8Array {
-  if (!(t instanceof Tensor)) throw new ValueError('encodeNpy', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor)) throw new ValueError('encodeNpy', `expected a Tensor, got ${describeValue(t)}`);
   checkNpyEncodable(t, 'encodeNpy');
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`;
@@ -163,7 +163,7 @@ function parseHeader(header: string, fail: (why: string) => never): Map<string, 
  */
 export function decodeNpy(bytes: Uint8Array, source = 'npy data'): Tensor {
   const op = 'decodeNpy';
-  if (!(bytes instanceof Uint8Array)) throw new ValueError(op, `expected the bytes of a .npy file as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(op, `expected the bytes of a .npy file as a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ValueError(op, `${source} is not a .npy file (bad magic string)`);
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,4 +1,4 @@
-import { TensorgradError, ValueError } from '@tensorgrad/core';
+import { TensorgradError, ValueError, describeValue } from '@tensorgrad/core';
 import type { Module, StateDict } from '../module.js';
 import { checkOptions } from '../options.js';
 import { MANIFEST_FILE, MANIFEST_MAX_BYTES, decodeEntry, define, encodeCheckpoint, parseManifest, withCause } from './checkpoint.js';
@@ -39,7 +39,7 @@ function fileError(op: string, action: string, path: string, error: unknown, not
 
 function checkDirectory(directory: unknown, op: string): asserts directory is string {
   if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
-    throw new ValueError(op, `expected a folder path (a non-empty string), got ${typeof directory === 'string' ? JSON.stringify(directory) : directory === null ? 'null' : typeof directory}`);
+    throw new ValueError(op, `expected a folder path (a non-empty string), got ${describeValue(directory)}`);
   }
 }
 

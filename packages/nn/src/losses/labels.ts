@@ -15,7 +15,7 @@ export function checkLabels(op: string, labels: Labels, n: number, classes: numb
   } else if (labels !== null && typeof labels === 'object' && typeof (labels as ArrayLike<number>).length === 'number') {
     values = labels as ArrayLike<number>;
   } else {
-    throw new ValueError(op, `labels must be an array, a typed array or a 1-d Tensor, got ${labels === null ? 'null' : typeof labels}`);
+    throw new ValueError(op, `labels must be an array, a typed array or a 1-d Tensor, got ${describeValue(labels)}`);
   }
   if (values.length !== n) throw new ShapeError(op, `got ${values.length} labels for ${n} rows of scores`);
   for (let i = 0; i < n; i++) {
@@ -28,7 +28,7 @@ export function checkLabels(op: string, labels: Labels, n: number, classes: numb
 
 /** Checks that scores are [N, C] with N >= 1 and C >= 1. */
 export function checkScores(op: string, scores: Tensor): [number, number] {
-  if (!(scores instanceof Tensor)) throw new ValueError(op, `expected a Tensor of scores, got ${scores === null ? 'null' : typeof scores}`);
+  if (!(scores instanceof Tensor)) throw new ValueError(op, `expected a Tensor of scores, got ${describeValue(scores)}`);
   if (scores.ndim !== 2) throw new ShapeError(op, `scores must be [N, C], got shape [${scores.shape.join(', ')}]`);
   const [n, c] = scores.shape as [number, number];
   if (n === 0 || c === 0) throw new ShapeError(op, `scores of shape [${n}, ${c}] are empty: the mean over the batch is undefined`);

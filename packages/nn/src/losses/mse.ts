@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, defineOp, describeValue, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
 import { mul, neg, sub } from '@tensorgrad/ops';
@@ -15,7 +15,7 @@ import { mul, neg, sub } from '@tensorgrad/ops';
  */
 export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: LossOptions = {}): Tensor => {
   const op = 'mse';
-  if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new ValueError(op, 'input and target must be Tensors');
+  if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new ValueError(op, `input and target must be Tensors, got ${describeValue(input)} and ${describeValue(target)}`);
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(op, `input ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
   }

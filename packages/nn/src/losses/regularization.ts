@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@tensorgrad/core';
+import { Tensor, ValueError, describeValue } from '@tensorgrad/core';
 import { add, l2, mul } from '@tensorgrad/ops';
 
 /**
@@ -12,7 +12,7 @@ export function l2Regularization(weights: Iterable<Tensor>, reg: number): Tensor
   let total: Tensor | null = null;
   let index = 0;
   for (const w of weights) {
-    if (!(w instanceof Tensor)) throw new ValueError(op, `entry ${index} is not a Tensor`);
+    if (!(w instanceof Tensor)) throw new ValueError(op, `entry ${index} is not a Tensor (${describeValue(w)})`);
     const squares = l2(w);
     total = total === null ? squares : add(total, squares);
     index++;

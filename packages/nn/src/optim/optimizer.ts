@@ -60,10 +60,6 @@ function define<T>(target: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function describeKind(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an Array' : typeof value;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Tensor);
 }
@@ -87,13 +83,13 @@ export abstract class Optimizer {
   protected constructor(name: string, params: Iterable<Tensor>) {
     this.#name = name;
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
-      throw new ValueError(name, `params must be an iterable of Tensors (e.g. model.parameters()), got ${params === null ? 'null' : typeof params}`);
+      throw new ValueError(name, `params must be an iterable of Tensors (e.g. model.parameters()), got ${describeValue(params)}`);
     }
     const list: Tensor[] = [];
     const seen = new Set<Tensor>();
     let index = 0;
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${index} is not a Tensor`);
+      if (!(p instanceof Tensor)) throw new ValueError(name, `parameter ${index} is not a Tensor (${describeValue(p)})`);
       const label = describeParameter(index, p);
       // A leaf that does not require grad (a frozen parameter) is accepted, as PyTorch does, so that
       // `new SGD(model.parameters())` works after freezing a layer; step() leaves it alone even if it
@@ -181,7 +177,7 @@ export abstract class Optimizer {
   loadStateDict(stateDict: OptimizerStateDict): void {
     const op = 'loadStateDict';
     const name = this.#name;
-    if (!isPlainObject(stateDict)) throw new ValueError(op, `${name} expects an object { state, paramGroups }, got ${describeKind(stateDict)}`);
+    if (!isPlainObject(stateDict)) throw new ValueError(op, `${name} expects an object { state, paramGroups }, got ${describeValue(stateDict)}`);
     const keys = Object.keys(stateDict);
     const extra = keys.filter((k) => k !== 'state' && k !== 'paramGroups');
     if (extra.length > 0 || !keys.includes('state') || !keys.includes('paramGroups')) {
@@ -189,13 +185,13 @@ export abstract class Optimizer {
     }
     const { state, paramGroups } = stateDict as { state: unknown; paramGroups: unknown };
     if (!Array.isArray(paramGroups) || paramGroups.length !== 1) {
-      throw new ValueError(op, `${name} has one parameter group, so paramGroups must be an array of one group, got ${Array.isArray(paramGroups) ? `${paramGroups.length} groups` : describeKind(paramGroups)}`);
+      throw new ValueError(op, `${name} has one parameter group, so paramGroups must be an array of one group, got ${Array.isArray(paramGroups) ? `${paramGroups.length} groups` : describeValue(paramGroups)}`);
     }
     const group: unknown = paramGroups[0];
-    if (!isPlainObject(group)) throw new ValueError(op, `paramGroups[0] must be an object, got ${describeKind(group)}`);
+    if (!isPlainObject(group)) throw new ValueError(op, `paramGroups[0] must be an object, got ${describeValue(group)}`);
     const indices = group.params;
     const n = this.params.length;
-    if (!Array.isArray(indices)) throw new ValueError(op, `paramGroups[0].params must be an array of parameter indices, got ${describeKind(indices)}`);
+    if (!Array.isArray(indices)) throw new ValueError(op, `paramGroups[0].params must be an array of parameter indices, got ${describeValue(indices)}`);
     if (indices.length !== n) throw new ValueError(op, `the state dict holds ${indices.length} parameter${indices.length === 1 ? '' : 's'}, but this ${name} has ${n}`);
     indices.forEach((v, i) => {
       if (v !== i) throw new ValueError(op, `paramGroups[0].params must be [0, 1, ..., ${n - 1}], got ${describeValue(v)} at position ${i}`);
@@ -214,7 +210,7 @@ export abstract class Optimizer {
       throw error;
     }
     // Every entry: an index, the keys its hyper-parameters call for, counts and buffers checked and copied.
-    if (!isPlainObject(state)) throw new ValueError(op, `state must be an object of parameter index -> entry, got ${describeKind(state)}`);
+    if (!isPlainObject(state)) throw new ValueError(op, `state must be an object of parameter index -> entry, got ${describeValue(state)}`);
     const { counts, buffers, optionalBuffers = [] } = this.stateKeys(probe);
     const states = new Map<Tensor, RawState>();
     for (const key of Object.keys(state)) {
@@ -223,7 +219,7 @@ export abstract class Optimizer {
       const p = this.params[index]!;
       const label = `state['${key}'] (${describeParameter(index, p)})`;
       const entry: unknown = state[key];
-      if (!isPlainObject(entry)) throw new ValueError(op, `${label} must be an object, got ${describeKind(entry)}`);
+      if (!isPlainObject(entry)) throw new ValueError(op, `${label} must be an object, got ${describeValue(entry)}`);
       const allowed = [...counts, ...buffers, ...optionalBuffers];
       const unexpected = Object.keys(entry).filter((k) => !allowed.includes(k));
       const lacking = [...counts, ...buffers].filter((k) => !Object.prototype.hasOwnProperty.call(entry, k));

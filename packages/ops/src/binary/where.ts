@@ -1,4 +1,4 @@
-import { Tensor, ValueError, broadcastShapes, checkSize, defineOp, fromData, noGrad, record, sizeOf } from '@tensorgrad/core';
+import { Tensor, ValueError, broadcastShapes, checkSize, defineOp, describeValue, fromData, noGrad, record, sizeOf } from '@tensorgrad/core';
 import { broadcastTo } from '../shape/broadcastTo.js';
 import { unbroadcast } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
@@ -11,7 +11,7 @@ import { asTensor, type TensorLike } from '../util.js';
  */
 export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b: TensorLike): Tensor => {
   if (!(condition instanceof Tensor) && typeof condition !== 'number') {
-    throw new ValueError('where', `condition must be a Tensor or a number, got ${condition === null ? 'null' : Array.isArray(condition) ? 'an Array (wrap it with tensor(...))' : typeof condition}`);
+    throw new ValueError('where', `condition must be a Tensor or a number, got ${condition === null ? 'null' : Array.isArray(condition) ? 'an Array (wrap it with tensor(...))' : describeValue(condition)}`);
   }
   const c = asTensor(condition, 'where');
   const x = asTensor(a, 'where');

@@ -1,4 +1,4 @@
-import { GraphError, Tensor, ValueError, fromData } from '@tensorgrad/core';
+import { GraphError, Tensor, ValueError, describeValue, fromData } from '@tensorgrad/core';
 import { ARENA_BASE, MAX_PAGES, PAGE, addressOf, align, ensureCapacity, inKernelMemory, nodeProcess, setV8Flags, state } from './wasm-module.js';
 
 /**
@@ -223,7 +223,7 @@ export function storageLike(reference: Float64Array, length: number): Float64Arr
  * with `t`'s shape, name and requiresGrad.
  */
 export function toKernelMemory(t: Tensor): Tensor {
-  if (!(t instanceof Tensor)) throw new ValueError('toKernelMemory', 'expected a Tensor');
+  if (!(t instanceof Tensor)) throw new ValueError('toKernelMemory', `expected a Tensor, got ${describeValue(t)}`);
   if (inKernelMemory(t.nd.data)) return t;
   if (t._node !== null && t.requiresGrad) {
     throw new GraphError('toKernelMemory', 'the tensor was computed by an op; a copy would cut it off from its graph — call it on a leaf, or on t.detach()');

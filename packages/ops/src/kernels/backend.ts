@@ -1,4 +1,4 @@
-import { ValueError } from '@tensorgrad/core';
+import { ValueError, describeValue } from '@tensorgrad/core';
 import { tsGemm } from './gemm-ts.js';
 import { wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
@@ -18,7 +18,7 @@ import { wasmAvailable } from './wasm-module.js';
 export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   if (!(x instanceof Float64Array) || !(y instanceof Float64Array)) throw new ValueError('axpy', 'x and y must be Float64Arrays');
   if (x.length < y.length) throw new ValueError('axpy', `x has ${x.length} values, fewer than y's ${y.length}`);
-  if (typeof alpha !== 'number') throw new ValueError('axpy', `alpha must be a number, got ${typeof alpha}`);
+  if (typeof alpha !== 'number') throw new ValueError('axpy', `alpha must be a number, got ${describeValue(alpha)}`);
   const kernel = gemmKernel();
   if (kernel.axpy !== undefined) kernel.axpy(alpha, x, y);
   else axpyLoop(alpha, x, y);

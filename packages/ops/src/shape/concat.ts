@@ -1,10 +1,13 @@
-import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, formatShape, fromData, normalizeAxis, record, scatterInto, viewOf } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, describeValue, formatShape, fromData, normalizeAxis, record, scatterInto, viewOf } from '@tensorgrad/core';
 import { slice } from './slice.js';
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
 export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0): Tensor => {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError('concat', 'needs a non-empty list of tensors');
-  if (!tensors.every((t) => t instanceof Tensor)) throw new ValueError('concat', 'every element of the list must be a Tensor');
+  if (!tensors.every((t) => t instanceof Tensor)) {
+    const stray = tensors.findIndex((t) => !(t instanceof Tensor));
+    throw new ValueError('concat', `every element of the list must be a Tensor, got ${describeValue(tensors[stray])} at position ${stray}`);
+  }
   const first = tensors[0]!;
   const shapes = tensors.map((t) => formatShape(t.shape)).join(', ');
   if (first.ndim === 0) throw new ShapeError('concat', `cannot concatenate 0-d tensors (shapes ${shapes}); use stack`);

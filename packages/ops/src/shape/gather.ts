@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, checkSize, defineOp, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
+import { ShapeError, Tensor, ValueError, checkSize, defineOp, describeValue, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { lanes } from '../reduce/axes.js';
 import { scatterRecorded } from './positions.js';
@@ -9,7 +9,7 @@ export type Indices = Tensor | ArrayLike<number>;
 /** The values and shape of integer-index arguments (shared with take). */
 export function indexValues(indices: unknown, op: string): { idx: ArrayLike<number>; idxShape: readonly number[] } {
   if (!(indices instanceof Tensor) && (indices === null || typeof indices !== 'object' || typeof (indices as ArrayLike<number>).length !== 'number')) {
-    throw new ValueError(op, `indices must be a Tensor, an array or a typed array, got ${indices === null ? 'null' : typeof indices}`);
+    throw new ValueError(op, `indices must be a Tensor, an array or a typed array, got ${describeValue(indices)}`);
   }
   if (Array.isArray(indices) && indices.some((v) => Array.isArray(v))) {
     throw new ValueError(op, 'indices must be flat: pass nested index lists as a tensor (tensor([[0, 1], [2, 0]]))');

@@ -1,11 +1,11 @@
-import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
+import { ValueError, checkSize, defineOp, describeValue, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { where } from '../binary/where.js';
 import { mask } from './masks.js';
 
 function bound(v: unknown, name: string, fallback: number): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new ValueError('clamp', `${name} must be a number, null or undefined (no bound), got ${typeof v === 'number' ? 'NaN' : typeof v}`);
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new ValueError('clamp', `${name} must be a number, null or undefined (no bound), got ${describeValue(v)}`);
   return v;
 }
 
