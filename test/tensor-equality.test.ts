@@ -156,6 +156,50 @@ describe('toEqual on tensors compares shape and values', () => {
     expect(String(arange(100))).toContain('99.');
   });
 
+  it('diffs two large tensors as summaries: shape, first and last values, a checksum (not a line per value)', () => {
+    // 90,000 values that all differ: a diff value by value took minutes.
+    const a = fromData(Float64Array.from({ length: 300 * 300 }, (_, i) => i), [300, 300]);
+    const b = fromData(Float64Array.from({ length: 300 * 300 }, (_, i) => i + 0.5), [300, 300]);
+    const all = failure(() => expect(a).toEqual(b));
+    expect(all.message).toBe('expected tensor(shape=[300, 300]) to deeply equal tensor(shape=[300, 300])');
+    // Expected (-) is b, received (+) is a: the first and last rows and columns of each.
+    expect(all.diff).toContain('- "tensor([[5.0000e-01, 1.5000e+00, 2.5000e+00, ..., 2.9750e+02, 2.9850e+02, 2.9950e+02],');
+    expect(all.diff).toContain('+ "tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 2.9700e+02, 2.9800e+02, 2.9900e+02],');
+    expect(all.diff).toContain('+         [8.9700e+04, 8.9701e+04, 8.9702e+04, ..., 8.9997e+04, 8.9998e+04, 8.9999e+04]], shape=[300, 300])');
+    expect(all.diff).toMatch(/\n- shape \[300, 300\], 90000 values, checksum [0-9a-f]{8}"\n/);
+    expect(all.diff).toMatch(/\n\+ shape \[300, 300\], 90000 values, checksum [0-9a-f]{8}"$/);
+    expect(all.diff.split('\n').length).toBeLessThan(30);
+    // One value in the middle, which the printed summary leaves out: the checksums still differ.
+    const c = a.data.slice();
+    c[45_150] = -1;
+    const middle = failure(() => expect(a).toEqual(fromData(c, [300, 300])));
+    expect(middle.diff).not.toContain('no visual difference');
+    const sums = middle.diff.match(/checksum [0-9a-f]{8}/g)!;
+    expect(sums).toHaveLength(2);
+    expect(sums[0]).not.toBe(sums[1]);
+    // Inside an object, next to what differs.
+    const nested = failure(() => expect({ w: a, step: 1 }).toEqual({ w: fromData(a.data.slice(), [300, 300]), step: 2 }));
+    expect(nested.diff).toMatch(/-\s+"step": 2,\n\+\s+"step": 1,/);
+    expect(nested.diff.split('\n').length).toBeLessThan(30);
+  });
+
+  it('a copy of a tensor (what a diff prints) is no tensor, and prints without throwing', () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    const copy = Object.create(Tensor.prototype);
+    for (const key of Reflect.ownKeys(t)) copy[key] = (t as any)[key];
+    expect(copy).toBeInstanceOf(Tensor);
+    expect(Tensor.isTensor(copy)).toBe(false);
+    expect(Tensor.isTensor(t)).toBe(true);
+    expect(Tensor.isTensor({})).toBe(false);
+    expect(String(copy)).toBe(String(t));
+    expect(Tensor.fromCopy(copy)).toEqual(t);
+    expect(Tensor.fromCopy(t)).toBeNull();
+    const empty = Object.create(Tensor.prototype);
+    expect(Tensor.fromCopy(empty)).toBeNull();
+    expect(String(empty)).toBe('Tensor (an object with the prototype of Tensor but no values and shape)');
+    expect(JSON.stringify(empty)).toBe('"Tensor (an object with the prototype of Tensor but no values and shape)"');
+  });
+
   it('leaves the constructor cheap: a tensor owning its storage keeps it as a plain field (no copy)', () => {
     const data = new Float64Array([1, 2, 3, 4]);
     const t = fromData(data, [2, 2]);
