@@ -50,7 +50,7 @@ describe('toBeCloseToTensor', () => {
     );
     expect(zeros([2, 3])).not.toBeCloseToTensor(zeros([3, 2]));
     expect(failure(() => expect([1, 2]).toBeCloseToTensor(tensor([1, 2]))).message).toBe(
-      'expected a Tensor to compare with tensor([1., 2.]), received a Array',
+      'expected a Tensor to compare with tensor([1., 2.]), received [1, 2]',
     );
   });
 
@@ -65,6 +65,23 @@ describe('toBeCloseToTensor', () => {
     sum(mul(x, x)).backward();
     expect({ grad: x.grad }).toEqual({ grad: expect.toBeCloseToTensor(tensor([2, 4])) });
     expect({ grad: x.grad }).not.toEqual({ grad: expect.toBeCloseToTensor(tensor([2, 5])) });
+  });
+
+  it('takes nested arrays or a number as expected, and prints them as given', () => {
+    const { message } = failure(() => expect(tensor([1, 2])).toBeCloseToTensor([1, 3]));
+    expect(message).toMatch(/^expected tensor\(\[1\., 2\.\]\) to be close to \[1,3\]\n/);
+    expect(failure(() => expect(tensor(2)).toBeCloseToTensor(3)).message).toMatch(/^expected tensor\(2\.\) to be close to 3\n/);
+  });
+
+  it('inside an object, a failure elsewhere gets vitest’s diff (the matcher runs again on its copies)', () => {
+    const check = () => expect({ y: tensor([1, 2]), z: 1 }).toEqual({ y: expect.toBeCloseToTensor(tensor([1, 2])), z: 2 });
+    expect(check).toThrow('expected { y: tensor([1., 2.]), z: 1 } to deeply equal { y: toBeCloseToTensor{…}, z: 2 }');
+    const { diff } = failure(check);
+    expect(diff).toMatch(/-\s+"z": 2,\n\+\s+"z": 1,/);
+    expect(diff).not.toMatch(/TypeError|toBeCloseToTensor/); // the matched tensor prints as the received one
+    const shape = failure(() => expect({ W: zeros([2, 3]), n: 1 }).toEqual({ W: expect.toHaveShape([2, 3]), n: 2 }));
+    expect(shape.diff).toMatch(/-\s+"n": 2,\n\+\s+"n": 1,/);
+    expect(shape.diff).not.toContain('toHaveShape');
   });
 
   it('a bad option is the test’s error, not a failed match', () => {

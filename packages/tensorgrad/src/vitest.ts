@@ -9,7 +9,7 @@
 // instead of vitest's element-by-element walk, same result. vitest is an optional peer dependency of
 // 'tensorgrad': only this entry imports it.
 import { expect } from 'vitest';
-import { Tensor, formatShape, shapesEqual } from '@tensorgrad/core';
+import { Tensor, describeValue, formatShape, shapesEqual } from '@tensorgrad/core';
 import { NotCloseError, assertClose, type CloseOptions, type Comparable } from '@tensorgrad/ops';
 
 interface TensorMatchers<R = unknown> {
@@ -28,31 +28,53 @@ declare module 'vitest' {
   interface Matchers<T = any> extends TensorMatchers<T> {}
 }
 
+/**
+ * The tensor a matcher received: the tensor itself, or the one a deep copy of a tensor describes. vitest
+ * runs an asymmetric matcher (`expect.toBeCloseToTensor` inside toEqual's expected object) a second
+ * time, on its copy of the received value, to build a failing comparison's diff; such a copy has the
+ * prototype of Tensor but not its internals. Null for anything else.
+ */
+function asTensor(value: unknown): Tensor | null {
+  return Tensor.isTensor(value) ? value : Tensor.fromCopy(value);
+}
+
 /** How a received value that is not a tensor is named in a failure. */
 function describeReceived(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
+  if (typeof value === 'object') return describeValue(value);
   return `${typeof value} ${String(value)}`;
 }
 
 /** A tensor on one line: the first values and the shape, for matcher messages. */
 function show(value: unknown): string {
-  if (!(value instanceof Tensor)) return describeReceived(value);
-  const line = value.toString().replace(/\n\s*/g, ' ');
-  return line.length <= 120 ? line : `${line.slice(0, line.lastIndexOf(',', 100) + 1)} …, shape=${formatShape(value.shape)})`;
+  const t = asTensor(value);
+  if (t === null) {
+    // An expected value given as nested arrays or a number (assertClose converts it with tensor()).
+    if (typeof value === 'number' || Array.isArray(value)) return oneLine(JSON.stringify(value), null);
+    return describeReceived(value);
+  }
+  return oneLine(t.toString(), t.shape);
+}
+
+function oneLine(text: string, shape: readonly number[] | null): string {
+  const line = text.replace(/\n\s*/g, ' ');
+  if (line.length <= 120) return line;
+  return `${line.slice(0, line.lastIndexOf(',', 100) + 1)} …${shape ? `, shape=${formatShape(shape)})` : ''}`;
 }
 
 const tuple = (index: readonly number[]): string => (index.length === 1 ? `(${index[0]},)` : `(${index.join(', ')})`);
 
 /** The matchers, for `expect.extend` (importing this module already registers them with vitest's expect). */
 export const tensorMatchers = {
-  toBeCloseToTensor(this: { isNot: boolean }, received: unknown, expected: Comparable, options?: CloseOptions) {
-    if (!(received instanceof Tensor)) {
-      return { pass: false, message: () => `expected a Tensor to compare with ${show(expected)}, received ${describeReceived(received)}` };
+  toBeCloseToTensor(this: { isNot: boolean }, value: unknown, expected: Comparable, options?: CloseOptions) {
+    const received = asTensor(value);
+    if (received === null) {
+      return { pass: false, message: () => `expected a Tensor to compare with ${show(expected)}, received ${describeReceived(value)}` };
     }
-    const relation = `${show(received)} ${this.isNot ? 'not ' : ''}to be close to ${show(expected)}`;
+    const target = asTensor(expected) ?? expected; // vitest's diff copies the matcher with its tensor
+    const relation = `${show(received)} ${this.isNot ? 'not ' : ''}to be close to ${show(target)}`;
     try {
-      assertClose(received, expected, options);
+      assertClose(received, target, options);
     } catch (error) {
       if (!(error instanceof NotCloseError)) throw error; // a bad option or argument is the test's error
       const first = error.report?.first;
@@ -62,12 +84,13 @@ export const tensorMatchers = {
     return { pass: true, message: () => `expected ${relation}` };
   },
 
-  toHaveShape(this: { isNot: boolean }, received: unknown, shape: readonly number[]) {
+  toHaveShape(this: { isNot: boolean }, value: unknown, shape: readonly number[]) {
     if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
       throw new TypeError(`toHaveShape: the expected shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    if (!(received instanceof Tensor)) {
-      return { pass: false, message: () => `expected a Tensor of shape ${formatShape(shape)}, received ${describeReceived(received)}` };
+    const received = asTensor(value);
+    if (received === null) {
+      return { pass: false, message: () => `expected a Tensor of shape ${formatShape(shape)}, received ${describeReceived(value)}` };
     }
     const actual = received.shape;
     const pass = shapesEqual(actual, shape);
@@ -95,7 +118,7 @@ export const tensorMatchers = {
  * numbers: NaN equals NaN, -0 differs from 0). Anything else is left to vitest (undefined).
  */
 export function tensorEquality(a: unknown, b: unknown): boolean | undefined {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) return undefined;
+  if (!Tensor.isTensor(a) || !Tensor.isTensor(b)) return undefined;
   if (!shapesEqual(a.shape, b.shape)) return false;
   const x = a.data;
   const y = b.data;
