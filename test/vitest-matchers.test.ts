@@ -143,6 +143,10 @@ describe('the package', () => {
     const manifest = JSON.parse(readFileSync(new URL('../packages/tensorgrad/package.json', import.meta.url), 'utf8'));
     expect(manifest.exports['./vitest']['@tensorgrad/source']).toBe('./src/vitest.ts');
     expect(manifest.exports['./vitest'].import).toEqual({ types: './dist/vitest.d.ts', default: './dist/vitest.js' });
+    // A condition of its own, before import: TypeScript resolves "types": ["tensorgrad/vitest"] under
+    // moduleResolution node16/nodenext with the require conditions (TS2688 with import alone).
+    expect(Object.keys(manifest.exports['./vitest'])).toEqual(['@tensorgrad/source', 'types', 'import']);
+    expect(manifest.exports['./vitest'].types).toBe('./dist/vitest.d.ts');
     expect(manifest.peerDependencies.vitest).toBeDefined();
     expect(manifest.peerDependenciesMeta.vitest.optional).toBe(true);
     expect(manifest.dependencies.vitest).toBeUndefined();
