@@ -30,7 +30,7 @@ describe('gradcheck { raise: true }', () => {
     expect(error.op).toBe('gradcheck');
     // Analytic x = 3 against the true 2x = 6 at the last entry: the worst of the three.
     expect(error.message).toBe(
-      "gradcheck: gradient mismatch for input 0 'x' of shape [3] at index (2): analytic 3, numeric 6 (|difference| 3 > atol + rtol·|numeric| = 0.00601; atol 0.00001, rtol 0.001, eps 0.000001). 3 of 3 checks outside the tolerance; greatest absolute difference 3, greatest relative difference 0.5",
+      "gradcheck: gradient mismatch for input 0 'x' of shape [3] at index (2,): analytic 3, numeric 6 (|difference| 3 > atol + rtol·|numeric| = 0.00601; atol 0.00001, rtol 0.001, eps 0.000001). 3 of 3 checks outside the tolerance; greatest absolute difference 3, greatest relative difference 0.5",
     );
     expect(error.result).toEqual(quiet);
     expect(error.result.failed).toBe(3);
@@ -104,6 +104,8 @@ describe('which inputs gradcheck checks', () => {
 
   it('refuses an empty wrt instead of passing without checking anything', () => {
     expect(() => gradcheck(halfSquare, [tensor([1])], { wrt: [] })).toThrow(/^gradcheck: wrt is empty: there is nothing to check$/);
+    expect(() => gradcheck(halfSquare, [tensor([1])], { wrt: [1] })).toThrow(/^gradcheck: wrt names input 1, but there is 1 input$/);
+    expect(() => gradcheck((a, b) => sum(mul(a, b)), [tensor([1]), tensor([2])], { wrt: [2] })).toThrow(/^gradcheck: wrt names input 2, but there are 2 inputs$/);
   });
 
   it('checks an input f does not depend on (both gradients 0), and catches one it reads through detach', () => {

@@ -207,7 +207,7 @@ function walk(op: string, root: Tensor, seedValue: Seed | undefined | null, onSt
       if (node.backward === null) throw releasedDuringPass(op, node.op);
       const returned = createGraph ? recordedRule(node, g) : node.backward(g);
       if (returned.length !== node.inputs.length) {
-        throw new GraphError(node.op, `backward rule returned ${returned.length} gradients for ${node.inputs.length} inputs`);
+        throw new GraphError(node.op, `backward rule returned ${returned.length} gradient${returned.length === 1 ? '' : 's'} for ${node.inputs.length} input${node.inputs.length === 1 ? '' : 's'}`);
       }
       // What onStep reports: the rule's gradients, as tensors (null for one kept aside as pending).
       const downstream: (Tensor | null)[] = [];

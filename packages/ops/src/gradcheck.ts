@@ -122,7 +122,7 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly T
   const wrt = options.wrt ?? inputs.flatMap((t, i) => (t.requiresGrad || !anyRequiresGrad ? [i] : []));
   if (!Array.isArray(wrt)) throw new ValueError('gradcheck', `wrt must be a list of input indices, got ${describeValue(wrt)}`);
   for (const i of wrt) {
-    if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `wrt names input ${String(i)}, but there are ${inputs.length} inputs`);
+    if (!(inputs[i] instanceof Tensor)) throw new ValueError('gradcheck', `wrt names input ${String(i)}, but there ${inputs.length === 1 ? 'is 1 input' : `are ${inputs.length} inputs`}`);
   }
   // A vacuous pass would hide a check that never ran.
   if (wrt.length === 0) throw new ValueError('gradcheck', 'wrt is empty: there is nothing to check');
@@ -243,7 +243,7 @@ function mismatchMessage(
   const tolerance = atol + rtol * Math.abs(worst.numeric);
   const where =
     worst.index !== null
-      ? `at index (${unravel(worst.index, inputs[worst.input]!.shape).join(', ')})`
+      ? `at index ${indexTuple(unravel(worst.index, inputs[worst.input]!.shape))}`
       : `along random direction ${worst.direction} (seed ${settings.seed}; inputs over maxEntries are checked along ${settings.directions} directions)`;
   return (
     `gradient mismatch for ${describeInput(inputs, worst.input)} ${where}: analytic ${show(worst.analytic)}, numeric ${show(worst.numeric)} ` +
@@ -256,4 +256,9 @@ function mismatchMessage(
 /** Six significant digits (the exact numbers are in the error's `result`). */
 function show(value: number): string {
   return String(Number(value.toPrecision(6)));
+}
+
+/** An index as PyTorch prints a tuple, as assertClose does: (2,) for one axis, (1, 2) for two. */
+function indexTuple(index: readonly number[]): string {
+  return index.length === 1 ? `(${index[0]},)` : `(${index.join(', ')})`;
 }

@@ -19,7 +19,7 @@ export const pad = defineOp('pad', (a: TensorLike, padding: readonly number[], m
   }
   if (padding.length % 2 !== 0) throw new ShapeError('pad', `padding ${describeValue(padding)} has an odd length: it lists (before, after) pairs`);
   if (padding.length / 2 > x.ndim) {
-    throw new ShapeError('pad', `padding ${describeValue(padding)} pads ${padding.length / 2} axes, a tensor of shape ${formatShape(x.shape)} has ${x.ndim}`);
+    throw new ShapeError('pad', `padding ${describeValue(padding)} pads ${padding.length / 2} ${padding.length === 2 ? 'axis' : 'axes'}, a tensor of shape ${formatShape(x.shape)} has ${x.ndim}`);
   }
   const before = new Array<number>(x.ndim).fill(0);
   const after = new Array<number>(x.ndim).fill(0);

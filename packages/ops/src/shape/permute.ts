@@ -11,7 +11,7 @@ export const permute = defineOp('permute', (a: TensorLike, axes: readonly number
   const x = asTensor(a, 'permute');
   const example = `such as [${x.shape.map((_, i) => x.ndim - 1 - i).join(', ')}]`;
   if (!Array.isArray(axes)) throw new ShapeError('permute', `axes must be a list, a permutation of all ${x.ndim} axes (${example}), got ${describeValue(axes)}`);
-  if (axes.length !== x.ndim) throw new ShapeError('permute', `[${axes.join(', ')}] names ${axes.length} axes, a tensor of shape ${formatShape(x.shape)} has ${x.ndim} (${example})`);
+  if (axes.length !== x.ndim) throw new ShapeError('permute', `[${axes.join(', ')}] names ${axes.length} ${axes.length === 1 ? 'axis' : 'axes'}, a tensor of shape ${formatShape(x.shape)} has ${x.ndim} (${example})`);
   const perm = axes.map((ax) => normalizeAxis(ax, x.ndim, 'permute'));
   if (new Set(perm).size !== x.ndim) throw new ShapeError('permute', `[${axes.join(', ')}] repeats an axis: not a permutation of the axes of a tensor of shape ${formatShape(x.shape)}`);
   return transpose(x, perm);
