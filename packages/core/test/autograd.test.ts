@@ -262,7 +262,7 @@ describe('the engine checks each rule', () => {
 
   it('a rule returning the wrong number of gradients, or a non-tensor, is caught', () => {
     const bad = defineOp('test.badCount', (x: ReturnType<typeof tensor>) => record('test.badCount', [x], fromData(x.data.slice(), x.shape), () => []));
-    expect(() => total(bad(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.badCount: backward rule returned 0 gradients for 1 inputs');
+    expect(() => total(bad(tensor([1], { requiresGrad: true }))).backward()).toThrow('test.badCount: backward rule returned 0 gradients for 1 input');
     const notTensor = defineOp('test.notTensor', (x: ReturnType<typeof tensor>) =>
       record('test.notTensor', [x], fromData(x.data.slice(), x.shape), () => [1 as any]),
     );
