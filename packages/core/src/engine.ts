@@ -3,7 +3,7 @@ import { formatShape, shapesEqual } from './shape.js';
 import { Tensor, describeTensor, fromData } from './tensor.js';
 import { checkOptions, type OptionSpec } from './options.js';
 import { enableGrad, isAnomalyEnabled, noGrad } from './modes.js';
-import { checkFinite, describeInput, record, type GraphNode } from './graph.js';
+import { checkFinite, describeInput, record, topologicalOrder, type GraphNode } from './graph.js';
 import { Arrivals, PendingGradient, accumulateGraphGrads, accumulateGrads, handOut } from './accumulate.js';
 
 /** One step of a backward pass, as reported to `onStep`. */
@@ -29,30 +29,6 @@ export interface BackwardOptions {
   onStep?: (step: BackwardStep) => void;
 }
 
-/**
- * The tensors behind `root` that require grad, `root` first and every tensor before the tensors it was
- * computed from (a reversed depth-first post-order). Iterative: a 100,000-op chain must not overflow the stack.
- */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
-  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top.tensor._node?.inputs;
-    if (inputs !== undefined && top.next < inputs.length) {
-      const input = inputs[top.next++]!;
-      if (input.requiresGrad && !visited.has(input)) {
-        visited.add(input);
-        stack.push({ tensor: input, next: 0 });
-      }
-    } else {
-      stack.pop();
-      order.push(top.tensor);
-    }
-  }
-  return order.reverse();
-}
 
 /**
  * The tensors among `candidates` that `root` was computed from (or `root` itself), following recorded

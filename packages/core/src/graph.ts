@@ -132,3 +132,28 @@ export function checkFinite(op: string, what: string, result: Tensor, upstream: 
   const cause = culprit ? `${culprit.label} already held ${culprit.tensor.data[firstNonFinite(culprit.tensor)]}` : produced;
   throw new AnomalyError(op, `${what} holds ${result.data[bad]} at flat index ${bad} (inputs ${shapes.join(', ')}); ${cause}`);
 }
+
+/**
+ * The tensors behind `root` that require grad, `root` first and every tensor before the tensors it was
+ * computed from (a reversed depth-first post-order). Iterative: a 100,000-op chain must not overflow the stack.
+ */
+export function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top.tensor._node?.inputs;
+    if (inputs !== undefined && top.next < inputs.length) {
+      const input = inputs[top.next++]!;
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push({ tensor: input, next: 0 });
+      }
+    } else {
+      stack.pop();
+      order.push(top.tensor);
+    }
+  }
+  return order.reverse();
+}

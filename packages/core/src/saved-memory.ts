@@ -1,6 +1,7 @@
 import { ValueError, describeValue } from './errors.js';
 import { scopeParent } from './modes.js';
 import { Tensor } from './tensor.js';
+import { topologicalOrder } from './graph.js';
 
 /** One op of the graph and what its backward rule keeps alive. */
 export interface SavedOp {
@@ -58,25 +59,8 @@ export function savedMemory(root: Tensor, options: SavedMemoryOptions = {}): Sav
   if (!(root instanceof Tensor)) throw new ValueError('savedMemory', `expected a Tensor, got ${describeValue(root)}`);
   const names = new Map<unknown, string>();
   if (options !== null && typeof options === 'object' && options.names !== undefined) for (const [name, scope] of options.names) if (!names.has(scope)) names.set(scope, name);
-  // The graph output-first, each tensor before the tensors it was computed from (iterative post-order).
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
-  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top.tensor._node?.inputs;
-    if (inputs !== undefined && top.next < inputs.length) {
-      const input = inputs[top.next++]!;
-      if (input.requiresGrad && !visited.has(input)) {
-        visited.add(input);
-        stack.push({ tensor: input, next: 0 });
-      }
-    } else {
-      stack.pop();
-      order.push(top.tensor);
-    }
-  }
-  order.reverse();
+  // The graph output-first, each tensor before the tensors it was computed from.
+  const order = topologicalOrder(root);
 
   const ops: SavedOp[] = [];
   const all = new Set<Float64Array>();
