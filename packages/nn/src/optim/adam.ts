@@ -1,5 +1,5 @@
 import { ValueError, describeValue, noGrad, type Tensor } from '@tensorgrad/core';
-import { adamUpdate, storageLike } from '@tensorgrad/ops';
+import { adamUpdate, storageLike, type AdamCoefficients } from '@tensorgrad/ops';
 import { Optimizer, checkHyperparameter, type RawState, type StateKeys } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
@@ -171,7 +171,7 @@ function amsgradLoop(
   m: Float64Array,
   v: Float64Array,
   maxV: Float64Array,
-  c: { weightDecay: number; beta1: number; beta2: number; stepSize: number; sqrtCorrection2: number; eps: number },
+  c: AdamCoefficients,
 ): void {
   const { weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps } = c;
   const c1 = 1 - beta1;
