@@ -134,10 +134,11 @@ export function checkFinite(op: string, what: string, result: Tensor, upstream: 
 }
 
 /**
- * The tensors behind `root` that require grad, `root` first and every tensor before the tensors it was
- * computed from (a reversed depth-first post-order). Iterative: a 100,000-op chain must not overflow the stack.
+ * The tensors behind `root` that require grad (with `everyTensor`, also data and constants, as a diagram
+ * shows them), `root` first and every tensor before the tensors it was computed from (a reversed
+ * depth-first post-order). Iterative: a 100,000-op chain must not overflow the stack.
  */
-export function topologicalOrder(root: Tensor): Tensor[] {
+export function topologicalOrder(root: Tensor, everyTensor = false): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
   const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
@@ -146,7 +147,7 @@ export function topologicalOrder(root: Tensor): Tensor[] {
     const inputs = top.tensor._node?.inputs;
     if (inputs !== undefined && top.next < inputs.length) {
       const input = inputs[top.next++]!;
-      if (input.requiresGrad && !visited.has(input)) {
+      if ((everyTensor || input.requiresGrad) && !visited.has(input)) {
         visited.add(input);
         stack.push({ tensor: input, next: 0 });
       }

@@ -1,4 +1,4 @@
-import type { Tensor } from '@tensorgrad/core';
+import { topologicalOrder, type Tensor } from '@tensorgrad/core';
 
 /** Where a tensor is used: the op's output and the input slot. */
 export interface Use {
@@ -23,24 +23,8 @@ export interface GraphView {
  * that released it: only the rules and saved tensors are dropped, the op names and inputs stay.
  */
 export function collectGraph(output: Tensor): GraphView {
-  // Not core's topologicalOrder (unexported, and it skips tensors that need no grad): a diagram must show data and constants too.
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([output]);
-  const stack: { tensor: Tensor; next: number }[] = [{ tensor: output, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top.tensor._node?.inputs;
-    if (inputs !== undefined && top.next < inputs.length) {
-      const input = inputs[top.next++]!;
-      if (!visited.has(input)) {
-        visited.add(input);
-        stack.push({ tensor: input, next: 0 });
-      }
-    } else {
-      stack.pop();
-      order.push(top.tensor);
-    }
-  }
+  // Inputs before the tensors computed from them, constants and data included (a diagram shows them).
+  const order = topologicalOrder(output, true).reverse();
   const uses = new Map<Tensor, Use[]>();
   for (const t of order) uses.set(t, []);
   for (const t of order) {
