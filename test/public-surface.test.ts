@@ -30,7 +30,7 @@ const UMBRELLA = {
     'grad', 'valueAndGrad', 'vjp', 'jvp', 'hvp', 'hessian', 'gradcheck', 'gradgradcheck', 'GradcheckError',
     'allclose', 'assertClose', 'NotCloseError',
     // Choosing among the built-in kernels, like tfjs's setBackend.
-    'setGemmKernel', 'gemmKernel', 'gemmKernelNames', 'startKernelThreads', 'wasmKernelInfo',
+    'setGemmKernel', 'gemmKernel', 'gemmKernelNames', 'startKernelThreads', 'wasmKernelInfo', 'nativeKernelInfo',
   ],
   nn: [
     'Module', 'Sequential', 'Linear', 'ReLU', 'Sigmoid', 'Tanh', 'Dropout',
@@ -43,7 +43,7 @@ const UMBRELLA = {
 };
 
 const KERNELS = {
-  ops: ['toKernelMemory', 'inKernelMemory', 'kernelStorage', 'storageLike', 'axpy', 'sgdUpdate', 'adamUpdate', 'registerGemmKernel'],
+  ops: ['toKernelMemory', 'inKernelMemory', 'kernelStorage', 'storageLike', 'axpy', 'sgdUpdate', 'adamUpdate', 'registerGemmKernel', 'configureNativeKernel'],
 };
 
 /** Exported by the package, not by the umbrella. */

@@ -81,6 +81,7 @@ export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './b
 export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate } from './kernels/backend.js';
 export type { AdamCoefficients, Backend, GemmKernel, SgdCoefficients } from './kernels/types.js';
 export { startKernelThreads, wasmKernelInfo } from './kernels/gemm-wasm.js';
+export { nativeKernelInfo, configureNativeKernel } from './kernels/gemm-native.js';
 export { inKernelMemory } from './kernels/wasm-module.js';
 export { kernelStorage, toKernelMemory, storageLike } from './kernels/arena.js';
 export type { TensorLike } from './util.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, ValueError } from '@tensorgrad/core';
-import { gemmKernel, gemmKernelNames, setGemmKernel, startKernelThreads, wasmKernelInfo, type Backend } from '@tensorgrad/ops';
+import { gemmKernel, gemmKernelNames, nativeKernelInfo, setGemmKernel, startKernelThreads, wasmKernelInfo, type Backend } from '@tensorgrad/ops';
 import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
 import { chooseTwo, noteTime, recordFor } from '../src/kernels/thread-choice.js';
@@ -405,9 +405,9 @@ describe('kernel selection', () => {
     expect(info.worker).toBe(up ? 'worker_threads' : null);
   });
 
-  it('defaults to wasm unless TENSORGRAD_KERNEL says otherwise', () => {
+  it('defaults to native where its addon loaded, else wasm, unless TENSORGRAD_KERNEL says otherwise', () => {
     const env = process.env.TENSORGRAD_KERNEL;
-    expect(initial).toBe(env !== undefined && env !== '' ? env : wasmAvailable ? 'wasm' : 'ts');
+    expect(initial).toBe(env !== undefined && env !== '' ? env : nativeKernelInfo().available ? 'native' : wasmAvailable ? 'wasm' : 'ts');
   });
 
   it('setGemmKernel switches, and an unknown name is a ValueError naming the known ones', () => {

@@ -21,7 +21,7 @@ export {
   std, matmul, l2, norm, linear, reshape, transpose, broadcastTo, expandDims, squeeze, slice, type SliceSpec,
   concat, stack, flatten, gather, type Indices, take, unsqueeze, permute, view, split, chunk, flip, pad, cumsum,
   softmax, logSoftmax, layerNorm, setGemmKernel, gemmKernel,
-  gemmKernelNames, startKernelThreads, wasmKernelInfo, type TensorLike, grad, valueAndGrad, vjp,
+  gemmKernelNames, startKernelThreads, wasmKernelInfo, nativeKernelInfo, type TensorLike, grad, valueAndGrad, vjp,
   type Cotangent, gradcheck, GradcheckError, type GradcheckOptions, type GradcheckResult, type GradcheckWorst,
   type GradcheckSkipped, gradgradcheck, allclose, assertClose, NotCloseError, type CloseOptions, type CloseReport,
   type Comparable,

@@ -1,5 +1,6 @@
 import { ValueError, describeValue } from '@tensorgrad/core';
 import { tsGemm } from './gemm-ts.js';
+import { nativeGemm } from './gemm-native.js';
 import { wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
 import type { AdamCoefficients, Backend, SgdCoefficients } from './types.js';
@@ -81,6 +82,7 @@ if (wasmAvailable) {
   registerGemmKernel(wasmGemmSingle);
   registerGemmKernel(wasmGemm);
 }
+if (nativeGemm !== null) registerGemmKernel(nativeGemm);
 
 /** Selects the kernel matmul uses by name ('ts' is the plain TypeScript fallback and test oracle). */
 export function setGemmKernel(name: string): void {
@@ -89,7 +91,10 @@ export function setGemmKernel(name: string): void {
   active = kernel;
 }
 
-/** The kernel in use: the one set last, else TENSORGRAD_KERNEL, else 'wasm' where available, else 'ts'. */
+/**
+ * The kernel in use: the one set last, else TENSORGRAD_KERNEL, else 'native' where its addon is built
+ * (Node), else 'wasm' where WebAssembly SIMD is available, else 'ts'.
+ */
 export function gemmKernel(): Backend {
   if (active === null) {
     const requested = typeof process !== 'undefined' ? process.env.TENSORGRAD_KERNEL : undefined;
@@ -100,7 +105,7 @@ export function gemmKernel(): Backend {
       }
       active = kernel;
     } else {
-      active = kernels.get('wasm') ?? tsGemm;
+      active = kernels.get('native') ?? kernels.get('wasm') ?? tsGemm;
     }
   }
   return active;

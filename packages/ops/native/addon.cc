@@ -1,0 +1,338 @@
+// The native kernel's Node-API glue: picks the micro-kernel for this processor (AVX-512 or AVX2 with
+// FMA), checks every operand's bounds before any pointer is formed, and runs products on the calling
+// thread plus one helper thread.
+//
+// The helper claims chunks of C from an atomic word, as the calling thread does, so when it is slow to
+// wake (or busy with another process) the caller simply computes more chunks itself. It spins briefly
+// after each product (the next one usually follows within microseconds in a training step), then
+// sleeps on a condition variable. It never keeps the process alive and holds no JavaScript state.
+#include <node_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TG_PAUSE() _mm_pause()
+#else
+#define TG_PAUSE() ((void)0)
+#endif
+
+#include "gemm-api.h"
+
+namespace {
+
+bool haveIsa = false;
+tg::Isa isa{};
+
+void pickIsa() {
+  const char* forced = std::getenv("TENSORGRAD_NATIVE_ISA");
+  const std::string want = forced != nullptr ? forced : "";
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx512 && (want.empty() || want == "avx512")) {
+    isa = tg::avx512Isa();
+    haveIsa = true;
+  } else if (avx2 && (want.empty() || want == "avx2")) {
+    isa = tg::avx2Isa();
+    haveIsa = true;
+  }
+}
+
+// ---- the helper thread ----
+
+constexpr int MAX_CHUNKS = 64;
+
+struct Pool {
+  // gen (bits 16+) | chunk count (bits 8-15) | next chunk to claim (bits 0-7)
+  std::atomic<uint64_t> word{0};
+  std::atomic<int> done{0};
+  // The current product; written only while no chunk of the previous one is outstanding.
+  tg::Job job{};
+  bool alongM = false;
+  int chunkLen = 0;
+  int span = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> sleeping{false};
+  std::atomic<bool> inUse{false};
+  std::atomic<int> spinMicros{300};
+  bool started = false;
+  bool failed = false;
+};
+
+// Never destroyed: the helper may still be waiting on it while the process exits.
+Pool* const pool = new Pool();
+
+inline int chunksOf(uint64_t w) { return (int)((w >> 8) & 0xff); }
+inline int nextOf(uint64_t w) { return (int)(w & 0xff); }
+
+void runChunk(int c) {
+  const tg::Job& job = pool->job;
+  const int lo = c * pool->chunkLen;
+  const int hi = lo + pool->chunkLen < pool->span ? lo + pool->chunkLen : pool->span;
+  if (pool->alongM) isa.block(job, lo, hi, 0, job.n);
+  else isa.block(job, 0, job.m, lo, hi);
+}
+
+/** Claims and runs chunks of the current product until none is left; true if it ran any. */
+bool workOnce() {
+  bool ran = false;
+  uint64_t w = pool->word.load(std::memory_order_acquire);
+  while (nextOf(w) < chunksOf(w)) {
+    if (pool->word.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      runChunk(nextOf(w));
+      pool->done.fetch_add(1, std::memory_order_release);
+      ran = true;
+      w = pool->word.load(std::memory_order_acquire);
+    }
+  }
+  return ran;
+}
+
+bool hasWork() {
+  const uint64_t w = pool->word.load(std::memory_order_seq_cst);
+  return nextOf(w) < chunksOf(w);
+}
+
+void helperLoop() {
+  using clock = std::chrono::steady_clock;
+  for (;;) {
+    if (workOnce()) continue;
+    const auto until = clock::now() + std::chrono::microseconds(pool->spinMicros.load(std::memory_order_relaxed));
+    bool found = false;
+    while (!found) {
+      for (int i = 0; i < 64 && !(found = hasWork()); i++) TG_PAUSE();
+      if (!found && clock::now() > until) break;
+    }
+    if (found) continue;
+    std::unique_lock<std::mutex> lock(pool->mu);
+    pool->sleeping.store(true, std::memory_order_seq_cst);
+    while (!hasWork()) pool->cv.wait(lock);
+    pool->sleeping.store(false, std::memory_order_relaxed);
+  }
+}
+
+std::mutex startMutex;
+
+bool startHelper() {
+  std::lock_guard<std::mutex> lock(startMutex);
+  if (pool->started) return true;
+  if (pool->failed) return false;
+  try {
+    std::thread(helperLoop).detach();
+    pool->started = true;
+  } catch (...) {
+    pool->failed = true;
+  }
+  return pool->started;
+}
+
+/** Products of fewer multiply-adds run on the calling thread alone (waking the helper costs more). */
+double threadMinWork = double(1 << 18);
+
+void runProduct(const tg::Job& job, int threads) {
+  const double work = double(job.m) * job.n * job.k;
+  const bool alongM = job.m >= job.n;
+  const int span = alongM ? job.m : job.n;
+  const int unit = alongM ? isa.mr : isa.nr;
+  const bool wantTwo = threads == 2 || (threads == 0 && work >= threadMinWork);
+  // One chunk per ~4M multiply-adds, at least 2 and at most 8, each a whole number of tiles.
+  int chunks = (int)std::fmin(8.0, std::fmax(2.0, std::floor(work / double(1 << 22))));
+  int chunkLen = ((span + chunks - 1) / chunks + unit - 1) / unit * unit;
+  chunks = chunkLen > 0 ? (span + chunkLen - 1) / chunkLen : 0;
+  if (!wantTwo || chunks < 2 || !startHelper() || pool->inUse.exchange(true, std::memory_order_acquire)) {
+    // Another thread of this process (a second Node worker) has the helper, or one thread is asked for.
+    isa.block(job, 0, job.m, 0, job.n);
+    return;
+  }
+  pool->job = job;
+  pool->alongM = alongM;
+  pool->chunkLen = chunkLen;
+  pool->span = span;
+  pool->done.store(0, std::memory_order_relaxed);
+  const uint64_t gen = (pool->word.load(std::memory_order_relaxed) >> 16) + 1;
+  pool->word.store((gen << 16) | (uint64_t(chunks) << 8), std::memory_order_seq_cst);
+  if (pool->sleeping.load(std::memory_order_seq_cst)) {
+    std::lock_guard<std::mutex> lock(pool->mu);
+    pool->cv.notify_one();
+  }
+  workOnce();
+  while (pool->done.load(std::memory_order_acquire) < chunks) TG_PAUSE();
+  pool->inUse.store(false, std::memory_order_release);
+}
+
+// ---- Node-API ----
+
+napi_value throwError(napi_env env, const char* code, const std::string& message) {
+  napi_throw_range_error(env, code, message.c_str());
+  return nullptr;
+}
+
+bool getNumber(napi_env env, napi_value v, double* out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
+  return napi_get_value_double(env, v, out) == napi_ok;
+}
+
+bool getF64(napi_env env, napi_value v, double** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_float64_array) return false;
+  *data = static_cast<double*>(raw);
+  return true;
+}
+
+/** [lo, hi) of element indices an r×c operand at `off` with strides (rs, cs) reads. */
+void spanOf(double off, double r, double c, double rs, double cs, double* lo, double* hi) {
+  *lo = off;
+  *hi = off;
+  const double dr = (r - 1) * rs, dc = (c - 1) * cs;
+  if (dr < 0) *lo += dr;
+  else *hi += dr;
+  if (dc < 0) *lo += dc;
+  else *hi += dc;
+  *hi += 1;
+}
+
+bool isIndex(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0; }
+
+// gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, threads)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 15) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: expected 15 arguments");
+  }
+  double num[15] = {0};
+  double *a = nullptr, *b = nullptr, *c = nullptr;
+  size_t aLen = 0, bLen = 0, cLen = 0;
+  const int numeric[] = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 14};
+  for (int i : numeric) {
+    if (!getNumber(env, argv[i], &num[i]) || !isIndex(num[i])) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: argument " + std::to_string(i) + " must be an integer");
+  }
+  if (!getF64(env, argv[3], &a, &aLen) || !getF64(env, argv[7], &b, &bLen) || !getF64(env, argv[11], &c, &cLen)) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: a, b and c must be Float64Arrays");
+  }
+  bool accumulate = false;
+  if (napi_get_value_bool(env, argv[13], &accumulate) != napi_ok) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: accumulate must be a boolean");
+  const double m = num[0], n = num[1], k = num[2];
+  if (m < 0 || n < 0 || k < 0 || m > 2147483647.0 || n > 2147483647.0 || k > 2147483647.0) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: m, n and k must be in [0, 2^31)");
+  if (m == 0 || n == 0) return nullptr;
+  // Bounds: every element read or written lies inside its array.
+  const double cOff = num[12];
+  if (cOff < 0 || cOff + m * n > double(cLen)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: C [" + std::to_string((long long)m) + ", " + std::to_string((long long)n) + "] does not fit its array");
+  if (k == 0) {
+    if (!accumulate) std::fill(c + (size_t)cOff, c + (size_t)(cOff + m * n), 0.0);
+    return nullptr;
+  }
+  double aLo, aHi, bLo, bHi;
+  spanOf(num[4], m, k, num[5], num[6], &aLo, &aHi);
+  spanOf(num[8], k, n, num[9], num[10], &bLo, &bHi);
+  if (aLo < 0 || aHi > double(aLen)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: A [" + std::to_string((long long)m) + ", " + std::to_string((long long)k) + "] reads outside its array");
+  if (bLo < 0 || bHi > double(bLen)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: B [" + std::to_string((long long)k) + ", " + std::to_string((long long)n) + "] reads outside its array");
+
+  tg::Job job{};
+  job.m = (int)m;
+  job.n = (int)n;
+  job.k = (int)k;
+  job.A = {a + (ptrdiff_t)num[4], (ptrdiff_t)num[5], (ptrdiff_t)num[6]};
+  job.B = {b + (ptrdiff_t)num[8], (ptrdiff_t)num[9], (ptrdiff_t)num[10]};
+  job.C = c + (ptrdiff_t)cOff;
+  job.ldc = (ptrdiff_t)n;
+  job.accumulate = accumulate;
+  // An operand that shares memory with C is read from a copy: C is written block by block (and by two
+  // threads), so a later block would otherwise read values already overwritten.
+  std::vector<double> aCopy, bCopy;
+  const char* cLo = reinterpret_cast<const char*>(job.C);
+  const char* cHi = reinterpret_cast<const char*>(job.C + (ptrdiff_t)(m * n));
+  auto overlaps = [&](const double* base, double lo, double hi) {
+    const char* l = reinterpret_cast<const char*>(base + (ptrdiff_t)lo);
+    const char* h = reinterpret_cast<const char*>(base + (ptrdiff_t)hi);
+    return l < cHi && cLo < h;
+  };
+  if (overlaps(a, aLo, aHi)) {
+    aCopy.assign(a + (ptrdiff_t)aLo, a + (ptrdiff_t)aHi);
+    job.A.p = aCopy.data() + (ptrdiff_t)(num[4] - aLo);
+  }
+  if (overlaps(b, bLo, bHi)) {
+    bCopy.assign(b + (ptrdiff_t)bLo, b + (ptrdiff_t)bHi);
+    job.B.p = bCopy.data() + (ptrdiff_t)(num[8] - bLo);
+  }
+  runProduct(job, (int)num[14]);
+  return nullptr;
+}
+
+// info() -> { isa, mr, nr, kc, helper }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value out, v;
+  napi_create_object(env, &out);
+  napi_create_string_utf8(env, isa.name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, out, "isa", v);
+  napi_create_int32(env, isa.mr, &v);
+  napi_set_named_property(env, out, "mr", v);
+  napi_create_int32(env, isa.nr, &v);
+  napi_set_named_property(env, out, "nr", v);
+  napi_create_int32(env, tg::KC, &v);
+  napi_set_named_property(env, out, "kc", v);
+  napi_create_string_utf8(env, pool->started ? "on" : pool->failed ? "unavailable" : "not started", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, out, "helper", v);
+  napi_create_double(env, threadMinWork, &v);
+  napi_set_named_property(env, out, "threadMinWork", v);
+  napi_create_int32(env, pool->spinMicros.load(), &v);
+  napi_set_named_property(env, out, "spinMicros", v);
+  return out;
+}
+
+// configure({ threadMinWork?, spinMicros? })
+napi_value Configure(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  if (argc < 1) return nullptr;
+  napi_value v;
+  double x;
+  bool has = false;
+  if (napi_has_named_property(env, arg, "threadMinWork", &has) == napi_ok && has) {
+    napi_get_named_property(env, arg, "threadMinWork", &v);
+    if (getNumber(env, v, &x) && x >= 0) threadMinWork = x;
+  }
+  if (napi_has_named_property(env, arg, "spinMicros", &has) == napi_ok && has) {
+    napi_get_named_property(env, arg, "spinMicros", &v);
+    if (getNumber(env, v, &x) && x >= 0 && x <= 1e6) pool->spinMicros.store((int)x);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  static std::once_flag once;
+  std::call_once(once, pickIsa);
+  if (!haveIsa) {
+    napi_throw_error(env, "ERR_TENSORGRAD_NATIVE_ISA", "the native kernel needs AVX2 and FMA or AVX-512");
+    return nullptr;
+  }
+  napi_value fn;
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
+  napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
+  napi_set_named_property(env, exports, "info", fn);
+  napi_create_function(env, "configure", NAPI_AUTO_LENGTH, Configure, nullptr, &fn);
+  napi_set_named_property(env, exports, "configure", fn);
+  return exports;
+}

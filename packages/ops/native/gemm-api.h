@@ -1,0 +1,40 @@
+// What the per-instruction-set gemm files share with the addon (addon.cc).
+#pragma once
+
+#include <cstddef>
+
+namespace tg {
+
+/**
+ * k is summed in blocks of KC, each block's sum added into C: the WebAssembly kernel's KC, so both
+ * round every element the same way (see gemm-blocked.h).
+ */
+constexpr int KC = 256;
+
+/** Element (i, j) is p[i * rs + j * cs]; strides may be zero or negative. */
+struct Matrix {
+  const double* p;
+  ptrdiff_t rs;
+  ptrdiff_t cs;
+};
+
+/** C[m, n] (row stride ldc, contiguous rows) = A[m, k] · B[k, n], or += when accumulate. */
+struct Job {
+  int m, n, k;
+  Matrix A, B;
+  double* C;
+  ptrdiff_t ldc;
+  bool accumulate;
+};
+
+/** One instruction set's kernel: computes C's rows [i0, i1) × columns [j0, j1) of the job. */
+struct Isa {
+  const char* name;
+  int mr, nr;
+  void (*block)(const Job& job, int i0, int i1, int j0, int j1);
+};
+
+Isa avx512Isa();
+Isa avx2Isa();
+
+}  // namespace tg

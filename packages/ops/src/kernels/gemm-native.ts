@@ -1,0 +1,129 @@
+import { resultStorage } from './arena.js';
+import { tsGemm } from './gemm-ts.js';
+import { wasmAdam, wasmAxpy, wasmSgd } from './optim-updates.js';
+import type { Backend } from './types.js';
+import { nodeProcess, wasmFma } from './wasm-module.js';
+
+/**
+ * The native kernel: the same blocked gemm as the WebAssembly one, compiled for this processor
+ * (AVX-512, or AVX2 with FMA) as a Node-API addon (`native/`, built by `pnpm install`), on the calling
+ * thread plus one helper thread. It reads every operand where it lives (any Float64Array, any strides:
+ * nothing is copied in) and writes C in place.
+ *
+ * It rounds every element as the WebAssembly FMA kernel does (k summed in blocks of 256, fused
+ * multiply-adds in k order, each block's sum added into C), so switching between the two, or running
+ * the same script in a page, gives the same bits. Where the addon is not built (no compiler at install,
+ * another processor, a browser, `TENSORGRAD_NATIVE=0`), the WebAssembly kernel is the default instead.
+ */
+
+interface NativeAddon {
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Float64Array,
+    aOffset: number,
+    aRowStride: number,
+    aColStride: number,
+    b: Float64Array,
+    bOffset: number,
+    bRowStride: number,
+    bColStride: number,
+    c: Float64Array,
+    cOffset: number,
+    accumulate: boolean,
+    threads: number,
+  ): void;
+  info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number };
+  configure(options: { threadMinWork?: number; spinMicros?: number }): void;
+}
+
+/** Where the addon is looked for, relative to this file in src/, dist/ and dist/cjs/. */
+const ADDON_PATHS = ['../../native/build/tensorgrad-native.node', '../../../native/build/tensorgrad-native.node'];
+
+let unavailableReason = '';
+
+function loadAddon(): NativeAddon | null {
+  if (nodeProcess === undefined) {
+    unavailableReason = 'not in Node';
+    return null;
+  }
+  if (nodeProcess.env?.TENSORGRAD_NATIVE === '0') {
+    unavailableReason = 'TENSORGRAD_NATIVE=0';
+    return null;
+  }
+  const moduleApi = nodeProcess.getBuiltinModule?.('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
+  if (moduleApi === undefined || typeof import.meta.url !== 'string' || !import.meta.url.startsWith('file:')) {
+    unavailableReason = 'no file to load the addon from (a bundle)';
+    return null;
+  }
+  const load = moduleApi.createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const path of ADDON_PATHS) {
+    try {
+      return load(path) as NativeAddon;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A missing file at one of the candidate places is expected; anything else is the reason.
+      if (!/Cannot find module/.test(message)) errors.push(message.split('\n')[0]!);
+    }
+  }
+  unavailableReason = errors[0] ?? 'not built (`pnpm install` builds it where a C++ compiler and Node headers exist)';
+  return null;
+}
+
+const addon = loadAddon();
+
+/** True where the native kernel loaded here. */
+export const nativeAvailable = addon !== null;
+
+/** Products of fewer multiply-adds go to the TypeScript kernel, as in the WebAssembly kernel (same bits). */
+const MIN_WORK = 8 * 8 * 8;
+
+export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend | null {
+  if (addon === null) return null;
+  const native = addon;
+  return {
+    name,
+    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
+      if (m * n * k < MIN_WORK) {
+        tsGemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate);
+        return;
+      }
+      native.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, threads);
+    },
+    // Results in the arena: pages already in use, where a fresh Float64Array costs a page fault per
+    // 4 KiB on first write (see KERNELS.md); the optimizers' updates are the WebAssembly kernel's.
+    allocate: resultStorage,
+    axpy: wasmAxpy,
+    adamUpdate: wasmAdam,
+    sgdUpdate: wasmSgd,
+  };
+}
+
+/** The native kernel with its helper thread for products of at least `threadMinWork` multiply-adds. */
+export const nativeGemm = createNativeGemm();
+
+/**
+ * What the native kernel runs with here: `available` and, when not, `reason`; the instruction set its
+ * micro-kernel uses, the tile, the k block, and the helper thread's state ('not started' before the
+ * first large product, then 'on'). `sameBitsAsWasm`: the WebAssembly kernel here is its FMA build, so
+ * the two agree bit for bit.
+ */
+export function nativeKernelInfo():
+  | { available: true; isa: string; microTile: string; kc: number; helper: string; threadMinWork: number; sameBitsAsWasm: boolean }
+  | { available: false; reason: string } {
+  if (addon === null) return { available: false, reason: unavailableReason };
+  const info = addon.info();
+  return { available: true, isa: info.isa, microTile: `${info.mr}x${info.nr}`, kc: info.kc, helper: info.helper, threadMinWork: info.threadMinWork, sameBitsAsWasm: wasmFma };
+}
+
+/**
+ * Tuning for benchmarks and tests: products of at least `threadMinWork` multiply-adds use the helper
+ * thread (Infinity: never); the helper spins `spinMicros` after a product before it sleeps.
+ */
+export function configureNativeKernel(options: { threadMinWork?: number; spinMicros?: number }): void {
+  if (addon === null) return;
+  const threadMinWork = options.threadMinWork === Infinity ? Number.MAX_VALUE : options.threadMinWork;
+  addon.configure({ ...options, ...(threadMinWork !== undefined ? { threadMinWork } : {}) });
+}
