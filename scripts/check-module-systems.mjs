@@ -44,6 +44,9 @@ for (const [folder, name] of Object.entries(PACKAGES)) {
   fs.mkdirSync(target, { recursive: true });
   run('tar', ['-xzf', path.resolve(work, tarball), '-C', target, '--strip-components=1'], work);
   const manifest = JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8'));
+  // What npm does on install: the package's install script (ops: builds the native kernel from the
+  // sources packed with it, so the addon is found from dist/ and dist/cjs/ alike).
+  if (manifest.scripts?.install !== undefined) run('sh', ['-c', manifest.scripts.install], target);
   for (const dep of Object.keys(manifest.dependencies ?? {})) {
     if (dep === 'tensorgrad' || dep.startsWith('@tensorgrad/')) {
       if (manifest.dependencies[dep].startsWith('workspace:')) throw new Error(`${name}'s packed package.json still says ${dep}@${manifest.dependencies[dep]}`);
@@ -78,8 +81,20 @@ async function main() {
   if (!kernels.inKernelMemory(kernels.toKernelMemory(tg.randn([200, 300])).data)) throw new Error('toKernelMemory did not move a 200x300 tensor');
   if (!viz.toDot(f).startsWith('digraph')) throw new Error('toDot gave no digraph');
 
+  // The native kernel, built by the package's install script, is the default; it rounds as the
+  // WebAssembly kernel does.
+  // A bundle has no addon beside it (like any native addon, it loads only from the package): there the
+  // WebAssembly kernel is the default.
+  const native = tg.nativeKernelInfo();
+  const bundled = where === 'the bundle';
+  if (!bundled && !native.available) throw new Error('the native kernel did not load from the packed package: ' + native.reason);
+  if (tg.gemmKernel().name !== (bundled ? 'wasm' : 'native')) throw new Error('default kernel ' + tg.gemmKernel().name);
+  const p = tg.randn([96, 300], { seed: 3 }), q = tg.randn([300, 80], { seed: 4 });
+  const viaNative = tg.matmul(p, q).data.slice();
+  tg.setGemmKernel('wasm');
+  const viaWasm = tg.matmul(p, q).data;
+  if (!bundled && tg.wasmKernelInfo().fma && viaNative.some((v, i) => !Object.is(v, viaWasm[i]))) throw new Error('native and wasm products differ');
   // The WebAssembly kernel and its second thread (a worker_thread started from code in a string).
-  if (tg.gemmKernel().name !== 'wasm') throw new Error('kernel ' + tg.gemmKernel().name);
   if (!(await tg.startKernelThreads())) throw new Error('the second thread did not start');
   const n = 320;
   const a = tg.randn([n, n], { seed: 1 });
@@ -93,7 +108,7 @@ async function main() {
     for (let k = 0; k < n; k++) s += A[i * n + k] * B[k * n + j];
     if (!(Math.abs(C[i * n + j] - s) <= 1e-12 * n)) throw new Error('C[' + i + '][' + j + '] = ' + C[i * n + j] + ', expected ' + s);
   }
-  console.log('loaded ' + where + ', second thread: ' + tg.wasmKernelInfo().worker + ', its chunks: ' + workerChunks());
+  console.log('loaded ' + where + ', native ' + (native.available ? native.isa : 'not loaded') + ', second thread: ' + tg.wasmKernelInfo().worker + ', its chunks: ' + workerChunks());
 }
 main().catch((e) => { console.error(e); process.exitCode = 1; });
 `;
