@@ -24,13 +24,18 @@ export class TimedKernel implements GemmKernel {
   calls = 0;
   inner: GemmKernel;
 
-  /** The wrapped kernel's own optimizer updates, untimed: without them SGD and Adam would run their JavaScript loops. */
+  /**
+   * The wrapped kernel's own result allocation and optimizer updates, untimed: without them results would
+   * be fresh Float64Arrays instead of the kernel's memory, and SGD and Adam would run their JavaScript loops.
+   */
+  readonly allocate?: GemmKernel['allocate'];
   readonly axpy?: GemmKernel['axpy'];
   readonly sgdUpdate?: GemmKernel['sgdUpdate'];
   readonly adamUpdate?: GemmKernel['adamUpdate'];
 
   constructor(inner: GemmKernel) {
     this.inner = inner;
+    this.allocate = inner.allocate?.bind(inner);
     this.axpy = inner.axpy?.bind(inner);
     this.sgdUpdate = inner.sgdUpdate?.bind(inner);
     this.adamUpdate = inner.adamUpdate?.bind(inner);
