@@ -231,7 +231,10 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   bool accumulate = false;
   if (napi_get_value_bool(env, argv[13], &accumulate) != napi_ok) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: accumulate must be a boolean");
   const double m = num[0], n = num[1], k = num[2];
-  if (m < 0 || n < 0 || k < 0 || m > 2147483647.0 || n > 2147483647.0 || k > 2147483647.0) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: m, n and k must be in [0, 2^31)");
+  // 2^30, not 2^31: the blocked loops count in int and step past their end (i + MC, j + NC, p + KC),
+  // so a k near 2^31 (reachable with two stride-0 operands of one element each) overflowed and crashed.
+  constexpr double maxDim = 1073741824.0;
+  if (m < 0 || n < 0 || k < 0 || m > maxDim || n > maxDim || k > maxDim) return throwError(env, "ERR_TENSORGRAD_NATIVE", "gemm: m, n and k must be in [0, 2^30]");
   if (m == 0 || n == 0) return nullptr;
   // Bounds: every element read or written lies inside its array.
   const double cOff = num[12];
@@ -273,7 +276,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     bCopy.assign(b + (ptrdiff_t)bLo, b + (ptrdiff_t)bHi);
     job.B.p = bCopy.data() + (ptrdiff_t)(num[8] - bLo);
   }
-  runProduct(job, (int)num[14]);
+  // Compared as a double: casting an out-of-range one to int is undefined behaviour.
+  runProduct(job, num[14] == 0 ? 0 : num[14] == 2 ? 2 : 1);
   return nullptr;
 }
 
