@@ -4,7 +4,7 @@
  * and writes it to results/summary.md (plus results/summary.json and benny's JSON and chart per suite).
  * `--readme` also puts the summary into benchmarks/README.md, between its summary markers.
  */
-import { gemmKernel } from 'tensorgrad';
+import { gemmKernel, nativeKernelInfo, wasmKernelInfo } from 'tensorgrad';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,20 @@ function cpuModel(): string {
     // not Linux: fall back to what Node reports
   }
   return os.cpus()[0]?.model ?? 'unknown';
+}
+
+/** The native kernel as it ran: instruction set, tile, k block, helper thread; or why it did not load. */
+function nativeKernelLine(): string {
+  const info = nativeKernelInfo();
+  if (!info.available) return `not available (${info.reason})`;
+  return `${info.isa}, tile ${info.microTile}, kc ${info.kc}, helper thread ${info.helper} (products of ≥ ${info.threadMinWork.toLocaleString('en-US')} multiply-adds)${info.sameBitsAsWasm ? ', same bits as wasm' : ''}`;
+}
+
+/** The WebAssembly kernel as it ran: FMA build or not, tile, its second thread's state. */
+function wasmKernelLine(): string {
+  const info = wasmKernelInfo();
+  if (!info.available) return 'not available';
+  return `SIMD${info.fma ? ' with FMA' : ''}, tile ${info.microTile}, second thread ${info.threads}${info.worker === null ? '' : ` (${info.worker})`}`;
 }
 
 function parseArgs(argv: string[]): { options: BenchOptions; only: string[]; readme: boolean } {
@@ -76,6 +90,7 @@ async function main(): Promise<void> {
     quick: options.quick,
     started: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     seconds: 0,
+    defaultKernel,
     machine: {
       machine: `${os.availableParallelism()} cores (nproc), ${cpuModel()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       node: `${process.version} (${process.platform} ${process.arch})`,
@@ -90,11 +105,13 @@ async function main(): Promise<void> {
     phases: [],
   };
   console.log(`pnpm bench${options.quick ? ' --quick' : ''}: suites ${only.join(', ')}; results in ${path.relative(process.cwd(), resultsDir) || '.'}/`);
+  console.log(`gemm kernels: ${report.machine['gemm kernels']}; native: ${nativeKernelLine()}; wasm: ${wasmKernelLine()}`);
   mkdirSync(resultsDir, { recursive: true });
   // A suite that fails is reported and the others still run; the exit code says something failed.
   const failed: string[] = [];
   for (const name of only) {
     console.log(`\n=== ${name} ===`);
+    const suiteStart = performance.now();
     try {
       await suites[name]!(options, report);
     } catch (error) {
@@ -102,8 +119,12 @@ async function main(): Promise<void> {
       failed.push(name);
       report.notes.push(`SUITE FAILED: ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
+    console.log(`(${name}: ${((performance.now() - suiteStart) / 1e3).toFixed(0)} s)`);
   }
   report.seconds = (performance.now() - start) / 1e3;
+  // After the suites: the helper thread's and the second thread's state as the products left them.
+  report.machine['native kernel'] = nativeKernelLine();
+  report.machine['wasm kernel'] = wasmKernelLine();
   const summary = renderSummary(report);
   writeFileSync(path.join(resultsDir, 'summary.md'), summary);
   writeFileSync(path.join(resultsDir, 'summary.json'), JSON.stringify(report, null, 2));

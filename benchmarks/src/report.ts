@@ -102,6 +102,8 @@ export interface Report {
   quick: boolean;
   started: string;
   seconds: number;
+  /** The kernel matmul uses when nothing chooses one (gemmKernel().name at the start): the headline rows' and the targets'. */
+  defaultKernel: string;
   machine: Record<string, string>;
   /** Lines about what ran where (kernels, tfjs build, NumPy's BLAS), and what was skipped. */
   notes: string[];
