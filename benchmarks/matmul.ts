@@ -18,7 +18,7 @@
 import { matmul, randn, transpose, type Tensor } from 'tensorgrad';
 import { toKernelMemory } from 'tensorgrad/kernels';
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
-import { availableKernels, useKernel } from './src/kernels.js';
+import { availableKernels, timesVariants, useKernel } from './src/kernels.js';
 import type { MatmulCallsRow, MatmulRow, Report } from './src/report.js';
 
 export const squareSizes = [64, 128, 256, 512, 1024];
@@ -89,6 +89,8 @@ function timeCalls(fn: () => unknown, median: number, seconds: number, warmup = 
 
 async function measure(file: string, group: MatmulRow['group'], products: readonly Product[], options: BenchOptions, report: Report): Promise<void> {
   const kernels = availableKernels();
+  // A quick run times the other operands and the per-call spread on the default kernel and wasm only.
+  const full = (kernel: string): boolean => timesVariants(kernel, report.defaultKernel, options.quick);
   for (const { slug, variants, perCall } of products) {
     const head = variants[0]!;
     const [m, k] = head.a.shape as [number, number];
@@ -97,7 +99,7 @@ async function measure(file: string, group: MatmulRow['group'], products: readon
     // Case names: the kernel for the headline operands, `<kernel><suffix>` for the others.
     const caseName = (kernel: string, v: Operands): string => (v === head ? kernel : `${kernel}${v.label.slice(head.label.length)}`);
     const cases: (Case & { kernel: string; operands: Operands })[] = kernels.flatMap((kernel) =>
-      variants.map((v) => ({
+      (full(kernel) ? variants : [head]).map((v) => ({
         name: caseName(kernel, v),
         kernel,
         operands: v,
@@ -120,7 +122,7 @@ async function measure(file: string, group: MatmulRow['group'], products: readon
     if (!perCall) continue;
     for (const c of cases) {
       const timing = timings.get(c.name);
-      if (c.kernel === 'naive' || timing === undefined) continue;
+      if (c.kernel === 'naive' || !full(c.kernel) || timing === undefined) continue;
       const times = timeCalls(c.fn, timing.median, options.quick ? 0.75 : 2);
       const row: MatmulCallsRow = { label: c.operands.label, m, k, n, kernel: c.kernel, calls: times.length, p10: quantile(times, 0.1), median: quantile(times, 0.5), p90: quantile(times, 0.9) };
       report.matmulCalls.push(row);

@@ -7,7 +7,7 @@
  * Then a profile of where the rest goes, for the default kernel: each layer's forward, the loss, each op's
  * backward (timed between the engine's onStep reports), the gradient hand-off to the leaves, SGD's update.
  */
-import { fromData, gemmKernel, gradients, mul, softmaxCrossEntropy, sum, type Module, type Tensor } from 'tensorgrad';
+import { fromData, gradients, mul, softmaxCrossEntropy, sum, type Module, type Tensor } from 'tensorgrad';
 import { runSuite, type BenchOptions, type Case } from './src/bench.js';
 import { TimedKernel, availableKernels, useKernel } from './src/kernels.js';
 import { buildNet, configLabel, makeMinibatch, tensorgradStep, type Minibatch, type NetConfig } from './src/net.js';
@@ -115,7 +115,7 @@ async function secondOrder(config: NetConfig, batch: Minibatch, kernel: string, 
 }
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
-  const defaultKernel = gemmKernel().name;
+  const defaultKernel = report.defaultKernel;
   const configs = options.quick ? stepConfigs.slice(0, 1) : stepConfigs;
   for (const config of configs) {
     const large = config.D * config.H > 4e6;

@@ -12,9 +12,8 @@
  * default loop with the minibatch a strided view: every 10th row of a [2000, 3072] dataset, and a block
  * of columns of a [200, 4096] tensor.
  */
-import { gemmKernel } from 'tensorgrad';
 import { formatSeconds, runSuite, type BenchOptions, type Budget, type Case } from './src/bench.js';
-import { availableKernels, useKernel } from './src/kernels.js';
+import { availableKernels, timesVariants, useKernel } from './src/kernels.js';
 import { columnBlock, configLabel, makeMinibatch, stridedRows, tensorgradStep, type NetConfig } from './src/net.js';
 import { openblasSettings, runNumpyPeer, type NumpyRun } from './src/numpy-peer.js';
 import type { NumpyEnv, Report, StepRow, StepVariant } from './src/report.js';
@@ -54,7 +53,7 @@ export function roundsFor(config: NetConfig, quick: boolean): number {
 }
 
 export async function run(options: BenchOptions, report: Report): Promise<void> {
-  const defaultKernel = gemmKernel().name;
+  const defaultKernel = report.defaultKernel;
   const configs = options.quick ? stepConfigs.filter((c) => !isLarge(c)) : stepConfigs;
   const kernels = availableKernels();
   const firstLosses = new Map<string, [string, number][]>();
@@ -107,11 +106,12 @@ export async function run(options: BenchOptions, report: Report): Promise<void> 
     // Every kernel: the headline step (the default loop, x an ordinary tensor), then the tuned loop
     // (all kernels at the smaller configs, the default one at the largest: seconds per step elsewhere),
     // and at the first config the default loop with x a strided view: every 10th row of a larger
-    // dataset, and a block of columns of a wider tensor. Each next to its headline, in one suite.
-    const variants = (kernel: string): StepVariant[] => [
-      ...(!isLarge(config) || kernel === defaultKernel ? (['tuned'] as const) : []),
-      ...(first ? (['strided rows', 'column block'] as const) : []),
-    ];
+    // dataset, and a block of columns of a wider tensor. Each next to its headline, in one suite. A
+    // quick run times the variants on the default kernel and wasm only.
+    const variants = (kernel: string): StepVariant[] =>
+      timesVariants(kernel, defaultKernel, options.quick)
+        ? [...(!isLarge(config) || kernel === defaultKernel ? (['tuned'] as const) : []), ...(first ? (['strided rows', 'column block'] as const) : [])]
+        : [];
     const strided = first ? stridedRows(config, batch) : undefined;
     const columns = first ? columnBlock(config, batch) : undefined;
     const cases: Case[] = [];

@@ -9,6 +9,15 @@ export function availableKernels(): string[] {
   return gemmKernelNames().filter((name) => name !== timedName);
 }
 
+/**
+ * Whether a run times `kernel` beyond its headline cases (tuned loop, strided minibatches, kernel-memory
+ * operands, per-call spread): a full run does for every kernel; a quick one, to stay short, only for the
+ * default kernel and wasm (what a browser gets), whose rows the targets judge.
+ */
+export function timesVariants(kernel: string, defaultKernel: string, quick: boolean): boolean {
+  return !quick || kernel === defaultKernel || kernel === 'wasm';
+}
+
 /** Makes `name` the kernel matmul uses (cheap when it already is: safe to call inside a timed case). */
 export function useKernel(name: string): void {
   if (gemmKernel().name !== name) setGemmKernel(name);
