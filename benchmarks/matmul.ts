@@ -6,9 +6,11 @@
  *
  * The square rows are the headline: `matmul(randn([n, n]), randn([n, n]))` as a user writes it, plain
  * tensors in JavaScript memory, a fresh result each call. Beside them, in the same suite, the same
- * operands moved into the WebAssembly kernel's memory with `toKernelMemory` (read in place: no copy in):
- * at n = 512 in a quick run, every n in a full one. At n = 512 each kernel's product is also timed call
- * by call (after benchmark.js, with performance.now() around each call), for the spread between calls.
+ * operands moved into the kernels' memory (the WebAssembly arena, which the native kernel reads and
+ * writes too) with `toKernelMemory` (read in place: no copy in): at n = 512 in a quick run, every n in a
+ * full one. At n = 512 each kernel's product is also timed call by call (after benchmark.js, with
+ * performance.now() around each call), for the spread between calls. A quick run times those extra
+ * rows on the default kernel and wasm only.
  *
  * The step's products have their operands where the default training step has them: x in JavaScript
  * memory (an ordinary tensor), W in the kernel's memory (nn's Linear keeps its weight there), dY, as a
