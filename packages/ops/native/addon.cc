@@ -58,7 +58,12 @@ struct Pool {
   // gen (bits 16+) | chunk count (bits 8-15) | next chunk to claim (bits 0-7)
   std::atomic<uint64_t> word{0};
   std::atomic<int> done{0};
-  // The current product; written only while no chunk of the previous one is outstanding.
+  // The current job; written only while no chunk of the previous one is outstanding. A product, or
+  // an axpy (y += alpha·x, SGD's update) when `axpy` is set.
+  bool axpy = false;
+  double alpha = 0;
+  const double* x = nullptr;
+  double* y = nullptr;
   tg::Job job{};
   bool alongM = false;
   int chunkLen = 0;
@@ -78,11 +83,17 @@ Pool* const pool = new Pool();
 inline int chunksOf(uint64_t w) { return (int)((w >> 8) & 0xff); }
 inline int nextOf(uint64_t w) { return (int)(w & 0xff); }
 
+/** y[i] += alpha·x[i], a multiply then an add (-ffp-contract=off): the JavaScript loop's rounding. */
+void axpyRange(double alpha, const double* x, double* y, ptrdiff_t lo, ptrdiff_t hi) {
+  for (ptrdiff_t i = lo; i < hi; i++) y[i] = y[i] + alpha * x[i];
+}
+
 void runChunk(int c) {
   const tg::Job& job = pool->job;
   const int lo = c * pool->chunkLen;
   const int hi = lo + pool->chunkLen < pool->span ? lo + pool->chunkLen : pool->span;
-  if (pool->alongM) isa.block(job, lo, hi, 0, job.n);
+  if (pool->axpy) axpyRange(pool->alpha, pool->x, pool->y, lo, hi);
+  else if (pool->alongM) isa.block(job, lo, hi, 0, job.n);
   else isa.block(job, 0, job.m, lo, hi);
 }
 
@@ -139,6 +150,13 @@ bool startHelper() {
   return pool->started;
 }
 
+void runClaimed(int chunks);
+
+/** True when the helper is up and this thread now has it (until runClaimed returns). */
+bool claimHelper() {
+  return startHelper() && !pool->inUse.exchange(true, std::memory_order_acquire);
+}
+
 /** Products of fewer multiply-adds run on the calling thread alone (waking the helper costs more). */
 double threadMinWork = double(1 << 18);
 
@@ -152,15 +170,40 @@ void runProduct(const tg::Job& job, int threads) {
   int chunks = (int)std::fmin(8.0, std::fmax(2.0, std::floor(work / double(1 << 22))));
   int chunkLen = ((span + chunks - 1) / chunks + unit - 1) / unit * unit;
   chunks = chunkLen > 0 ? (span + chunkLen - 1) / chunkLen : 0;
-  if (!wantTwo || chunks < 2 || !startHelper() || pool->inUse.exchange(true, std::memory_order_acquire)) {
+  if (!wantTwo || chunks < 2 || !claimHelper()) {
     // Another thread of this process (a second Node worker) has the helper, or one thread is asked for.
     isa.block(job, 0, job.m, 0, job.n);
     return;
   }
+  pool->axpy = false;
   pool->job = job;
   pool->alongM = alongM;
   pool->chunkLen = chunkLen;
   pool->span = span;
+  runClaimed(chunks);
+}
+
+/** y += alpha·x over n values; on two threads from AXPY_TWO_MIN values. */
+constexpr ptrdiff_t AXPY_TWO_MIN = 1 << 15;
+
+void runAxpy(double alpha, const double* x, double* y, ptrdiff_t n, int threads) {
+  const bool wantTwo = threads == 2 || (threads == 0 && n >= AXPY_TWO_MIN);
+  if (!wantTwo || n < 16 || n > 2147483647 || !claimHelper()) {
+    axpyRange(alpha, x, y, 0, n);
+    return;
+  }
+  // Two chunks of whole cache lines.
+  pool->axpy = true;
+  pool->alpha = alpha;
+  pool->x = x;
+  pool->y = y;
+  pool->span = (int)n;
+  pool->chunkLen = (int)(((n + 1) / 2 + 7) / 8 * 8);
+  runClaimed((int)((n + pool->chunkLen - 1) / pool->chunkLen));
+}
+
+/** Publishes the job set up in the pool as `chunks` chunks, runs chunks here too, waits for all. */
+void runClaimed(int chunks) {
   pool->done.store(0, std::memory_order_relaxed);
   const uint64_t gen = (pool->word.load(std::memory_order_relaxed) >> 16) + 1;
   pool->word.store((gen << 16) | (uint64_t(chunks) << 8), std::memory_order_seq_cst);
@@ -281,6 +324,35 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// axpy(alpha, x, y, threads) -> true when done; false when x and y overlap without being one array
+// (the caller's element-by-element loop then gives the sequential result).
+napi_value Axpy(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: expected 4 arguments");
+  }
+  double alpha = 0, threads = 0;
+  double *x = nullptr, *y = nullptr;
+  size_t xLen = 0, yLen = 0;
+  if (!getNumber(env, argv[0], &alpha)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: alpha must be a number");
+  if (!getF64(env, argv[1], &x, &xLen) || !getF64(env, argv[2], &y, &yLen)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: x and y must be Float64Arrays");
+  if (!getNumber(env, argv[3], &threads)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: threads must be a number");
+  if (xLen < yLen) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: x has " + std::to_string(xLen) + " values, fewer than y's " + std::to_string(yLen));
+  const char* xl = reinterpret_cast<const char*>(x);
+  const char* xh = reinterpret_cast<const char*>(x + yLen);
+  const char* yl = reinterpret_cast<const char*>(y);
+  const char* yh = reinterpret_cast<const char*>(y + yLen);
+  napi_value result;
+  if (x != y && xl < yh && yl < xh) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  runAxpy(alpha, x, y, (ptrdiff_t)yLen, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+
 // info() -> { isa, mr, nr, kc, helper }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, v;
@@ -334,6 +406,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
   napi_set_named_property(env, exports, "gemm", fn);
+  napi_create_function(env, "axpy", NAPI_AUTO_LENGTH, Axpy, nullptr, &fn);
+  napi_set_named_property(env, exports, "axpy", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   napi_create_function(env, "configure", NAPI_AUTO_LENGTH, Configure, nullptr, &fn);

@@ -655,3 +655,71 @@ describe.skipIf(!available)(`the native kernel (${info.available ? `${info.isa},
     });
   });
 });
+
+describe.skipIf(!available)('the native kernel: y += alpha·x (plain SGD update)', () => {
+  const loop = (alpha: number, x: Float64Array, y: Float64Array): void => {
+    for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;
+  };
+  const kernels = [nativeGemm!, one!];
+
+  it('rounds as the element-by-element loop, bit for bit, on one and two threads, with specials', () => {
+    for (const n of [1000, 1024, 1025, 32767, 32768, 32769, 100_003, 307_200]) {
+      const x = randArray(n + 3);
+      const y0 = randArray(n);
+      x[5] = Infinity;
+      x[n - 1] = NaN;
+      y0[7] = -Infinity;
+      y0[n >> 1] = 1e308;
+      x[n >> 1] = 1e308;
+      for (const alpha of [-1e-3, 0.5, -0]) {
+        const want = y0.slice();
+        loop(alpha, x, want);
+        for (const kernel of kernels) {
+          const got = y0.slice();
+          kernel.axpy!(alpha, x, got);
+          for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) expect.fail(`${kernel.name} n=${n} alpha=${alpha}: y[${i}] = ${got[i]}, expected ${want[i]}`);
+        }
+      }
+    }
+  });
+
+  it('x and y one array: y += alpha·y; overlapping but distinct views: the sequential loop', () => {
+    const n = 50_000;
+    const base = randArray(n + 16);
+    const same = base.slice(0, n);
+    const want = same.slice();
+    loop(0.25, want, want);
+    nativeGemm!.axpy!(0.25, same, same);
+    expect(same).toEqual(want);
+    // y starts 8 values after x inside one buffer: element i reads x[i] = y[i - 8], already updated.
+    const shared = base.slice();
+    const x = shared.subarray(0, n);
+    const y = shared.subarray(8, 8 + n);
+    const expected = base.slice();
+    loop(0.5, expected.subarray(0, n), expected.subarray(8, 8 + n));
+    nativeGemm!.axpy!(0.5, x, y);
+    expect(shared).toEqual(expected);
+  });
+
+  it('plain SGD goes through it; momentum and weight decay keep their own loops', () => {
+    const n = 40_000;
+    const w0 = randArray(n);
+    const g = randArray(n);
+    const plain = w0.slice();
+    nativeGemm!.sgdUpdate!(plain, g, null, { lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false });
+    const want = w0.slice();
+    loop(-0.1, g, want);
+    expect(plain).toEqual(want);
+    const decayed = w0.slice();
+    nativeGemm!.sgdUpdate!(decayed, g, null, { lr: 0.1, momentum: 0, weightDecay: 0.01, nesterov: false });
+    const wantDecayed = w0.map((v, i) => v - 0.1 * (g[i]! + 0.01 * v));
+    expect(decayed).toEqual(wantDecayed);
+  });
+
+  it('refuses an x shorter than y with a RangeError naming axpy', () => {
+    const raw = createRequire(import.meta.url)(addonPath) as { axpy(alpha: number, x: unknown, y: unknown, threads: number): boolean };
+    expect(() => raw.axpy(1, new Float64Array(10), new Float64Array(11), 0)).toThrow(/axpy: x has 10 values, fewer than y's 11/);
+    expect(() => raw.axpy(1, [1, 2], new Float64Array(2), 0)).toThrow(RangeError);
+    expect(() => raw.axpy(1, new Float32Array(4), new Float64Array(2), 0)).toThrow(/Float64Arrays/);
+  });
+});

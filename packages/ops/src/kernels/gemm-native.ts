@@ -1,7 +1,8 @@
 import { resultStorage } from './arena.js';
 import { tsGemm } from './gemm-ts.js';
-import { wasmAdam, wasmAxpy, wasmSgd } from './optim-updates.js';
-import type { Backend } from './types.js';
+import { axpyLoop } from './optim-loops.js';
+import { wasmAdam, wasmSgd } from './optim-updates.js';
+import type { Backend, SgdCoefficients } from './types.js';
 import { nodeProcess, wasmFma } from './wasm-module.js';
 
 /**
@@ -34,6 +35,7 @@ interface NativeAddon {
     accumulate: boolean,
     threads: number,
   ): void;
+  axpy(alpha: number, x: Float64Array, y: Float64Array, threads: number): boolean;
   info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number };
   configure(options: { threadMinWork?: number; spinMicros?: number }): void;
 }
@@ -79,6 +81,8 @@ export const nativeAvailable = addon !== null;
 
 /** Products of fewer multiply-adds go to the TypeScript kernel, as in the WebAssembly kernel (same bits). */
 const MIN_WORK = 8 * 8 * 8;
+/** Arrays under this many values are updated by the JavaScript loop. */
+const AXPY_MIN = 1 << 10;
 
 export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend | null {
   if (addon === null) return null;
@@ -93,12 +97,22 @@ export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend |
       native.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, threads);
     },
     // Results in the arena: pages already in use, where a fresh Float64Array costs a page fault per
-    // 4 KiB on first write (see KERNELS.md); the optimizers' updates are the WebAssembly kernel's.
+    // 4 KiB on first write (see KERNELS.md).
     allocate: resultStorage,
-    axpy: wasmAxpy,
+    // Plain SGD's update (y += alpha·x) natively, on two threads for large weights, in any memory; the
+    // other updates are the WebAssembly kernel's loops. All round as the JavaScript loops do.
+    axpy,
+    sgdUpdate(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients) {
+      if (c.momentum === 0 && c.weightDecay === 0) axpy(-c.lr, g, w);
+      else wasmSgd(w, g, buffer, c);
+    },
     adamUpdate: wasmAdam,
-    sgdUpdate: wasmSgd,
   };
+  function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+    // The call costs more than it saves on small arrays; overlapping ones (not one array) need the
+    // sequential loop.
+    if (y.length < AXPY_MIN || x.length < y.length || !native.axpy(alpha, x, y, threads)) axpyLoop(alpha, x, y);
+  }
 }
 
 /** The native kernel with its helper thread for products of at least `threadMinWork` multiply-adds. */
