@@ -3,9 +3,6 @@
 // -mavx2 -mfma.
 #include <immintrin.h>
 
-#include <cstdint>
-#include <vector>
-
 #include "gemm-api.h"
 
 #define TG_ISA avx2
@@ -52,16 +49,4 @@ static inline void microKernel(int kc, const double* ap, const double* bp, doubl
 
 #include "gemm-blocked.h"
 
-namespace {
-
-void block(const tg::Job& job, int i0, int i1, int j0, int j1) {
-  thread_local std::vector<double> buffer;
-  constexpr size_t aWords = (size_t)avx2::MC * tg::KC, bWords = (size_t)tg::KC * avx2::NC;
-  if (buffer.size() < aWords + bWords + 8) buffer.resize(aWords + bWords + 8);
-  double* base = reinterpret_cast<double*>((reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63));
-  avx2::gemmBlock(job, i0, i1, j0, j1, base, base + aWords);
-}
-
-}  // namespace
-
-tg::Isa tg::avx2Isa() { return {"avx2", avx2::MR, avx2::NR, block}; }
+tg::Isa tg::avx2Isa() { return {"avx2", avx2::MR, avx2::NR, avx2::block}; }

@@ -2,9 +2,6 @@
 // each A value broadcast), fused multiply-adds in k order. Compiled with -mavx512f -mfma.
 #include <immintrin.h>
 
-#include <cstdint>
-#include <vector>
-
 #include "gemm-api.h"
 
 #define TG_ISA avx512
@@ -53,17 +50,4 @@ static inline void microKernel(int kc, const double* ap, const double* bp, doubl
 
 #include "gemm-blocked.h"
 
-namespace {
-
-void block(const tg::Job& job, int i0, int i1, int j0, int j1) {
-  // Per thread, grown once: packed A (MC × KC) and packed B (KC × NC), 64-byte aligned.
-  thread_local std::vector<double> buffer;
-  constexpr size_t aWords = (size_t)avx512::MC * tg::KC, bWords = (size_t)tg::KC * avx512::NC;
-  if (buffer.size() < aWords + bWords + 8) buffer.resize(aWords + bWords + 8);
-  double* base = reinterpret_cast<double*>((reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63));
-  avx512::gemmBlock(job, i0, i1, j0, j1, base, base + aWords);
-}
-
-}  // namespace
-
-tg::Isa tg::avx512Isa() { return {"avx512", avx512::MR, avx512::NR, block}; }
+tg::Isa tg::avx512Isa() { return {"avx512", avx512::MR, avx512::NR, avx512::block}; }
