@@ -1,6 +1,7 @@
 import { Tensor, broadcastShapes, checkSize, contiguousStrides, fromData, isGradEnabled, shapesEqual, type Shape } from '@tensorgrad/core';
 import { sum, sumKernel } from './reduce/sum.js';
 import { reshape } from './shape/reshape.js';
+import { newStorageUnfilled } from './kernels/backend.js';
 
 /** Strides that read `shape` (right-aligned) as if broadcast to `target`: 0 along broadcast axes. */
 export function broadcastStrides(shape: Shape, target: Shape): number[] {
@@ -30,11 +31,11 @@ export function broadcastRows(op: string, a: Tensor, b: Tensor, row: RowKernel):
   const x = a.data;
   const y = b.data;
   if (same) {
-    const o = new Float64Array(x.length);
+    const o = newStorageUnfilled(x.length);
     row(o, 0, x, 0, 1, y, 0, 1, o.length);
     return fromData(o, a.shape);
   }
-  const o = new Float64Array(size);
+  const o = newStorageUnfilled(size);
   if (b.size === 1 && shape.length === a.ndim) {
     row(o, 0, x, 0, 1, y, 0, 0, size);
     return fromData(o, shape);

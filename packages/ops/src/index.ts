@@ -78,7 +78,7 @@ export { logSoftmax } from './activation/logSoftmax.js';
 export { layerNorm } from './activation/layerNorm.js';
 
 export { unbroadcast, broadcastBinary, broadcastRows, type RowKernel } from './broadcast.js';
-export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate } from './kernels/backend.js';
+export { setGemmKernel, gemmKernel, gemmKernelNames, registerGemmKernel, axpy, sgdUpdate, adamUpdate, newStorage, newStorageUnfilled } from './kernels/backend.js';
 export type { AdamCoefficients, Backend, GemmKernel, SgdCoefficients } from './kernels/types.js';
 export { startKernelThreads, wasmKernelInfo } from './kernels/gemm-wasm.js';
 export { nativeKernelInfo, configureNativeKernel } from './kernels/gemm-native.js';

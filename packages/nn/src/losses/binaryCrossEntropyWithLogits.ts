@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, ValueError, defineOp, describeValue, formatShape, fromData, noGrad, record, shapesEqual } from '@tensorgrad/core';
-import { add, broadcastTo, mul, neg, sigmoid, softplus, sub, unbroadcast } from '@tensorgrad/ops';
+import { add, broadcastTo, mul, neg, newStorageUnfilled, sigmoid, softplus, sub, unbroadcast } from '@tensorgrad/ops';
 import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce, type Reduction } from './reduction.js';
 
 export interface BinaryCrossEntropyOptions {
@@ -61,8 +61,8 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
   const p = pos?.values;
   const w = wt?.values;
   // softplus(-x) is kept: the targets', posWeight's and weight's gradients read it.
-  const spNeg = new Float64Array(n);
-  const losses = new Float64Array(n);
+  const spNeg = newStorageUnfilled(n);
+  const losses = newStorageUnfilled(n);
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
     const sp = Math.max(-v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
@@ -76,7 +76,7 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
   if (wt !== null) inputs.push(wt.t);
   return record(op, inputs, reduce(losses, reduction, shape), (dy) => {
     const g = perSampleGradient(dy, reduction, n);
-    const dx = new Float64Array(n);
+    const dx = newStorageUnfilled(n);
     for (let i = 0; i < n; i++) {
       const v = x[i]!;
       // σ(-x), on the side of x whose exponential cannot overflow.
@@ -91,7 +91,7 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
     }
     const grads: (Tensor | null)[] = [fromData(dx, shape), null];
     if (targets.requiresGrad) {
-      const dt = new Float64Array(n);
+      const dt = newStorageUnfilled(n);
       for (let i = 0; i < n; i++) {
         const d = (p === undefined ? 0 : (p[i]! - 1) * spNeg[i]!) - x[i]!;
         dt[i] = (w === undefined ? d : w[i]! * d) * g[i]!;
@@ -101,7 +101,7 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
     if (pos !== null) {
       let dp: Tensor | null = null;
       if (pos.t.requiresGrad) {
-        const a = new Float64Array(n);
+        const a = newStorageUnfilled(n);
         for (let i = 0; i < n; i++) a[i] = (w === undefined ? 1 : w[i]!) * t[i]! * spNeg[i]! * g[i]!;
         dp = unbroadcast(fromData(a, shape), pos.t.shape);
       }
@@ -110,7 +110,7 @@ export const binaryCrossEntropyWithLogits = defineOp(op, (logits: Tensor, target
     if (wt !== null) {
       let dw: Tensor | null = null;
       if (wt.t.requiresGrad) {
-        const a = new Float64Array(n);
+        const a = newStorageUnfilled(n);
         for (let i = 0; i < n; i++) {
           const ti = t[i]!;
           a[i] = ((1 - ti) * x[i]! + (p === undefined ? spNeg[i]! : (1 + (p[i]! - 1) * ti) * spNeg[i]!)) * g[i]!;

@@ -1,7 +1,7 @@
 import { ShapeError, Tensor, ValueError, defineOp, describeValue, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
-import { mul, neg, sub } from '@tensorgrad/ops';
+import { mul, neg, newStorageUnfilled, sub } from '@tensorgrad/ops';
 
 /**
  * Mean squared error over every element: L = (1/n) Σ (input - target)². The shapes must match exactly:
@@ -24,8 +24,8 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
   if (n === 0) throw new ShapeError(op, `input of shape ${formatShape(input.shape)} is empty: the mean is undefined`);
   const a = input.data;
   const b = target.data;
-  const diff = new Float64Array(n);
-  const squares = new Float64Array(n);
+  const diff = newStorageUnfilled(n);
+  const squares = newStorageUnfilled(n);
   for (let i = 0; i < n; i++) {
     const d = a[i]! - b[i]!;
     diff[i] = d;
@@ -34,7 +34,7 @@ export const mse = defineOp('mse', (input: Tensor, target: Tensor, options: Loss
   return record(op, [input, target], reduce(squares, reduction, input.shape), (dy) => {
     // dL/dinput = 2 (input - target) · g (g = dy/n for the mean); the target gets the negative.
     const g = perSampleGradient(dy, reduction, n);
-    const dInput = new Float64Array(n);
+    const dInput = newStorageUnfilled(n);
     for (let i = 0; i < n; i++) dInput[i] = 2 * diff[i]! * g[i]!;
     const dTarget = target.requiresGrad ? fromData(dInput.map((v) => -v), target.shape) : null;
     return [fromData(dInput, input.shape), dTarget];

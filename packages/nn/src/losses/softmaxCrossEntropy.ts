@@ -1,7 +1,7 @@
 import { ShapeError, Tensor, ValueError, defineOp, describeValue, formatShape, fromData, record, shapesEqual } from '@tensorgrad/core';
 import { checkLabels, checkScores, type Labels } from './labels.js';
 import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce, type Reduction } from './reduction.js';
-import { add, logSoftmax, mul, neg, softmax, sub, sum } from '@tensorgrad/ops';
+import { add, logSoftmax, mul, neg, newStorage, newStorageUnfilled, softmax, sub, sum } from '@tensorgrad/ops';
 
 export interface LossOptions {
   /** 'mean' over the batch (default), 'sum', or 'none' for one loss per row. */
@@ -41,7 +41,7 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
   const [n, c] = checkScores(op, logits);
   const y = checkLabels(op, labels, n, c);
   const z = logits.data;
-  const p = new Float64Array(n * c);
+  const p = newStorageUnfilled(n * c);
   const rows = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
@@ -61,7 +61,7 @@ export const softmaxCrossEntropy = defineOp('softmaxCrossEntropy', (logits: Tens
   return record(op, [logits], reduce(rows, reduction, [n]), (dy) => {
     // d/dz_ij = (p_ij - [j = y_i]) · g_i, with g_i = dy/N for the mean.
     const g = perSampleGradient(dy, reduction, n);
-    const dz = new Float64Array(n * c);
+    const dz = newStorageUnfilled(n * c);
     for (let i = 0; i < n; i++) {
       const row = i * c;
       const gi = g[i]!;
@@ -119,8 +119,8 @@ function general(op: string, logits: Tensor, labels: Labels, probabilities: bool
     y = checkLabels(op, labels.data, count, c);
   }
   const z = logits.data;
-  const logp = new Float64Array(n * c * inner);
-  const losses = new Float64Array(count);
+  const logp = newStorage(n * c * inner);
+  const losses = newStorage(count);
   const keep = 1 - smoothing;
   const spread = smoothing / c;
   for (let b = 0; b < n; b++) {
@@ -148,8 +148,8 @@ function general(op: string, logits: Tensor, labels: Labels, probabilities: bool
   const inputs = t !== null ? [logits, labels as Tensor] : [logits];
   return record(op, inputs, reduce(losses, reduction, lossShape), (dy) => {
     const g = perSampleGradient(dy, reduction, count);
-    const dz = new Float64Array(logp.length);
-    const dt = t !== null && (labels as Tensor).requiresGrad ? new Float64Array(logp.length) : null;
+    const dz = newStorage(logp.length);
+    const dt = t !== null && (labels as Tensor).requiresGrad ? newStorage(logp.length) : null;
     for (let b = 0; b < n; b++) {
       for (let s = 0; s < inner; s++) {
         const base = b * c * inner + s;

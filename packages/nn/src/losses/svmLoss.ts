@@ -2,7 +2,7 @@ import { ValueError, defineOp, fromData, record, type Tensor } from '@tensorgrad
 import { checkLabels, checkScores, type Labels } from './labels.js';
 import { checkReduction, lossOptions, perSampleGradient, perSampleRecorded, reduce } from './reduction.js';
 import type { LossOptions } from './softmaxCrossEntropy.js';
-import { mul } from '@tensorgrad/ops';
+import { mul, newStorage, newStorageUnfilled } from '@tensorgrad/ops';
 
 export interface SvmLossOptions extends LossOptions {
   /** The margin Δ the correct class must win by (the course uses 1). */
@@ -23,7 +23,7 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
   if (!Number.isFinite(margin) || margin < 0) throw new ValueError(op, `margin must be a finite non-negative number, got ${margin}`);
   const s = scores.data;
   // Local gradient of each row's loss w.r.t. its scores: +1 for every violating class, -count for the label.
-  const coefficient = new Float64Array(n * c);
+  const coefficient = newStorage(n * c);
   const rows = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
@@ -43,7 +43,7 @@ export const svmLoss = defineOp('svmLoss', (scores: Tensor, labels: Labels, opti
   }
   return record(op, [scores], reduce(rows, reduction, [n]), (dy) => {
     const g = perSampleGradient(dy, reduction, n);
-    const ds = new Float64Array(n * c);
+    const ds = newStorageUnfilled(n * c);
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
       for (let k = i * c; k < (i + 1) * c; k++) ds[k] = coefficient[k]! * gi;

@@ -7,6 +7,7 @@ import { mean } from '../reduce/mean.js';
 import { sum } from '../reduce/sum.js';
 import { pow } from '../unary/pow.js';
 import { square } from '../unary/square.js';
+import { newStorage } from '../kernels/backend.js';
 
 /** An optional affine parameter of layerNorm: null, or a Tensor of exactly the normalized shape. */
 function affine(name: string, t: unknown, shape: readonly number[]): Tensor | null {
@@ -47,9 +48,9 @@ export const layerNorm = defineOp(
     const d = x.data;
     const wd = w?.data;
     const bd = b?.data;
-    const xhat = new Float64Array(d.length);
+    const xhat = newStorage(d.length);
     const rstd = new Float64Array(rows);
-    const o = new Float64Array(d.length);
+    const o = newStorage(d.length);
     for (let r = 0; r < rows; r++) {
       const base = r * m;
       const mu = pairwiseSum(d, base, m) / m;
@@ -78,7 +79,7 @@ export const layerNorm = defineOp(
       fromData(o, x.shape),
       (dy) => {
         const g = dy.data;
-        const dx = new Float64Array(g.length);
+        const dx = newStorage(g.length);
         const dw = w !== null && w.requiresGrad ? new Float64Array(m) : null;
         const db = b !== null && b.requiresGrad ? new Float64Array(m) : null;
         for (let r = 0; r < rows; r++) {

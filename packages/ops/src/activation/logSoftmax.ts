@@ -5,6 +5,7 @@ import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
 import { sum } from '../reduce/sum.js';
 import { exp } from '../unary/exp.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * x - log Σ e^x along `axis` (the last by default), as log-sum-exp with each lane's max m subtracted
@@ -20,7 +21,7 @@ export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis: number = 
   const { at, outer, n, inner } = lanes(x.shape, axis, 'logSoftmax');
   const xd = x.data;
   const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);
-  const out = new Float64Array(xd.length);
+  const out = newStorage(xd.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -39,7 +40,7 @@ export const logSoftmax = defineOp('logSoftmax', (a: TensorLike, axis: number = 
     y,
     (dy) => {
       const g = dy.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
           const base = o * n * inner + i;

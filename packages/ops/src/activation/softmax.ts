@@ -4,6 +4,7 @@ import { laneMax, lanes, reducedStrides } from '../reduce/axes.js';
 import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
 import { sum } from '../reduce/sum.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * e^x / Σ e^x along `axis` (the last by default). Stable for large logits: each lane's max is subtracted
@@ -18,7 +19,7 @@ export const softmax = defineOp('softmax', (a: TensorLike, axis: number = -1): T
   const { at, outer, n, inner } = lanes(x.shape, axis, 'softmax');
   const xd = x.data;
   const lanesMax = laneMax(xd, x.shape, reducedStrides(x.shape, [at]).strides, outer * inner);
-  const p = new Float64Array(xd.length);
+  const p = newStorage(xd.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -41,7 +42,7 @@ export const softmax = defineOp('softmax', (a: TensorLike, axis: number = -1): T
     y,
     (dy) => {
       const g = dy.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
           const base = o * n * inner + i;

@@ -3,6 +3,7 @@ import { broadcastRows, unbroadcast, type RowKernel } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
 import { mul } from './mul.js';
 import { sub } from './sub.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 const maxRow: RowKernel = (o, oo, x, xo, xs, y, yo, ys, n) => {
   for (let j = 0; j < n; j++) o[oo + j] = Math.max(x[xo + j * xs]!, y[yo + j * ys]!);
@@ -34,8 +35,8 @@ export const maximum = defineOp('maximum', (a: TensorLike, b: TensorLike): Tenso
       const share = broadcastRows('maximum', x, y, shareRow);
       const g = dy.data;
       const s = share.data;
-      const da = new Float64Array(s.length);
-      const db = new Float64Array(s.length);
+      const da = newStorageUnfilled(s.length);
+      const db = newStorageUnfilled(s.length);
       for (let i = 0; i < s.length; i++) {
         da[i] = g[i]! * s[i]!;
         db[i] = g[i]! * (1 - s[i]!);

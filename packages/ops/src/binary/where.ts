@@ -2,6 +2,7 @@ import { Tensor, ValueError, broadcastShapes, checkSize, defineOp, describeValue
 import { broadcastTo } from '../shape/broadcastTo.js';
 import { unbroadcast } from '../broadcast.js';
 import { asTensor, type TensorLike } from '../util.js';
+import { newStorage, newStorageUnfilled } from '../kernels/backend.js';
 
 /**
  * Entrywise choice: a where `condition` is non-zero, b elsewhere (NumPy's and PyTorch's `where`), with
@@ -21,7 +22,7 @@ export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b:
   // Broadcast views outside the graph, read once into row-major arrays.
   const [cd, xd, yd] = noGrad(() => [c, x, y].map((t) => broadcastTo(t.detach(), shape).data));
   const mask = new Uint8Array(sizeOf(shape));
-  const o = new Float64Array(mask.length);
+  const o = newStorageUnfilled(mask.length);
   for (let i = 0; i < o.length; i++) {
     mask[i] = cd![i] !== 0 ? 1 : 0;
     o[i] = mask[i] ? xd![i]! : yd![i]!;
@@ -36,8 +37,8 @@ export const where = defineOp('where', (condition: TensorLike, a: TensorLike, b:
   };
   return record('where', [x, y], fromData(o, shape), (dy) => {
     const g = dy.data;
-    const ga = new Float64Array(g.length);
-    const gb = new Float64Array(g.length);
+    const ga = newStorage(g.length);
+    const gb = newStorage(g.length);
     for (let i = 0; i < g.length; i++) {
       if (mask[i]) ga[i] = g[i]!;
       else gb[i] = g[i]!;

@@ -21,7 +21,7 @@ interface Block {
 
 const arena = { top: ARENA_BASE, free: [] as Block[] };
 /** Arrays smaller than this are plain Float64Arrays: copying them costs less than a block of the arena. */
-const MIN_KERNEL_STORAGE = 1 << 12;
+export const MIN_KERNEL_STORAGE = 1 << 12;
 /**
  * The arena's blocks for arrays stop at this many bytes (half the memory): above it, new arrays are
  * ordinary ones, so that a large model's weights never leave too little room for a large product's
@@ -108,6 +108,7 @@ const collector = state !== null && state.shared ? makeCollector() : null;
 const COLLECT_AFTER = 64 << 20;
 let handedOutSinceCollection = 0;
 let collections = 0;
+let collectionMs = 0;
 
 function firstFit(bytes: number): number {
   const free = arena.free;
@@ -137,7 +138,9 @@ function takeBlock(bytes: number, limit: number): number {
     if (collector.gc !== null && handedOutSinceCollection >= COLLECT_AFTER) {
       handedOutSinceCollection = 0;
       collections++;
+      const started = performance.now();
       collector.gc();
+      collectionMs += performance.now() - started;
       collector.registry.cleanupSome!();
       at = firstFit(bytes);
       if (at >= 0) return at;
@@ -287,14 +290,16 @@ export function setKernelArenaLimit(bytes: number): number {
 
 /**
  * @internal For tests and reports: where the arena ends, which blocks in it are free, where the scratch
- * is, whether dead blocks are reclaimed synchronously, and how many full collections the arena asked for.
+ * is, whether dead blocks are reclaimed synchronously, and how many full collections the arena asked for
+ * and the milliseconds they took.
  */
-export function kernelArena(): { top: number; free: Block[]; scratch: Block; syncReclaim: boolean; collections: number } {
+export function kernelArena(): { top: number; free: Block[]; scratch: Block; syncReclaim: boolean; collections: number; collectionMs: number } {
   return {
     top: arena.top,
     free: arena.free.map((b) => ({ ...b })),
     scratch: { at: scratch.at, bytes: scratch.bytes },
     syncReclaim: collector?.sync ?? false,
     collections,
+    collectionMs,
   };
 }

@@ -5,6 +5,7 @@ import { wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
 import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
 import type { AdamCoefficients, Backend, SgdCoefficients } from './types.js';
 import { wasmAvailable } from './wasm-module.js';
+import { MIN_KERNEL_STORAGE } from './arena.js';
 
 /**
  * The registry of kernels (the Backend interface is in types.ts) and the entry points ops and nn call
@@ -66,6 +67,42 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
  * y): the kernel's own choice of memory where it has one, else a new Float64Array. Not zero-filled.
  */
 export function productStorage(length: number): Float64Array {
+  const kernel = gemmKernel();
+  return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
+}
+
+let opStorageInKernel = true;
+
+/**
+ * @internal For measurements: whether newStorage uses the kernel's memory (true, the default) or always
+ * plain arrays, as before it existed. Returns the previous setting.
+ */
+export function setOpStorageInKernel(on: boolean): boolean {
+  const previous = opStorageInKernel;
+  opStorageInKernel = on;
+  return previous;
+}
+
+/**
+ * Storage for an op's output or a backward rule's gradient of `length` values, zero-filled like
+ * `new Float64Array(length)`: from the active kernel's own memory (`allocate`, the WebAssembly arena)
+ * when it has one and the array is large enough to be kept there, else a plain Float64Array. A fresh
+ * large Float64Array is memory the C library maps anew (or hands back after trimming it), whose every
+ * page faults when first written; the arena's blocks are pages already in use.
+ */
+export function newStorage(length: number): Float64Array {
+  if (length < MIN_KERNEL_STORAGE || !opStorageInKernel) return new Float64Array(length);
+  const kernel = gemmKernel();
+  if (kernel.allocate === undefined) return new Float64Array(length);
+  // allocate's array may hold an earlier array's values.
+  return kernel.allocate(length).fill(0);
+}
+
+/**
+ * As newStorage, for an op that writes every one of the `length` values itself: not zero-filled.
+ */
+export function newStorageUnfilled(length: number): Float64Array {
+  if (length < MIN_KERNEL_STORAGE || !opStorageInKernel) return new Float64Array(length);
   const kernel = gemmKernel();
   return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
 }

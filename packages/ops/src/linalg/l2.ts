@@ -2,6 +2,7 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { pairwiseSumOfSquares } from '../reduce/pairwise.js';
 import { mul } from '../binary/mul.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** The squared Euclidean norm Σ x² over every entry: the lecture's "L2" node, a 0-d tensor. */
 export const l2 = defineOp('l2', (a: TensorLike): Tensor => {
@@ -17,7 +18,7 @@ export const l2 = defineOp('l2', (a: TensorLike): Tensor => {
     (dy) => {
       const g2 = 2 * dy.item();
       const xd = x.data;
-      const dx = new Float64Array(xd.length);
+      const dx = newStorageUnfilled(xd.length);
       for (let i = 0; i < xd.length; i++) dx[i] = g2 * xd[i]!;
       return [fromData(dx, x.shape)];
     },

@@ -8,6 +8,7 @@ import { expandRecorded } from '../reduce/expand.js';
 import { broadcastTo } from '../shape/broadcastTo.js';
 import { reshape } from '../shape/reshape.js';
 import { signOf } from '../unary/masks.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * The vector norm of `x` over `axis` (all axes by default, as one long vector; a number or a list,
@@ -61,7 +62,7 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
     (dy) => {
       const xd = x.data;
       const g = dy.data;
-      const dx = new Float64Array(xd.length);
+      const dx = newStorage(xd.length);
       // ord 2: d||x|| = x / ||x|| dy (0 on a zero lane). ord 1: sign(x) dy. Infinity: sign(x) dy at the
       // entries of largest magnitude, shared equally among ties.
       const count = new Float64Array(r.length);
@@ -97,7 +98,7 @@ export const norm = defineOp('norm', (a: TensorLike, ord: number = 2, axis?: num
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) count[oo + j * step] += +(Math.abs(xd[base + j]!) === r[oo + j * step]);
       });
-      const w = new Float64Array(xd.length);
+      const w = newStorage(xd.length);
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) {
           const k = oo + j * step;

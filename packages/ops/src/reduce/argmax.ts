@@ -1,6 +1,7 @@
 import { ValueError, checkSize, defineOp, formatShape, fromData, type Tensor } from '@tensorgrad/core';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { lanes } from './axes.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Index of the largest (`sign` = 1) or smallest (`sign` = -1) entry along `axis`, or the flat
@@ -16,7 +17,7 @@ export function argExtreme(op: string, a: TensorLike, axis: number | null | unde
   if (n === 0) throw new ValueError(op, `cannot take the ${op} of a zero-size ${all ? 'tensor' : 'axis'} (shape ${formatShape(x.shape)})`);
   checkSize(op, x.shape); // the result is smaller: n > 0
   const d = x.data;
-  const o = new Float64Array(outer * inner);
+  const o = newStorage(outer * inner);
   for (let p = 0; p < outer; p++) {
     for (let i = 0; i < inner; i++) {
       const base = p * n * inner + i;

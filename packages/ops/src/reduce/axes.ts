@@ -1,4 +1,5 @@
 import { contiguousStrides, normalizeAxis, type Shape } from '@tensorgrad/core';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * A contiguous tensor seen as [outer, n, inner] around one axis: entry k of lane (o, i) along the axis
@@ -59,7 +60,7 @@ export function forEachRow(shape: Shape, strides: readonly number[], visit: (bas
 export function expandReduced(g: Float64Array, shape: Shape, strides: readonly number[]): Float64Array {
   let size = 1;
   for (const d of shape) size *= d;
-  const o = new Float64Array(size);
+  const o = newStorage(size);
   if (g.length === 1) return o.fill(g[0]!);
   const nd = shape.length;
   const inner = shape[nd - 1]!;

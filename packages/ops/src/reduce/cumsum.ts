@@ -2,6 +2,7 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { lanes } from './axes.js';
 import { flip } from '../shape/flip.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Running sums along `axis` (negative counts from the end): y_k = x_0 + ... + x_k, PyTorch's `cumsum`
@@ -14,7 +15,7 @@ export const cumsum = defineOp('cumsum', (a: TensorLike, axis: number): Tensor =
   const { at, outer, n, inner } = lanes(x.ndim === 0 ? [1] : x.shape, axis, 'cumsum');
   checkSize('cumsum', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   for (let p = 0; p < outer; p++) {
     const base = p * n * inner;
     for (let i = 0; i < inner; i++) {
@@ -32,7 +33,7 @@ export const cumsum = defineOp('cumsum', (a: TensorLike, axis: number): Tensor =
     fromData(o, x.shape),
     (dy) => {
       const g = dy.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let p = 0; p < outer; p++) {
         const base = p * n * inner;
         for (let i = 0; i < inner; i++) {

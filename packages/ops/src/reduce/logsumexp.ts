@@ -6,6 +6,7 @@ import { sub } from '../binary/sub.js';
 import { exp } from '../unary/exp.js';
 import { expandRecorded } from './expand.js';
 import { where } from '../binary/where.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * y with its -Infinity lanes (lanes of x that are all -Infinity) replaced by a constant 0, for the recorded
@@ -42,7 +43,7 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
       s[k] += Math.exp(d[base + j]! - m[k]!);
     }
   });
-  const r = new Float64Array(m.length);
+  const r = newStorage(m.length);
   for (let k = 0; k < r.length; k++) r[k] = m[k]! + Math.log(s[k]!);
   const shape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
   const y = fromData(r, shape);
@@ -54,7 +55,7 @@ export const logsumexp = defineOp('logsumexp', (a: TensorLike, axis?: number | r
     (dy) => {
       const xd = x.data;
       const g = dy.data;
-      const dx = new Float64Array(xd.length);
+      const dx = newStorage(xd.length);
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) {
           const k = oo + j * step;

@@ -3,6 +3,7 @@ import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { forEachRow, laneMax, reducedStrides } from './axes.js';
 import { mul } from '../binary/mul.js';
 import { expandRecorded } from './expand.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Largest value over `axis` (all axes by default; a number or a list, negative allowed); NaN wins, as
@@ -37,7 +38,7 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) count[oo + j * step] += +(xd[base + j] === m[oo + j * step]);
       });
-      const dx = new Float64Array(xd.length);
+      const dx = newStorage(xd.length);
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) {
           const k = oo + j * step;
@@ -54,7 +55,7 @@ export const max = defineOp('max', (a: TensorLike, axis?: number | readonly numb
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) count[oo + j * step] += +(xd[base + j] === m[oo + j * step]);
       });
-      const w = new Float64Array(xd.length);
+      const w = newStorage(xd.length);
       forEachRow(x.shape, strides, (base, oo) => {
         for (let j = 0; j < inner; j++) if (xd[base + j] === m[oo + j * step]) w[base + j] = 1 / count[oo + j * step]!;
       });

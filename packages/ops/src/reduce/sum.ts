@@ -3,6 +3,7 @@ import { expandReduced, reducedStrides } from './axes.js';
 import { asTensor, checkKeepDims, type TensorLike } from '../util.js';
 import { pairwiseSum } from './pairwise.js';
 import { expandRecorded } from './expand.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Sums over `axes` (sorted, distinct); returns values in the keepDims shape. Runs along the last axis
@@ -11,7 +12,7 @@ import { expandRecorded } from './expand.js';
 export function sumKernel(x: Tensor, axes: readonly number[]): Tensor {
   const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const data = x.data;
-  const o = new Float64Array(sizeOf(keptShape));
+  const o = newStorage(sizeOf(keptShape));
   if (axes.length === x.ndim) {
     o[0] = pairwiseSum(data, 0, data.length);
     return fromData(o, keptShape);

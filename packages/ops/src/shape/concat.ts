@@ -1,5 +1,6 @@
 import { ShapeError, Tensor, ValueError, checkSize, contiguousStrides, defineOp, describeValue, formatShape, fromData, normalizeAxis, record, scatterInto, viewOf } from '@tensorgrad/core';
 import { slice } from './slice.js';
+import { newStorage } from '../kernels/backend.js';
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
 export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0): Tensor => {
@@ -20,7 +21,7 @@ export const concat = defineOp('concat', (tensors: readonly Tensor[], axis = 0):
   const shape = first.shape.slice();
   shape[at] = tensors.reduce((n, t) => n + t.shape[at]!, 0);
   const strides = contiguousStrides(shape);
-  const out = new Float64Array(checkSize('concat', shape));
+  const out = newStorage(checkSize('concat', shape));
   const starts: number[] = [];
   let start = 0;
   for (const t of tensors) {

@@ -2,6 +2,7 @@ import { ShapeError, Tensor, ValueError, checkSize, defineOp, describeValue, for
 import { asTensor, type TensorLike } from '../util.js';
 import { lanes } from '../reduce/axes.js';
 import { scatterRecorded } from './positions.js';
+import { newStorage } from '../kernels/backend.js';
 
 /** Integer indices: a tensor, a plain array or a typed array. */
 export type Indices = Tensor | ArrayLike<number>;
@@ -61,12 +62,12 @@ export const gather = defineOp('gather', (a: TensorLike, indices: Indices, axis:
     positions[k] = (outer * n + v) * inner + (k % inner);
   }
   const xd = x.data;
-  const o = new Float64Array(count);
+  const o = newStorage(count);
   for (let k = 0; k < count; k++) o[k] = xd[positions[k]!]!;
   // The backward scatters the upstream gradient back to the picked entries; every other entry gets 0.
   return record('gather', [x], fromData(o, shape), (dy) => {
     const g = dy.data;
-    const dx = new Float64Array(x.size);
+    const dx = newStorage(x.size);
     for (let k = 0; k < count; k++) dx[positions[k]!] += g[k]!;
     return [fromData(dx, x.shape)];
   }, [], (dy) => [scatterRecorded('gather', dy, positions, x.shape)]);

@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, checkSize, contiguousStrides, defineOp, describeValue, formatShape, fromData, record, scatterInto, viewOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Pads x with `value` (0 by default), PyTorch's `pad(x, pad, 'constant', value)`: `pad` lists
@@ -33,7 +34,7 @@ export const pad = defineOp('pad', (a: TensorLike, padding: readonly number[], m
     throw new ShapeError('pad', `padding ${describeValue(padding)} crops axis ${bad} of a tensor of shape ${formatShape(x.shape)} to a negative length ${shape[bad]}`);
   }
   checkSize('pad', shape);
-  const out = new Float64Array(shape.reduce((n, d) => n * d, 1));
+  const out = newStorage(shape.reduce((n, d) => n * d, 1));
   if (value !== 0) out.fill(value);
   // The part of x that survives the crops, and where it lands in the output.
   const kept = x.shape.map((n, i) => Math.max(0, n - Math.max(0, -before[i]!) - Math.max(0, -after[i]!)));

@@ -1,4 +1,5 @@
 import { fromData, record, type Shape, type Tensor } from '@tensorgrad/core';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * The recorded rules of the selecting ops (slice, gather, take): each output entry k reads x at flat
@@ -8,7 +9,7 @@ import { fromData, record, type Shape, type Tensor } from '@tensorgrad/core';
  */
 export function scatterRecorded(op: string, dy: Tensor, positions: Int32Array, shape: Shape): Tensor {
   const g = dy.data;
-  const dx = new Float64Array(shape.reduce((n, d) => n * d, 1));
+  const dx = newStorage(shape.reduce((n, d) => n * d, 1));
   for (let k = 0; k < positions.length; k++) dx[positions[k]!] += g[k]!;
   const rule = (ddx: Tensor): Tensor[] => [pickRecorded(op, ddx, positions, dy.shape)];
   return record(`${op}.backward`, [dy], fromData(dx, shape), rule, [], rule);
@@ -17,7 +18,7 @@ export function scatterRecorded(op: string, dy: Tensor, positions: Int32Array, s
 /** The entries of `x` at `positions`, shaped `shape`, in the graph: the adjoint of scatterRecorded. */
 export function pickRecorded(op: string, x: Tensor, positions: Int32Array, shape: Shape): Tensor {
   const d = x.data;
-  const o = new Float64Array(positions.length);
+  const o = newStorage(positions.length);
   for (let k = 0; k < positions.length; k++) o[k] = d[positions[k]!]!;
   const rule = (dy: Tensor): Tensor[] => [scatterRecorded(op, dy, positions, x.shape)];
   return record(op, [x], fromData(o, shape), rule, [], rule);

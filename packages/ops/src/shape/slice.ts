@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, contiguousStrides, defineOp, formatShape, fromData, record, scatterInto, viewOf, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { scatterRecorded } from './positions.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * How to cut one axis, as in NumPy's `x[...]`: a number picks one index (negative counts from the end)
@@ -72,7 +73,7 @@ export const slice = defineOp('slice', (a: TensorLike, specs: readonly SliceSpec
   const y = viewOf(x, g.shape, g.strides, g.offset);
   // The backward of a slice writes the upstream gradient into the sliced positions of a zero tensor.
   return record('slice', [x], y, (dy) => {
-    const dx = new Float64Array(x.size);
+    const dx = newStorage(x.size);
     const d = geometry(contiguousStrides(x.shape), 0);
     scatterInto({ data: dx, shape: d.shape, stride: d.strides, offset: d.offset }, dy.data);
     return [fromData(dx, x.shape)];

@@ -3,6 +3,7 @@ import { asTensor, type TensorLike } from '../util.js';
 import { indexValues, type Indices } from './gather.js';
 import { lanes } from '../reduce/axes.js';
 import { scatterRecorded } from './positions.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * Selects whole slices of `x` along `axis` by index: NumPy's `take(x, indices, axis)`, PyTorch's
@@ -29,7 +30,7 @@ export const take = defineOp('take', (a: TensorLike, indices: Indices, axis: num
   checkSize('take', shape);
   checkSize('take', x.shape);
   const xd = x.data;
-  const o = new Float64Array(outer * count * inner);
+  const o = newStorage(outer * count * inner);
   for (let p = 0; p < outer; p++) {
     for (let j = 0; j < count; j++) {
       const src = (p * n + picked[j]!) * inner;
@@ -40,7 +41,7 @@ export const take = defineOp('take', (a: TensorLike, indices: Indices, axis: num
   // Backward: each output slice's gradient is added back to the slice it was read from.
   return record('take', [x], fromData(o, shape), (dy) => {
     const g = dy.data;
-    const dx = new Float64Array(x.size);
+    const dx = newStorage(x.size);
     for (let p = 0; p < outer; p++) {
       for (let j = 0; j < count; j++) {
         const src = (p * n + picked[j]!) * inner;

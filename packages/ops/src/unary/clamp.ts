@@ -2,6 +2,7 @@ import { ValueError, checkSize, defineOp, describeValue, fromData, record, type 
 import { asTensor, type TensorLike } from '../util.js';
 import { where } from '../binary/where.js';
 import { mask } from './masks.js';
+import { newStorage, newStorageUnfilled } from '../kernels/backend.js';
 
 function bound(v: unknown, name: string, fallback: number): number {
   if (v === undefined || v === null) return fallback;
@@ -23,7 +24,7 @@ export const clamp = defineOp('clamp', (a: TensorLike, min?: number | null, max?
   const lo = bound(min, 'min', -Infinity);
   const hi = bound(max, 'max', Infinity);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     o[i] = v < lo ? (lo > hi ? hi : lo) : v > hi ? hi : v;
@@ -35,7 +36,7 @@ export const clamp = defineOp('clamp', (a: TensorLike, min?: number | null, max?
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let i = 0; i < g.length; i++) if (xd[i]! >= lo && xd[i]! <= hi) dx[i] = g[i]!;
       return [fromData(dx, x.shape)];
     },

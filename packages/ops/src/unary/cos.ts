@@ -3,13 +3,14 @@ import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
 import { neg } from './neg.js';
 import { sin } from './sin.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** cos x (radians). */
 export const cos = defineOp('cos', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'cos');
   checkSize('cos', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.cos(d[i]!);
   // d(cos x) = -sin x dx.
   return record(
@@ -19,7 +20,7 @@ export const cos = defineOp('cos', (a: TensorLike): Tensor => {
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = -g[i]! * Math.sin(xd[i]!);
       return [fromData(dx, x.shape)];
     },

@@ -9,6 +9,7 @@ import { exp } from './exp.js';
 import { pow } from './pow.js';
 import { sigmoid } from './sigmoid.js';
 import { square } from './square.js';
+import { newStorage } from '../kernels/backend.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
@@ -27,7 +28,7 @@ export const gelu = defineOp('gelu', (a: TensorLike, approximate: 'none' | 'tanh
   if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError('gelu', `approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
   checkSize('gelu', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   if (approximate === 'none') {
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
@@ -51,7 +52,7 @@ export const gelu = defineOp('gelu', (a: TensorLike, approximate: 'none' | 'tanh
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       if (approximate === 'none') {
         for (let i = 0; i < g.length; i++) {
           const v = xd[i]!;
@@ -81,7 +82,7 @@ export const gelu = defineOp('gelu', (a: TensorLike, approximate: 'none' | 'tanh
  */
 function geluSlope(x: Tensor): Tensor {
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     o[i] = 0.5 * erfc(-v * SQRT1_2) + (Math.abs(v) > 40 ? 0 : v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));

@@ -1,6 +1,7 @@
 import { ValueError, checkSize, defineOp, describeValue, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** x where x > 0, negativeSlope·x elsewhere: PyTorch's `leaky_relu` (default slope 0.01). */
 export const leakyRelu = defineOp('leakyRelu', (a: TensorLike, negativeSlope: number = 0.01): Tensor => {
@@ -13,7 +14,7 @@ export const leakyRelu = defineOp('leakyRelu', (a: TensorLike, negativeSlope: nu
   // a branch would be mispredicted half the time (relu's reason, KERNELS.md, Measured).
   const factor = new Float64Array([negativeSlope, 1]);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     o[i] = v * factor[+(v > 0)]!;
@@ -26,7 +27,7 @@ export const leakyRelu = defineOp('leakyRelu', (a: TensorLike, negativeSlope: nu
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = g[i]! * factor[+(xd[i]! > 0)]!;
       return [fromData(dx, x.shape)];
     },

@@ -2,13 +2,14 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { add } from '../binary/add.js';
 import { div } from '../binary/div.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** log(1 + x), exact for small x where log(add(1, x)) loses the digits of x that 1 + x rounds away. */
 export const log1p = defineOp('log1p', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'log1p');
   checkSize('log1p', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.log1p(d[i]!);
   // d log(1 + x) = dx / (1 + x).
   return record(
@@ -18,7 +19,7 @@ export const log1p = defineOp('log1p', (a: TensorLike): Tensor => {
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = g[i]! / (1 + xd[i]!);
       return [fromData(dx, x.shape)];
     },

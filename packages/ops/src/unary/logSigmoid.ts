@@ -3,6 +3,7 @@ import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
 import { neg } from './neg.js';
 import { sigmoid } from './sigmoid.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * log σ(x) = -log(1 + e^-x), computed as min(x, 0) - log1p(e^(-|x|)) (PyTorch's form): finite at x = ±1000,
@@ -12,7 +13,7 @@ export const logSigmoid = defineOp('logSigmoid', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'logSigmoid');
   checkSize('logSigmoid', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     o[i] = Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v)));
@@ -25,7 +26,7 @@ export const logSigmoid = defineOp('logSigmoid', (a: TensorLike): Tensor => {
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let i = 0; i < g.length; i++) {
         const v = xd[i]!;
         let s: number;

@@ -1,9 +1,10 @@
 import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 function negate(x: Tensor): Tensor {
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) o[i] = -d[i]!;
   return fromData(o, x.shape);
 }

@@ -1,6 +1,7 @@
 import { ValueError, checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/core';
 import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
+import { newStorage, newStorageUnfilled } from '../kernels/backend.js';
 
 /** x^p for a number exponent p (Math.pow semantics: NaN for a negative base and a fractional p). */
 export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
@@ -8,7 +9,7 @@ export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
   checkSize('pow', x.shape);
   if (typeof p !== 'number' || Number.isNaN(p)) throw new ValueError('pow', `the exponent must be a number, got ${String(p)}`);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   if (p === 2) for (let i = 0; i < d.length; i++) o[i] = d[i]! * d[i]!;
   else for (let i = 0; i < d.length; i++) o[i] = Math.pow(d[i]!, p);
   // d(x^p) = p x^(p-1) dx. For p = 0 the gradient is exactly 0 everywhere, even at x = 0 where
@@ -20,7 +21,7 @@ export const pow = defineOp('pow', (a: TensorLike, p: number): Tensor => {
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       if (p !== 0) for (let i = 0; i < g.length; i++) dx[i] = g[i]! * p * Math.pow(xd[i]!, p - 1);
       return [fromData(dx, x.shape)];
     },

@@ -2,13 +2,14 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { where } from '../binary/where.js';
 import { mask } from './masks.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** max(x, 0) elementwise: x where x > 0, +0 elsewhere, NaN stays NaN. */
 export const relu = defineOp('relu', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'relu');
   checkSize('relu', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) {
     // Branch-free: Math.max(v, 0) compiles to compares and jumps, and on pre-activations, whose signs
     // are random, half of those jumps are mispredicted (KERNELS.md, Measured). v·[v > 0] needs no jump;
@@ -27,7 +28,7 @@ export const relu = defineOp('relu', (a: TensorLike): Tensor => {
       // d relu = dy * [x > 0]: a mask, never the (diagonal) Jacobian. Branch-free; the kink at 0 gets 0.
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) {
         const m = +(xd[i]! > 0);
         let r = g[i]! * m;

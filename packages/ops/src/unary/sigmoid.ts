@@ -2,6 +2,7 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
+import { newStorage, newStorageUnfilled } from '../kernels/backend.js';
 
 /**
  * The logistic sigmoid 1 / (1 + e^-x), as one gate. For x < 0 it is computed as e^x / (1 + e^x), so
@@ -11,7 +12,7 @@ export const sigmoid = defineOp('sigmoid', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'sigmoid');
   checkSize('sigmoid', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
@@ -28,7 +29,7 @@ export const sigmoid = defineOp('sigmoid', (a: TensorLike): Tensor => {
     s,
     (dy) => {
       const g = dy.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = g[i]! * (1 - o[i]!) * o[i]!;
       return [fromData(dx, x.shape)];
     },

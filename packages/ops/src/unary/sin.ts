@@ -2,13 +2,14 @@ import { checkSize, defineOp, fromData, record, type Tensor } from '@tensorgrad/
 import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
 import { cos } from './cos.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** sin x (radians). */
 export const sin = defineOp('sin', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'sin');
   checkSize('sin', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.sin(d[i]!);
   // d(sin x) = cos x dx.
   return record(
@@ -18,7 +19,7 @@ export const sin = defineOp('sin', (a: TensorLike): Tensor => {
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = g[i]! * Math.cos(xd[i]!);
       return [fromData(dx, x.shape)];
     },

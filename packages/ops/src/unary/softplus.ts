@@ -4,6 +4,7 @@ import { mul } from '../binary/mul.js';
 import { where } from '../binary/where.js';
 import { mask } from './masks.js';
 import { sigmoid } from './sigmoid.js';
+import { newStorage } from '../kernels/backend.js';
 
 /**
  * log(1 + e^(βx)) / β, a smooth relu: PyTorch's `softplus(x, beta, threshold)`. Where βx > threshold the
@@ -16,7 +17,7 @@ export const softplus = defineOp('softplus', (a: TensorLike, beta: number = 1, t
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new ValueError('softplus', `threshold must be a number, got ${describeValue(threshold)}`);
   checkSize('softplus', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorage(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     const z = v * beta;
@@ -31,7 +32,7 @@ export const softplus = defineOp('softplus', (a: TensorLike, beta: number = 1, t
     (dy) => {
       const g = dy.data;
       const xd = x.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorage(g.length);
       for (let i = 0; i < g.length; i++) {
         const z = xd[i]! * beta;
         let s: number;

@@ -3,13 +3,14 @@ import { asTensor, type TensorLike } from '../util.js';
 import { mul } from '../binary/mul.js';
 import { sub } from '../binary/sub.js';
 import { square } from './square.js';
+import { newStorageUnfilled } from '../kernels/backend.js';
 
 /** Hyperbolic tangent. */
 export const tanh = defineOp('tanh', (a: TensorLike): Tensor => {
   const x = asTensor(a, 'tanh');
   checkSize('tanh', x.shape);
   const d = x.data;
-  const o = new Float64Array(d.length);
+  const o = newStorageUnfilled(d.length);
   for (let i = 0; i < d.length; i++) o[i] = Math.tanh(d[i]!);
   const y = fromData(o, x.shape);
   // d(tanh x) = (1 - tanh² x) dx: reuse the output.
@@ -19,7 +20,7 @@ export const tanh = defineOp('tanh', (a: TensorLike): Tensor => {
     y,
     (dy) => {
       const g = dy.data;
-      const dx = new Float64Array(g.length);
+      const dx = newStorageUnfilled(g.length);
       for (let i = 0; i < g.length; i++) dx[i] = g[i]! * (1 - o[i]! * o[i]!);
       return [fromData(dx, x.shape)];
     },
