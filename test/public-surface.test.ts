@@ -58,7 +58,7 @@ const PACKAGE_ONLY = {
     'normalizeAxis', 'normalizeAxes', 'MAX_SIZE', 'MAX_NDIM', 'checkOptions', 'closestOption', 'describeValue', 'isForeignTensor', 'checkFunction',
     'checkSeed', 'randomFor', 'formatTensor', 'pairwiseSum',
   ],
-  ops: ['unbroadcast', 'broadcastBinary', 'broadcastRows'],
+  ops: ['unbroadcast', 'broadcastBinary', 'broadcastRows', 'newStorage', 'newStorageUnfilled'],
   nn: ['checkLabels', 'MANIFEST_FILE'],
 };
 
