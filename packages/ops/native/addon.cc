@@ -166,8 +166,10 @@ void runProduct(const tg::Job& job, int threads) {
   const int span = alongM ? job.m : job.n;
   const int unit = alongM ? isa.mr : isa.nr;
   const bool wantTwo = threads == 2 || (threads == 0 && work >= threadMinWork);
-  // One chunk per ~4M multiply-adds, at least 2 and at most 8, each a whole number of tiles.
-  int chunks = (int)std::fmin(8.0, std::fmax(2.0, std::floor(work / double(1 << 22))));
+  // One chunk per thread, a whole number of tiles each. A chunk cut along m packs all of B again
+  // (along n, all of A), so more, smaller chunks (for balance when the helper is slow to wake) cost
+  // more packing than they save (KERNELS.md, the native kernel).
+  int chunks = 2;
   int chunkLen = ((span + chunks - 1) / chunks + unit - 1) / unit * unit;
   chunks = chunkLen > 0 ? (span + chunkLen - 1) / chunkLen : 0;
   if (!wantTwo || chunks < 2 || !claimHelper()) {

@@ -7,6 +7,7 @@ import { tsGemm } from '../src/kernels/gemm-ts.js';
 import { kernelArena, releaseKernelStorage } from '../src/kernels/arena.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
 import { wasmAvailable } from '../src/kernels/wasm-module.js';
+import { relError } from './gemm-reference.js';
 
 const shared = wasmAvailable && typeof SharedArrayBuffer !== 'undefined';
 const one = createWasmGemm({ name: 'storage-test-1t', minWork: 0, threadMinWork: Infinity });
@@ -24,16 +25,6 @@ function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let d = 0;
   for (let i = 0; i < y.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
   return d;
-}
-
-function relError(x: Float64Array, y: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 describe.runIf(shared)('kernelStorage', () => {

@@ -7,6 +7,7 @@ import { chooseTwo, noteTime, recordFor } from '../src/kernels/thread-choice.js'
 import { wasmTakenOver, wasmThreadsActive, wasmWorkerChunks, wasmWorkerPackedChunks } from '../src/kernels/threads.js';
 import { wasmAvailable, wasmFma } from '../src/kernels/wasm-module.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
+import { naiveGemm as naive, relError } from './gemm-reference.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
@@ -20,28 +21,6 @@ function randArray(len: number): Float64Array {
   const x = new Float64Array(len);
   for (let i = 0; i < len; i++) x[i] = rng.normal();
   return x;
-}
-
-/** Reference: the textbook sum, element by element, through the strides. */
-function naive(m: number, n: number, k: number, a: Float64Array, aOff: number, aRs: number, aCs: number,
-  b: Float64Array, bOff: number, bRs: number, bCs: number, c: Float64Array, cOff: number, accumulate: boolean): void {
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = accumulate ? c[cOff + i * n + j]! : 0;
-      for (let p = 0; p < k; p++) s += a[aOff + i * aRs + p * aCs]! * b[bOff + p * bRs + j * bCs]!;
-      c[cOff + i * n + j] = s;
-    }
-}
-
-/** max |x - y| / max |y|: 0 when both are all zero. */
-function relError(x: Float64Array, y: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 type Layout = 'row' | 'transposed' | 'strided' | 'broadcast';

@@ -23,6 +23,7 @@ import {
 } from '@tensorgrad/ops';
 import { createNativeGemm, nativeGemm } from '../src/kernels/gemm-native.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
+import { naiveGemm as naive, relError } from './gemm-reference.js';
 
 // The native kernel (native/addon.cc) against the textbook sum, against the WebAssembly FMA kernel bit
 // for bit (its rounding contract), with C overlapping its operands, with hostile arguments straight into
@@ -51,28 +52,6 @@ function randArray(len: number): Float64Array {
   const x = new Float64Array(len);
   for (let i = 0; i < len; i++) x[i] = rng.normal();
   return x;
-}
-
-/** Reference: the textbook sum, element by element, through the strides. */
-function naive(m: number, n: number, k: number, a: Float64Array, aOff: number, aRs: number, aCs: number,
-  b: Float64Array, bOff: number, bRs: number, bCs: number, c: Float64Array, cOff: number, accumulate: boolean): void {
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = accumulate ? c[cOff + i * n + j]! : 0;
-      for (let p = 0; p < k; p++) s += a[aOff + i * aRs + p * aCs]! * b[bOff + p * bRs + j * bCs]!;
-      c[cOff + i * n + j] = s;
-    }
-}
-
-/** max |x - y| / max |y|: 0 when both are all zero. */
-function relError(x: Float64Array, y: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** Index of the first element that differs (Object.is), or -1. */
