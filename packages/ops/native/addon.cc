@@ -73,8 +73,9 @@ struct Pool {
   std::atomic<bool> sleeping{false};
   std::atomic<bool> inUse{false};
   std::atomic<int> spinMicros{300};
-  bool started = false;
-  bool failed = false;
+  // Read by any JavaScript thread of the process (info, a second Node worker); set under startMutex.
+  std::atomic<bool> started{false};
+  std::atomic<bool> failed{false};
 };
 
 // Never destroyed: the helper may still be waiting on it while the process exits.
@@ -158,14 +159,14 @@ bool claimHelper() {
 }
 
 /** Products of fewer multiply-adds run on the calling thread alone (waking the helper costs more). */
-double threadMinWork = double(1 << 18);
+std::atomic<double> threadMinWork{double(1 << 18)};
 
 void runProduct(const tg::Job& job, int threads) {
   const double work = double(job.m) * job.n * job.k;
   const bool alongM = job.m >= job.n;
   const int span = alongM ? job.m : job.n;
   const int unit = alongM ? isa.mr : isa.nr;
-  const bool wantTwo = threads == 2 || (threads == 0 && work >= threadMinWork);
+  const bool wantTwo = threads == 2 || (threads == 0 && work >= threadMinWork.load(std::memory_order_relaxed));
   // One chunk per thread, a whole number of tiles each. A chunk cut along m packs all of B again
   // (along n, all of A), so more, smaller chunks (for balance when the helper is slow to wake) cost
   // more packing than they save (KERNELS.md, the native kernel).
@@ -369,7 +370,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "kc", v);
   napi_create_string_utf8(env, pool->started ? "on" : pool->failed ? "unavailable" : "not started", NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, out, "helper", v);
-  napi_create_double(env, threadMinWork, &v);
+  napi_create_double(env, threadMinWork.load(), &v);
   napi_set_named_property(env, out, "threadMinWork", v);
   napi_create_int32(env, pool->spinMicros.load(), &v);
   napi_set_named_property(env, out, "spinMicros", v);
@@ -387,7 +388,7 @@ napi_value Configure(napi_env env, napi_callback_info info) {
   bool has = false;
   if (napi_has_named_property(env, arg, "threadMinWork", &has) == napi_ok && has) {
     napi_get_named_property(env, arg, "threadMinWork", &v);
-    if (getNumber(env, v, &x) && x >= 0) threadMinWork = x;
+    if (getNumber(env, v, &x) && x >= 0) threadMinWork.store(x);
   }
   if (napi_has_named_property(env, arg, "spinMicros", &has) == napi_ok && has) {
     napi_get_named_property(env, arg, "spinMicros", &v);
