@@ -272,7 +272,7 @@ export function createWasmGemm(options: WasmGemmOptions = {}): Backend {
 
 /** One thread, WebAssembly SIMD. */
 export const wasmGemmSingle = createWasmGemm({ name: 'wasm-st', threadMinWork: Infinity });
-/** WebAssembly SIMD plus a second thread for products large enough to pay for it: the default. */
+/** WebAssembly SIMD plus a second thread for products large enough to pay for it: the default where the native kernel did not load (browsers, bundles). */
 export const wasmGemm = createWasmGemm({ name: 'wasm' });
 
 /**

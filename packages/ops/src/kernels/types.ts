@@ -4,9 +4,10 @@
  * needs a copied transpose. Besides the product, a kernel may bring its own memory for results and its
  * own loops for the optimizers' updates (SGD, Adam), which is why it is a backend rather than a gemm.
  *
- * Kernels: 'ts' (plain TypeScript: fallback and test oracle), 'wasm-st' (WebAssembly SIMD, one thread)
- * and 'wasm' (WebAssembly SIMD plus a second thread for large products), the default where WebAssembly
- * SIMD is available. `TENSORGRAD_KERNEL=ts` or `setGemmKernel('ts')` selects another (backend.ts).
+ * Kernels: 'ts' (plain TypeScript: fallback and test oracle), 'wasm-st' (WebAssembly SIMD, one thread),
+ * 'wasm' (WebAssembly SIMD plus a second thread for large products: the default where the native addon
+ * did not load and WebAssembly SIMD is available) and 'native' (the addon, Node's default where it
+ * loads). `TENSORGRAD_KERNEL=ts` or `setGemmKernel('ts')` selects another (backend.ts).
  */
 export interface Backend {
   readonly name: string;
