@@ -153,8 +153,38 @@ bool startHelper() {
 
 void runClaimed(int chunks);
 
-/** True when the helper is up and this thread now has it (until runClaimed returns). */
-bool claimHelper() {
+/**
+ * When another process has the second core, the helper is descheduled in the middle of its chunk and the
+ * caller, done with its own, waits for it: two threads then run slower than one. A product after which
+ * the caller waited longer than half its own time (and over 200 µs: a scheduler's slice, not a wake-up)
+ * is a slow one; after two in a row, the next SOLO_PRODUCTS run on the calling thread alone, then two
+ * threads are tried again.
+ */
+constexpr int SOLO_PRODUCTS = 64;
+std::atomic<int> slowInARow{0};
+std::atomic<int> soloLeft{0};
+std::atomic<long long> soloPeriods{0};
+
+void noteWait(std::chrono::steady_clock::duration own, std::chrono::steady_clock::duration waited) {
+  const bool slow = waited > std::chrono::microseconds(200) && waited * 2 > own;
+  if (!slow) {
+    slowInARow.store(0, std::memory_order_relaxed);
+  } else if (slowInARow.fetch_add(1, std::memory_order_relaxed) + 1 >= 2) {
+    slowInARow.store(0, std::memory_order_relaxed);
+    soloLeft.store(SOLO_PRODUCTS, std::memory_order_relaxed);
+    soloPeriods.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+/**
+ * True when the helper is up, has not been found slow lately (unless two threads are `forced`), and this
+ * thread now has it (until runClaimed returns).
+ */
+bool claimHelper(bool forced) {
+  if (!forced && soloLeft.load(std::memory_order_relaxed) > 0) {
+    soloLeft.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
   return startHelper() && !pool->inUse.exchange(true, std::memory_order_acquire);
 }
 
@@ -173,7 +203,7 @@ void runProduct(const tg::Job& job, int threads) {
   int chunks = 2;
   int chunkLen = ((span + chunks - 1) / chunks + unit - 1) / unit * unit;
   chunks = chunkLen > 0 ? (span + chunkLen - 1) / chunkLen : 0;
-  if (!wantTwo || chunks < 2 || !claimHelper()) {
+  if (!wantTwo || chunks < 2 || !claimHelper(threads == 2)) {
     // Another thread of this process (a second Node worker) has the helper, or one thread is asked for.
     isa.block(job, 0, job.m, 0, job.n);
     return;
@@ -191,7 +221,8 @@ constexpr ptrdiff_t AXPY_TWO_MIN = 1 << 15;
 
 void runAxpy(double alpha, const double* x, double* y, ptrdiff_t n, int threads) {
   const bool wantTwo = threads == 2 || (threads == 0 && n >= AXPY_TWO_MIN);
-  if (!wantTwo || n < 16 || n > 2147483647 || !claimHelper()) {
+  // At most 2^30 values on two threads: runChunk's int arithmetic (lo + chunkLen) stays below 2^31.
+  if (!wantTwo || n < 16 || n > 1073741824 || !claimHelper(threads == 2)) {
     axpyRange(alpha, x, y, 0, n);
     return;
   }
@@ -214,8 +245,12 @@ void runClaimed(int chunks) {
     std::lock_guard<std::mutex> lock(pool->mu);
     pool->cv.notify_one();
   }
+  using clock = std::chrono::steady_clock;
+  const auto began = clock::now();
   workOnce();
+  const auto worked = clock::now();
   while (pool->done.load(std::memory_order_acquire) < chunks) TG_PAUSE();
+  noteWait(worked - began, clock::now() - worked);
   pool->inUse.store(false, std::memory_order_release);
 }
 
@@ -372,6 +407,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "helper", v);
   napi_create_double(env, threadMinWork.load(), &v);
   napi_set_named_property(env, out, "threadMinWork", v);
+  napi_create_double(env, double(soloPeriods.load()), &v);
+  napi_set_named_property(env, out, "soloPeriods", v);
   napi_create_int32(env, pool->spinMicros.load(), &v);
   napi_set_named_property(env, out, "spinMicros", v);
   return out;

@@ -36,7 +36,7 @@ interface NativeAddon {
     threads: number,
   ): void;
   axpy(alpha: number, x: Float64Array, y: Float64Array, threads: number): boolean;
-  info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number };
+  info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number; soloPeriods: number };
   configure(options: { threadMinWork?: number; spinMicros?: number }): void;
 }
 
@@ -121,15 +121,16 @@ export const nativeGemm = createNativeGemm();
 /**
  * What the native kernel runs with here: `available` and, when not, `reason`; the instruction set its
  * micro-kernel uses, the tile, the k block, and the helper thread's state ('not started' before the
- * first large product, then 'on'). `sameBitsAsWasm`: the WebAssembly kernel here is its FMA build, so
+ * first large product, then 'on'); `soloPeriods`, how often products ran on the calling thread alone
+ * for a while because the helper, descheduled by other processes, kept the caller waiting. `sameBitsAsWasm`: the WebAssembly kernel here is its FMA build, so
  * the two agree bit for bit.
  */
 export function nativeKernelInfo():
-  | { available: true; isa: string; microTile: string; kc: number; helper: string; threadMinWork: number; sameBitsAsWasm: boolean }
+  | { available: true; isa: string; microTile: string; kc: number; helper: string; threadMinWork: number; soloPeriods: number; sameBitsAsWasm: boolean }
   | { available: false; reason: string } {
   if (addon === null) return { available: false, reason: unavailableReason };
   const info = addon.info();
-  return { available: true, isa: info.isa, microTile: `${info.mr}x${info.nr}`, kc: info.kc, helper: info.helper, threadMinWork: info.threadMinWork, sameBitsAsWasm: wasmFma };
+  return { available: true, isa: info.isa, microTile: `${info.mr}x${info.nr}`, kc: info.kc, helper: info.helper, threadMinWork: info.threadMinWork, soloPeriods: info.soloPeriods, sameBitsAsWasm: wasmFma };
 }
 
 /**
