@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,16 +55,73 @@ void pickIsa() {
 
 constexpr int MAX_CHUNKS = 64;
 
+/**
+ * An optimizer's update, element by element, in the JavaScript loops' order of operations
+ * (optim-loops.ts; built with -ffp-contract=off, so the same rounding): y += alpha·x (AXPY), SGD with
+ * weight decay, momentum or Nesterov (SGD), Adam (ADAM).
+ */
+struct Update {
+  enum Kind { NONE, AXPY, SGD, ADAM } kind = NONE;
+  double alpha = 0;
+  const double* x = nullptr;
+  double* y = nullptr;
+  double* w = nullptr;
+  const double* g = nullptr;
+  double* b = nullptr;  // SGD's velocity
+  double* m = nullptr;  // Adam's moments
+  double* v = nullptr;
+  double lr = 0, momentum = 0, weightDecay = 0;
+  bool nesterov = false;
+  double beta1 = 0, beta2 = 0, stepSize = 0, sqrtCorrection2 = 0, eps = 0;
+};
+
+void updateRange(const Update& u, ptrdiff_t lo, ptrdiff_t hi) {
+  switch (u.kind) {
+    case Update::AXPY:
+      for (ptrdiff_t i = lo; i < hi; i++) u.y[i] = u.y[i] + u.alpha * u.x[i];
+      break;
+    case Update::SGD:
+      if (u.momentum == 0) {
+        for (ptrdiff_t i = lo; i < hi; i++) u.w[i] = u.w[i] - u.lr * (u.g[i] + u.weightDecay * u.w[i]);
+      } else if (u.weightDecay == 0 && !u.nesterov) {
+        for (ptrdiff_t i = lo; i < hi; i++) {
+          const double vi = u.momentum * u.b[i] + u.g[i];
+          u.b[i] = vi;
+          u.w[i] = u.w[i] - u.lr * vi;
+        }
+      } else {
+        for (ptrdiff_t i = lo; i < hi; i++) {
+          const double gi = u.g[i] + u.weightDecay * u.w[i];
+          const double vi = u.momentum * u.b[i] + gi;
+          u.b[i] = vi;
+          u.w[i] = u.w[i] - u.lr * (u.nesterov ? gi + u.momentum * vi : vi);
+        }
+      }
+      break;
+    case Update::ADAM: {
+      const double c1 = 1 - u.beta1, c2 = 1 - u.beta2;
+      for (ptrdiff_t i = lo; i < hi; i++) {
+        const double gi = u.g[i] + u.weightDecay * u.w[i];
+        const double mi = u.beta1 * u.m[i] + c1 * gi;
+        const double vi = u.beta2 * u.v[i] + c2 * gi * gi;
+        u.m[i] = mi;
+        u.v[i] = vi;
+        u.w[i] = u.w[i] - (u.stepSize * mi) / (std::sqrt(vi) / u.sqrtCorrection2 + u.eps);
+      }
+      break;
+    }
+    case Update::NONE:
+      break;
+  }
+}
+
 struct Pool {
   // gen (bits 16+) | chunk count (bits 8-15) | next chunk to claim (bits 0-7)
   std::atomic<uint64_t> word{0};
   std::atomic<int> done{0};
   // The current job; written only while no chunk of the previous one is outstanding. A product, or
-  // an axpy (y += alpha·x, SGD's update) when `axpy` is set.
-  bool axpy = false;
-  double alpha = 0;
-  const double* x = nullptr;
-  double* y = nullptr;
+  // an optimizer's update over a range of values when `update.kind` is set.
+  Update update{};
   tg::Job job{};
   bool alongM = false;
   int chunkLen = 0;
@@ -84,16 +142,11 @@ Pool* const pool = new Pool();
 inline int chunksOf(uint64_t w) { return (int)((w >> 8) & 0xff); }
 inline int nextOf(uint64_t w) { return (int)(w & 0xff); }
 
-/** y[i] += alpha·x[i], a multiply then an add (-ffp-contract=off): the JavaScript loop's rounding. */
-void axpyRange(double alpha, const double* x, double* y, ptrdiff_t lo, ptrdiff_t hi) {
-  for (ptrdiff_t i = lo; i < hi; i++) y[i] = y[i] + alpha * x[i];
-}
-
 void runChunk(int c) {
   const tg::Job& job = pool->job;
   const int lo = c * pool->chunkLen;
   const int hi = lo + pool->chunkLen < pool->span ? lo + pool->chunkLen : pool->span;
-  if (pool->axpy) axpyRange(pool->alpha, pool->x, pool->y, lo, hi);
+  if (pool->update.kind != Update::NONE) updateRange(pool->update, lo, hi);
   else if (pool->alongM) isa.block(job, lo, hi, 0, job.n);
   else isa.block(job, 0, job.m, lo, hi);
 }
@@ -208,7 +261,7 @@ void runProduct(const tg::Job& job, int threads) {
     isa.block(job, 0, job.m, 0, job.n);
     return;
   }
-  pool->axpy = false;
+  pool->update.kind = Update::NONE;
   pool->job = job;
   pool->alongM = alongM;
   pool->chunkLen = chunkLen;
@@ -216,21 +269,18 @@ void runProduct(const tg::Job& job, int threads) {
   runClaimed(chunks);
 }
 
-/** y += alpha·x over n values; on two threads from AXPY_TWO_MIN values. */
-constexpr ptrdiff_t AXPY_TWO_MIN = 1 << 15;
+/** An optimizer's update over n values; on two threads from UPDATE_TWO_MIN values. */
+constexpr ptrdiff_t UPDATE_TWO_MIN = 1 << 15;
 
-void runAxpy(double alpha, const double* x, double* y, ptrdiff_t n, int threads) {
-  const bool wantTwo = threads == 2 || (threads == 0 && n >= AXPY_TWO_MIN);
+void runUpdate(const Update& update, ptrdiff_t n, int threads) {
+  const bool wantTwo = threads == 2 || (threads == 0 && n >= UPDATE_TWO_MIN);
   // At most 2^30 values on two threads: runChunk's int arithmetic (lo + chunkLen) stays below 2^31.
   if (!wantTwo || n < 16 || n > 1073741824 || !claimHelper(threads == 2)) {
-    axpyRange(alpha, x, y, 0, n);
+    updateRange(update, 0, n);
     return;
   }
   // Two chunks of whole cache lines.
-  pool->axpy = true;
-  pool->alpha = alpha;
-  pool->x = x;
-  pool->y = y;
+  pool->update = update;
   pool->span = (int)n;
   pool->chunkLen = (int)(((n + 1) / 2 + 7) / 8 * 8);
   runClaimed((int)((n + pool->chunkLen - 1) / pool->chunkLen));
@@ -386,8 +436,88 @@ napi_value Axpy(napi_env env, napi_callback_info info) {
     napi_get_boolean(env, false, &result);
     return result;
   }
-  runAxpy(alpha, x, y, (ptrdiff_t)yLen, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  Update u;
+  u.kind = Update::AXPY;
+  u.alpha = alpha;
+  u.x = x;
+  u.y = y;
+  runUpdate(u, (ptrdiff_t)yLen, threads == 2 ? 2 : threads == 0 ? 0 : 1);
   napi_get_boolean(env, true, &result);
+  return result;
+}
+
+/** True when none of the n-value ranges starting at these arrays overlaps another. */
+bool apart(std::initializer_list<const double*> arrays, size_t n) {
+  for (const double* a : arrays)
+    for (const double* b : arrays)
+      if (a != b && a < b + n && b < a + n) return false;
+  for (auto i = arrays.begin(); i != arrays.end(); ++i)
+    for (auto j = i + 1; j != arrays.end(); ++j)
+      if (*i == *j) return false;
+  return true;
+}
+
+/** Reads argument i as a Float64Array of at least n values (n = its own length when n == SIZE_MAX). */
+bool arrayArg(napi_env env, napi_value v, size_t* n, double** data, const char* op, const char* name) {
+  size_t len = 0;
+  if (!getF64(env, v, data, &len)) {
+    throwError(env, "ERR_TENSORGRAD_NATIVE", std::string(op) + ": " + name + " must be a Float64Array");
+    return false;
+  }
+  if (*n == SIZE_MAX) *n = len;
+  else if (len < *n) {
+    throwError(env, "ERR_TENSORGRAD_NATIVE", std::string(op) + ": " + name + " has " + std::to_string(len) + " values, fewer than w's " + std::to_string(*n));
+    return false;
+  }
+  return true;
+}
+
+// sgd(w, g, buffer | null, lr, momentum, weightDecay, nesterov, threads) -> true when done; false when
+// arrays overlap (the caller's loop then runs).
+napi_value Sgd(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 8) return throwError(env, "ERR_TENSORGRAD_NATIVE", "sgd: expected 8 arguments");
+  Update u;
+  u.kind = Update::SGD;
+  size_t n = SIZE_MAX;
+  double* g = nullptr;
+  if (!arrayArg(env, argv[0], &n, &u.w, "sgd", "w") || !arrayArg(env, argv[1], &n, &g, "sgd", "g")) return nullptr;
+  u.g = g;
+  double threads = 0;
+  if (!getNumber(env, argv[3], &u.lr) || !getNumber(env, argv[4], &u.momentum) || !getNumber(env, argv[5], &u.weightDecay) || !getNumber(env, argv[7], &threads)) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", "sgd: lr, momentum, weightDecay and threads must be numbers");
+  }
+  if (napi_get_value_bool(env, argv[6], &u.nesterov) != napi_ok) return throwError(env, "ERR_TENSORGRAD_NATIVE", "sgd: nesterov must be a boolean");
+  if (u.momentum != 0 && !arrayArg(env, argv[2], &n, &u.b, "sgd", "buffer")) return nullptr;
+  napi_value result;
+  const bool ok = u.momentum != 0 ? apart({u.w, u.g, u.b}, n) : apart({u.w, u.g}, n);
+  if (ok) runUpdate(u, (ptrdiff_t)n, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
+// adam(w, g, m, v, weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps, threads) -> true when
+// done; false when arrays overlap (the caller's loop then runs).
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 11) return throwError(env, "ERR_TENSORGRAD_NATIVE", "adam: expected 11 arguments");
+  Update u;
+  u.kind = Update::ADAM;
+  size_t n = SIZE_MAX;
+  double* g = nullptr;
+  if (!arrayArg(env, argv[0], &n, &u.w, "adam", "w") || !arrayArg(env, argv[1], &n, &g, "adam", "g") || !arrayArg(env, argv[2], &n, &u.m, "adam", "m") || !arrayArg(env, argv[3], &n, &u.v, "adam", "v")) return nullptr;
+  u.g = g;
+  double threads = 0;
+  double* fields[] = {&u.weightDecay, &u.beta1, &u.beta2, &u.stepSize, &u.sqrtCorrection2, &u.eps, &threads};
+  for (int i = 0; i < 7; i++) {
+    if (!getNumber(env, argv[4 + i], fields[i])) return throwError(env, "ERR_TENSORGRAD_NATIVE", "adam: the coefficients and threads must be numbers");
+  }
+  napi_value result;
+  const bool ok = apart({u.w, u.g, u.m, u.v}, n);
+  if (ok) runUpdate(u, (ptrdiff_t)n, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  napi_get_boolean(env, ok, &result);
   return result;
 }
 
@@ -448,6 +578,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "gemm", fn);
   napi_create_function(env, "axpy", NAPI_AUTO_LENGTH, Axpy, nullptr, &fn);
   napi_set_named_property(env, exports, "axpy", fn);
+  napi_create_function(env, "sgd", NAPI_AUTO_LENGTH, Sgd, nullptr, &fn);
+  napi_set_named_property(env, exports, "sgd", fn);
+  napi_create_function(env, "adam", NAPI_AUTO_LENGTH, Adam, nullptr, &fn);
+  napi_set_named_property(env, exports, "adam", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);
   napi_create_function(env, "configure", NAPI_AUTO_LENGTH, Configure, nullptr, &fn);

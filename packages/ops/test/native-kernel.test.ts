@@ -22,6 +22,7 @@ import {
   type Backend,
 } from '@tensorgrad/ops';
 import { createNativeGemm, nativeGemm } from '../src/kernels/gemm-native.js';
+import { adamLoop, sgdLoop } from '../src/kernels/optim-loops.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
 import { naiveGemm as naive, relError } from './gemm-reference.js';
 
@@ -700,5 +701,88 @@ describe.skipIf(!available)('the native kernel: y += alpha·x (plain SGD update)
     expect(() => raw.axpy(1, new Float64Array(10), new Float64Array(11), 0)).toThrow(/axpy: x has 10 values, fewer than y's 11/);
     expect(() => raw.axpy(1, [1, 2], new Float64Array(2), 0)).toThrow(RangeError);
     expect(() => raw.axpy(1, new Float32Array(4), new Float64Array(2), 0)).toThrow(/Float64Arrays/);
+  });
+});
+
+describe.skipIf(!available)('the native kernel: SGD (momentum, weight decay, Nesterov) and Adam updates', () => {
+  const kernels = [nativeGemm!, one!];
+  const same = (got: Float64Array, want: Float64Array, what: string): void => {
+    for (let i = 0; i < want.length; i++) {
+      if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) expect.fail(`${what}: [${i}] = ${got[i]}, expected ${want[i]}`);
+    }
+  };
+  const withSpecials = (a: Float64Array): Float64Array => {
+    a[3] = NaN;
+    a[11] = Infinity;
+    a[19] = -0;
+    a[27] = 1e-310;
+    return a;
+  };
+
+  it('SGD rounds as the element-by-element loop, bit for bit, on one and two threads', () => {
+    const cases = [
+      { lr: 0.1, momentum: 0, weightDecay: 0.01, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: false },
+      { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: true },
+    ];
+    for (const n of [1024, 5000, 32768, 70_001]) {
+      const w0 = withSpecials(randArray(n));
+      const g = withSpecials(randArray(n + 2));
+      const b0 = randArray(n);
+      for (const c of cases) {
+        const want = w0.slice();
+        const wantB = b0.slice();
+        sgdLoop(want, g, wantB, c);
+        for (const kernel of kernels) {
+          const w = w0.slice();
+          const b = b0.slice();
+          kernel.sgdUpdate!(w, g, b, c);
+          same(w, want, `${kernel.name} n=${n} ${JSON.stringify(c)} w`);
+          if (c.momentum !== 0) same(b, wantB, `${kernel.name} n=${n} ${JSON.stringify(c)} buffer`);
+        }
+      }
+    }
+  });
+
+  it('Adam rounds as the element-by-element loop, bit for bit, on one and two threads', () => {
+    for (const n of [1024, 5000, 32768, 70_001]) {
+      const w0 = withSpecials(randArray(n));
+      const g = withSpecials(randArray(n));
+      const m0 = randArray(n);
+      const v0 = randArray(n).map(Math.abs);
+      for (const c of [
+        { weightDecay: 0, beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** 3), sqrtCorrection2: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8 },
+        { weightDecay: 0.01, beta1: 0.8, beta2: 0.99, stepSize: 0.01, sqrtCorrection2: 0.5, eps: 1e-6 },
+      ]) {
+        const [w1, m1, v1] = [w0.slice(), m0.slice(), v0.slice()];
+        adamLoop(w1, g, m1, v1, c);
+        for (const kernel of kernels) {
+          const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
+          kernel.adamUpdate!(w, g, m, v, c);
+          same(w, w1, `${kernel.name} n=${n} w`);
+          same(m, m1, `${kernel.name} n=${n} m`);
+          same(v, v1, `${kernel.name} n=${n} v`);
+        }
+      }
+    }
+  });
+
+  it('overlapping arrays take the sequential loop; short ones are a RangeError naming the op', () => {
+    const n = 40_000;
+    const c = { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false };
+    const shared = randArray(2 * n + 8);
+    const expected = shared.slice();
+    sgdLoop(expected.subarray(0, n), expected.subarray(n, 2 * n), expected.subarray(4, n + 4), c);
+    nativeGemm!.sgdUpdate!(shared.subarray(0, n), shared.subarray(n, 2 * n), shared.subarray(4, n + 4), c);
+    expect(shared).toEqual(expected);
+    const raw = createRequire(import.meta.url)(addonPath) as {
+      sgd(...args: unknown[]): boolean;
+      adam(...args: unknown[]): boolean;
+    };
+    expect(() => raw.sgd(new Float64Array(10), new Float64Array(9), null, 0.1, 0, 0.1, false, 0)).toThrow(/sgd: g has 9 values, fewer than w's 10/);
+    expect(() => raw.sgd(new Float64Array(10), new Float64Array(10), null, 0.1, 0.9, 0, false, 0)).toThrow(/sgd: buffer must be a Float64Array/);
+    expect(() => raw.adam(new Float64Array(10), new Float64Array(10), new Float64Array(10), new Float64Array(3), 0, 0.9, 0.99, 1, 1, 1e-8, 0)).toThrow(/adam: v has 3 values/);
+    expect(() => raw.adam(new Float64Array(10), new Float64Array(10), new Float64Array(10), new Float64Array(10), 0, '0.9', 0.99, 1, 1, 1e-8, 0)).toThrow(/adam: the coefficients/);
   });
 });

@@ -1,8 +1,7 @@
 import { resultStorage } from './arena.js';
 import { tsGemm } from './gemm-ts.js';
-import { axpyLoop } from './optim-loops.js';
-import { wasmAdam, wasmSgd } from './optim-updates.js';
-import type { Backend, SgdCoefficients } from './types.js';
+import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
+import type { AdamCoefficients, Backend, SgdCoefficients } from './types.js';
 import { nodeProcess, wasmFma } from './wasm-module.js';
 
 /**
@@ -36,6 +35,8 @@ interface NativeAddon {
     threads: number,
   ): void;
   axpy(alpha: number, x: Float64Array, y: Float64Array, threads: number): boolean;
+  sgd(w: Float64Array, g: Float64Array, buffer: Float64Array | null, lr: number, momentum: number, weightDecay: number, nesterov: boolean, threads: number): boolean;
+  adam(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, weightDecay: number, beta1: number, beta2: number, stepSize: number, sqrtCorrection2: number, eps: number, threads: number): boolean;
   info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number; soloPeriods: number };
   configure(options: { threadMinWork?: number; spinMicros?: number }): void;
 }
@@ -99,14 +100,16 @@ export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend |
     // Results in the arena: pages already in use, where a fresh Float64Array costs a page fault per
     // 4 KiB on first write (see KERNELS.md).
     allocate: resultStorage,
-    // Plain SGD's update (y += alpha·x) natively, on two threads for large weights, in any memory; the
-    // other updates are the WebAssembly kernel's loops. All round as the JavaScript loops do.
+    // The optimizers' updates natively, on two threads for large weights, in any memory, rounded as the
+    // JavaScript loops (optim-loops.ts) round; arrays that overlap, and small ones, take those loops.
     axpy,
     sgdUpdate(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients) {
       if (c.momentum === 0 && c.weightDecay === 0) axpy(-c.lr, g, w);
-      else wasmSgd(w, g, buffer, c);
+      else if (w.length < AXPY_MIN || !native.sgd(w, g, buffer, c.lr, c.momentum, c.weightDecay, c.nesterov, threads)) sgdLoop(w, g, buffer, c);
     },
-    adamUpdate: wasmAdam,
+    adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients) {
+      if (w.length < AXPY_MIN || !native.adam(w, g, m, v, c.weightDecay, c.beta1, c.beta2, c.stepSize, c.sqrtCorrection2, c.eps, threads)) adamLoop(w, g, m, v, c);
+    },
   };
   function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
     // The call costs more than it saves on small arrays; overlapping ones (not one array) need the
