@@ -31,10 +31,25 @@ const units = [
 ];
 const common = ['-O2', '-std=c++17', '-fPIC', '-ffp-contract=off', '-fvisibility=hidden', '-DNAPI_VERSION=8'];
 
+/** Set once the sources differ from the binary's: a failure then also removes that stale binary. */
+let rebuilding = false;
+
 function skip(reason) {
+  if (rebuilding) {
+    // A binary built from other sources may not match src/kernels/gemm-native.ts: better none at all.
+    try {
+      fs.rmSync(target, { force: true });
+      fs.rmSync(stamp, { force: true });
+    } catch {
+      // left as it was
+    }
+  }
   process.stderr.write(`@tensorgrad/ops: native kernel not built (${reason}); the WebAssembly kernel is the default.\n`);
   process.exit(strict ? 1 : 0);
 }
+
+// An unexpected error (a read-only package folder, a full disk) is one line too, never a failed install.
+process.on('uncaughtException', (error) => skip(error instanceof Error ? error.message : String(error)));
 
 if (process.env.TENSORGRAD_NATIVE === '0') skip('TENSORGRAD_NATIVE=0');
 if (process.arch !== 'x64') skip(`processor ${process.arch}: the micro-kernels are x86-64 (AVX2/AVX-512)`);
@@ -66,18 +81,28 @@ const hash = createHash('sha256');
 for (const f of sources) hash.update(f).update(fs.readFileSync(path.join(here, f)));
 hash.update(JSON.stringify({ common, units, cxx, include, node: process.versions.modules }));
 const digest = hash.digest('hex');
-if (!args.has('--force') && fs.existsSync(target) && fs.existsSync(stamp)) {
+let upToDate = false;
+if (fs.existsSync(target) && fs.existsSync(stamp)) {
   try {
-    if (JSON.parse(fs.readFileSync(stamp, 'utf8')).digest === digest) process.exit(0);
+    upToDate = JSON.parse(fs.readFileSync(stamp, 'utf8')).digest === digest;
   } catch {
     // rebuild
   }
 }
+if (upToDate && !args.has('--force')) process.exit(0);
 
+rebuilding = !upToDate;
 fs.mkdirSync(out, { recursive: true });
 // Objects and the binary are written under temporary names and renamed into place, so that a failed or
 // interrupted build never leaves a half-written addon where the kernel loads it.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorgrad-native-'));
+process.on('exit', () => {
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } catch {
+    // a temporary folder left behind
+  }
+});
 function run(argv) {
   return new Promise((resolve) => {
     const child = spawn(cxx, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -101,4 +126,3 @@ const staged = `${target}.${process.pid}.tmp`;
 fs.copyFileSync(linked, staged);
 fs.renameSync(staged, target);
 fs.writeFileSync(stamp, JSON.stringify({ digest, cxx, include }) + '\n');
-fs.rmSync(tmp, { recursive: true, force: true });
