@@ -44,6 +44,9 @@ interface NativeAddon {
 /** Where the addon is looked for, relative to this file in src/, dist/ and dist/cjs/. */
 const ADDON_PATHS = ['../../native/build/tensorgrad-native.node', '../../../native/build/tensorgrad-native.node'];
 
+/** Every function of NativeAddon, checked when the addon loads. */
+const ADDON_FUNCTIONS = ['gemm', 'axpy', 'sgd', 'adam', 'info', 'configure'] as const satisfies readonly (keyof NativeAddon)[];
+
 let unavailableReason = '';
 
 function loadAddon(): NativeAddon | null {
@@ -64,7 +67,14 @@ function loadAddon(): NativeAddon | null {
   const errors: string[] = [];
   for (const path of ADDON_PATHS) {
     try {
-      return load(path) as NativeAddon;
+      const loaded = load(path) as Record<string, unknown>;
+      // A binary built from older sources (pulled without `pnpm install`) may lack what this file calls.
+      const missing = ADDON_FUNCTIONS.filter((name) => typeof loaded[name] !== 'function');
+      if (missing.length > 0) {
+        errors.push(`the built addon is out of date (no ${missing.join(', ')}): run \`pnpm install\` to rebuild it`);
+        continue;
+      }
+      return loaded as unknown as NativeAddon;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // A missing file at one of the candidate places is expected; anything else is the reason.
