@@ -103,6 +103,8 @@ process.on('exit', () => {
     // a temporary folder left behind
   }
 });
+// An interrupted build (Ctrl-C, a killed install) exits through the handler above; the binary in place stays.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 function run(argv) {
   return new Promise((resolve) => {
     const child = spawn(cxx, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
