@@ -31,6 +31,13 @@
 
 #include "gemm-api.h"
 
+double* tg::threadBuffer(size_t words) {
+  // Grown once per thread; 8 spare values so that the 64-byte aligned start still has `words` after it.
+  thread_local std::vector<double> buffer;
+  if (buffer.size() < words + 8) buffer.resize(words + 8);
+  return reinterpret_cast<double*>((reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63));
+}
+
 namespace {
 
 bool haveIsa = false;

@@ -37,4 +37,12 @@ struct Isa {
 Isa avx512Isa();
 Isa avx2Isa();
 
+/**
+ * This thread's packing buffer of at least `words` doubles, 64-byte aligned (defined in addon.cc). The
+ * micro-kernel files instantiate no std template: such an instantiation (std::vector's, say) is emitted
+ * by each file, compiled with its -m flags, and the linker keeps one copy for all, so the AVX2 path could
+ * run an AVX-512 copy.
+ */
+double* threadBuffer(size_t words);
+
 }  // namespace tg

@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "gemm-api.h"
 
@@ -112,12 +111,10 @@ static void gemmBlock(const tg::Job& job, int i0, int i1, int j0, int j1, double
   }
 }
 
-/** The Isa entry point: gemmBlock with this thread's packing buffers (grown once, 64-byte aligned). */
+/** The Isa entry point: gemmBlock with this thread's packing buffers (tg::threadBuffer). */
 static void block(const tg::Job& job, int i0, int i1, int j0, int j1) {
-  thread_local std::vector<double> buffer;
   constexpr size_t aWords = (size_t)MC * tg::KC, bWords = (size_t)tg::KC * NC;
-  if (buffer.size() < aWords + bWords + 8) buffer.resize(aWords + bWords + 8);
-  double* base = reinterpret_cast<double*>((reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63));
+  double* base = tg::threadBuffer(aWords + bWords);
   gemmBlock(job, i0, i1, j0, j1, base, base + aWords);
 }
 

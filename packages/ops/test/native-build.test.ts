@@ -74,3 +74,28 @@ describe.runIf(process.arch === 'x64' && process.platform !== 'win32')('native/b
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
+
+const hasTool = (tool: string) => spawnSync(tool, ['--version'], { encoding: 'utf8' }).status === 0;
+
+describe.runIf(process.arch === 'x64' && hasTool('g++') && hasTool('nm'))('native/: the micro-kernel files', () => {
+  // Each is compiled with its own -m flags. A weak symbol (a std template's instantiation) that both
+  // define is merged by the linker into one copy for both, so the AVX2 path could run AVX-512 code.
+  it.each([
+    ['gemm-avx512.cc', ['-mavx512f', '-mavx2', '-mfma']],
+    ['gemm-avx2.cc', ['-mavx2', '-mfma']],
+  ])('%s defines no symbol the linker could merge across instruction sets', (file, flags) => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tg-native-isa-test-'));
+    try {
+      const object = path.join(out, 'unit.o');
+      const cc = spawnSync('g++', ['-O2', '-std=c++17', '-fPIC', '-ffp-contract=off', '-fvisibility=hidden', ...flags, '-c', path.join(nativeDir, file), '-o', object], { encoding: 'utf8' });
+      expect(cc.stderr).toBe('');
+      expect(cc.status).toBe(0);
+      const symbols = spawnSync('nm', ['-C', object], { encoding: 'utf8' }).stdout.split('\n');
+      expect(symbols.filter((line) => / [WVu] /.test(line))).toEqual([]);
+      // and it did compile the micro-kernel (the check is not vacuous)
+      expect(symbols.some((line) => /block\(tg::Job const&, int, int, int, int\)/.test(line))).toBe(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
