@@ -18,6 +18,8 @@
 #include <cstring>
 #include <initializer_list>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +182,22 @@ bool hasWork() {
 
 void helperLoop() {
   using clock = std::chrono::steady_clock;
+  // Its packing buffer first: if that allocation fails, the helper ends here, claims no chunk, and the
+  // calling thread computes every chunk itself (correct, on one thread) instead of an exception on
+  // this thread aborting the process.
+  try {
+    static const double one[1] = {1.0};
+    double out[1] = {0.0};
+    tg::Job warm{};
+    warm.m = warm.n = warm.k = 1;
+    warm.A = {one, 1, 1};
+    warm.B = {one, 1, 1};
+    warm.C = out;
+    warm.ldc = 1;
+    isa.block(warm, 0, 1, 0, 1);
+  } catch (...) {
+    return;
+  }
   for (;;) {
     if (workOnce()) continue;
     const auto until = clock::now() + std::chrono::microseconds(pool->spinMicros.load(std::memory_order_relaxed));
@@ -350,7 +368,7 @@ void spanOf(double off, double r, double c, double rs, double cs, double* lo, do
 bool isIndex(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0; }
 
 // gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, threads)
-napi_value Gemm(napi_env env, napi_callback_info info) {
+napi_value GemmBody(napi_env env, napi_callback_info info) {
   size_t argc = 15;
   napi_value argv[15];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 15) {
@@ -421,7 +439,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 
 // axpy(alpha, x, y, threads) -> true when done; false when x and y overlap without being one array
 // (the caller's element-by-element loop then gives the sequential result).
-napi_value Axpy(napi_env env, napi_callback_info info) {
+napi_value AxpyBody(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4) {
@@ -481,7 +499,7 @@ bool arrayArg(napi_env env, napi_value v, size_t* n, double** data, const char* 
 
 // sgd(w, g, buffer | null, lr, momentum, weightDecay, nesterov, threads) -> true when done; false when
 // arrays overlap (the caller's loop then runs).
-napi_value Sgd(napi_env env, napi_callback_info info) {
+napi_value SgdBody(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 8) return throwError(env, "ERR_TENSORGRAD_NATIVE", "sgd: expected 8 arguments");
@@ -506,7 +524,7 @@ napi_value Sgd(napi_env env, napi_callback_info info) {
 
 // adam(w, g, m, v, weightDecay, beta1, beta2, stepSize, sqrtCorrection2, eps, threads) -> true when
 // done; false when arrays overlap (the caller's loop then runs).
-napi_value Adam(napi_env env, napi_callback_info info) {
+napi_value AdamBody(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value argv[11];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 11) return throwError(env, "ERR_TENSORGRAD_NATIVE", "adam: expected 11 arguments");
@@ -528,6 +546,21 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/**
+ * A C++ exception must not unwind into Node (the process would abort): an allocation that fails (an
+ * operand copied because it overlaps C, a thread's packing buffer) becomes a JavaScript RangeError.
+ */
+template <napi_value (*body)(napi_env, napi_callback_info)>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  try {
+    return body(env, info);
+  } catch (const std::bad_alloc&) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", "out of memory for the native kernel's buffers");
+  } catch (const std::exception& e) {
+    return throwError(env, "ERR_TENSORGRAD_NATIVE", std::string("native kernel: ") + e.what());
+  }
+}
+
 // info() -> { isa, mr, nr, kc, helper }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, v;
@@ -540,6 +573,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "nr", v);
   napi_create_int32(env, tg::KC, &v);
   napi_set_named_property(env, out, "kc", v);
+  napi_create_int32(env, tg::ABI, &v);
+  napi_set_named_property(env, out, "abi", v);
   napi_create_string_utf8(env, pool->started ? "on" : pool->failed ? "unavailable" : "not started", NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, out, "helper", v);
   napi_create_double(env, threadMinWork.load(), &v);
@@ -577,17 +612,21 @@ NAPI_MODULE_INIT() {
   static std::once_flag once;
   std::call_once(once, pickIsa);
   if (!haveIsa) {
-    napi_throw_error(env, "ERR_TENSORGRAD_NATIVE_ISA", "the native kernel needs AVX2 and FMA or AVX-512");
+    const char* forced = std::getenv("TENSORGRAD_NATIVE_ISA");
+    const std::string message = forced != nullptr && *forced != '\0'
+      ? std::string("TENSORGRAD_NATIVE_ISA=") + forced + " is not an instruction set this processor has (avx512, avx2)"
+      : std::string("the native kernel needs AVX2 and FMA or AVX-512");
+    napi_throw_error(env, "ERR_TENSORGRAD_NATIVE_ISA", message.c_str());
     return nullptr;
   }
   napi_value fn;
-  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, guarded<GemmBody>, nullptr, &fn);
   napi_set_named_property(env, exports, "gemm", fn);
-  napi_create_function(env, "axpy", NAPI_AUTO_LENGTH, Axpy, nullptr, &fn);
+  napi_create_function(env, "axpy", NAPI_AUTO_LENGTH, guarded<AxpyBody>, nullptr, &fn);
   napi_set_named_property(env, exports, "axpy", fn);
-  napi_create_function(env, "sgd", NAPI_AUTO_LENGTH, Sgd, nullptr, &fn);
+  napi_create_function(env, "sgd", NAPI_AUTO_LENGTH, guarded<SgdBody>, nullptr, &fn);
   napi_set_named_property(env, exports, "sgd", fn);
-  napi_create_function(env, "adam", NAPI_AUTO_LENGTH, Adam, nullptr, &fn);
+  napi_create_function(env, "adam", NAPI_AUTO_LENGTH, guarded<AdamBody>, nullptr, &fn);
   napi_set_named_property(env, exports, "adam", fn);
   napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
   napi_set_named_property(env, exports, "info", fn);

@@ -11,6 +11,13 @@ namespace tg {
  */
 constexpr int KC = 256;
 
+/**
+ * The addon's interface version: gemm-native.ts loads a binary only when its info().abi is the one it
+ * expects, so a binary built from older sources (pulled without `pnpm install`) is never called with
+ * arguments it reads differently. Bump it with any change to an export's arguments or meaning.
+ */
+constexpr int ABI = 3;
+
 /** Element (i, j) is p[i * rs + j * cs]; strides may be zero or negative. */
 struct Matrix {
   const double* p;

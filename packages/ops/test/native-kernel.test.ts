@@ -546,6 +546,17 @@ describe.skipIf(!available)(`the native kernel (${info.available ? `${info.isa},
       expect(got.kernel).toBe(got.wasm ? 'wasm' : 'ts');
     }, 60_000);
 
+    it('TENSORGRAD_NATIVE_ISA naming no instruction set here: wasm is the default and the reason names the value', () => {
+      const r = child({ TENSORGRAD_NATIVE_ISA: 'sse9' }, `
+        const ops = await import(${JSON.stringify(opsUrl)});
+        console.log(JSON.stringify({ kernel: ops.gemmKernel().name, info: ops.nativeKernelInfo(), wasm: ops.wasmKernelInfo().available }));`);
+      expect(r.status, r.err).toBe(0);
+      const got = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(got.info.available).toBe(false);
+      expect(got.info.reason).toMatch(/TENSORGRAD_NATIVE_ISA=sse9 is not an instruction set this processor has/);
+      expect(got.kernel).toBe(got.wasm ? 'wasm' : 'ts');
+    }, 60_000);
+
     const cpuFlags = ((): string => {
       try {
         return readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';

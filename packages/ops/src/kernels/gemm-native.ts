@@ -37,12 +37,15 @@ interface NativeAddon {
   axpy(alpha: number, x: Float64Array, y: Float64Array, threads: number): boolean;
   sgd(w: Float64Array, g: Float64Array, buffer: Float64Array | null, lr: number, momentum: number, weightDecay: number, nesterov: boolean, threads: number): boolean;
   adam(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, weightDecay: number, beta1: number, beta2: number, stepSize: number, sqrtCorrection2: number, eps: number, threads: number): boolean;
-  info(): { isa: string; mr: number; nr: number; kc: number; helper: string; threadMinWork: number; spinMicros: number; soloPeriods: number };
+  info(): { isa: string; mr: number; nr: number; kc: number; abi?: number; helper: string; threadMinWork: number; spinMicros: number; soloPeriods: number };
   configure(options: { threadMinWork?: number; spinMicros?: number }): void;
 }
 
 /** Where the addon is looked for, relative to this file in src/, dist/ and dist/cjs/. */
 const ADDON_PATHS = ['../../native/build/tensorgrad-native.node', '../../../native/build/tensorgrad-native.node'];
+
+/** The addon interface this file speaks (gemm-api.h's ABI): a binary reporting another is not used. */
+const NATIVE_ABI = 3;
 
 /** Every function of NativeAddon, checked when the addon loads. */
 const ADDON_FUNCTIONS = ['gemm', 'axpy', 'sgd', 'adam', 'info', 'configure'] as const satisfies readonly (keyof NativeAddon)[];
@@ -72,6 +75,11 @@ function loadAddon(): NativeAddon | null {
       const missing = ADDON_FUNCTIONS.filter((name) => typeof loaded[name] !== 'function');
       if (missing.length > 0) {
         errors.push(`the built addon is out of date (no ${missing.join(', ')}): run \`pnpm install\` to rebuild it`);
+        continue;
+      }
+      const abi = (loaded as unknown as NativeAddon).info().abi;
+      if (abi !== NATIVE_ABI) {
+        errors.push(`the built addon is out of date (interface ${abi ?? 'unversioned'}, this code needs ${NATIVE_ABI}): run \`pnpm install\` to rebuild it`);
         continue;
       }
       return loaded as unknown as NativeAddon;
