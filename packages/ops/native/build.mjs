@@ -76,7 +76,7 @@ if (include === undefined) skip("Node's headers (node_api.h) were not found besi
 const cxx = compiler();
 if (cxx === undefined) skip('no C++ compiler: set CXX, or install g++');
 
-const sources = fs.readdirSync(here).filter((f) => /\.(cc|h)$/.test(f)).sort();
+const sources = fs.readdirSync(here).filter((f) => /\.(cc|h|map)$/.test(f)).sort();
 const hash = createHash('sha256');
 for (const f of sources) hash.update(f).update(fs.readFileSync(path.join(here, f)));
 hash.update(JSON.stringify({ common, units, cxx, include, node: process.versions.modules }));
@@ -119,7 +119,7 @@ const compiled = await Promise.all(units.map((u, i) => run([...common, ...u.flag
 const failed = compiled.find((r) => !r.ok);
 if (failed !== undefined) skip(`${cxx} failed: ${failed.err.trim().split('\n').slice(0, 3).join(' | ')}`);
 const linked = path.join(tmp, 'tensorgrad-native.node');
-const link = await run(['-shared', '-pthread', '-o', linked, ...objects]);
+const link = await run(['-shared', '-pthread', ...(process.platform === 'linux' ? [`-Wl,--version-script=${path.join(here, 'exports.map')}`] : []), '-o', linked, ...objects]);
 if (!link.ok) skip(`linking failed: ${link.err.trim().split('\n')[0]}`);
 // Load it once here: a binary that this Node cannot load (or this processor cannot run) is not kept.
 const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(linked)}).info()`], { encoding: 'utf8' });
