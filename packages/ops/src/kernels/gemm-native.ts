@@ -1,7 +1,7 @@
 import { resultStorage } from './arena.js';
 import { tsGemm } from './gemm-ts.js';
 import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
-import type { AdamCoefficients, Backend, SgdCoefficients } from './types.js';
+import type { AdamCoefficients, Backend, GemmHints, SgdCoefficients } from './types.js';
 import { nodeProcess, wasmFma } from './wasm-module.js';
 
 /**
@@ -16,24 +16,11 @@ import { nodeProcess, wasmFma } from './wasm-module.js';
  * another processor, a browser, `TENSORGRAD_NATIVE=0`), the WebAssembly kernel is the default instead.
  */
 
+/** Backend.gemm's arguments without its optional hints: the addon's gemm takes these and a thread count. */
+type GemmArguments = Parameters<Backend['gemm']> extends [...infer Required, (GemmHints | undefined)?] ? Required : never;
+
 interface NativeAddon {
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: Float64Array,
-    aOffset: number,
-    aRowStride: number,
-    aColStride: number,
-    b: Float64Array,
-    bOffset: number,
-    bRowStride: number,
-    bColStride: number,
-    c: Float64Array,
-    cOffset: number,
-    accumulate: boolean,
-    threads: number,
-  ): void;
+  gemm(...args: [...GemmArguments, threads: number]): void;
   axpy(alpha: number, x: Float64Array, y: Float64Array, threads: number): boolean;
   sgd(w: Float64Array, g: Float64Array, buffer: Float64Array | null, lr: number, momentum: number, weightDecay: number, nesterov: boolean, threads: number): boolean;
   adam(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, weightDecay: number, beta1: number, beta2: number, stepSize: number, sqrtCorrection2: number, eps: number, threads: number): boolean;
