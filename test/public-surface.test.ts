@@ -50,7 +50,7 @@ const KERNELS = {
 const PACKAGE_ONLY = {
   core: [
     // the graph and the engine's bookkeeping
-    'record', 'topologicalOrder', 'dependencies', 'toSeed', 'PendingGradient', 'withScope', 'currentScope', 'scopeParent',
+    'record', 'topologicalOrder', 'dependencies', 'toSeed', 'PendingGradient', 'setEngineStorage', 'withScope', 'currentScope', 'scopeParent',
     // views and storage
     'StridedView', 'stridedView', 'viewOf', 'isContiguousView', 'contiguousData', 'scatterInto', 'describeTensor', 'TENSOR_OPTIONS',
     // shapes, argument checks and messages, for writing ops

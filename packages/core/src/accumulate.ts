@@ -38,10 +38,36 @@ export class PendingGradient {
   }
 }
 
+/** Arrays under this many values are plain: a kernel's memory is for large ones (ops' arena threshold). */
+const MIN_ENGINE_STORAGE = 1 << 12;
+let engineAllocator: ((length: number) => Float64Array) | null = null;
+
+/**
+ * Where the engine's own large arrays come from: the gradient sums at branches and the copies of
+ * gradients it hands out, which it writes in full. ops registers its kernel's storage (the arena: pages
+ * already in use, where a fresh large Float64Array faults a page per 4 KiB when first written); core
+ * alone uses plain arrays. The array need not be zero-filled.
+ */
+export function setEngineStorage(allocate: ((length: number) => Float64Array) | null): void {
+  engineAllocator = allocate;
+}
+
+/** Storage of `length` values the caller writes in full (not zero-filled). */
+function engineStorage(length: number): Float64Array {
+  return engineAllocator !== null && length >= MIN_ENGINE_STORAGE ? engineAllocator(length) : new Float64Array(length);
+}
+
+/** A copy of `data` in storage of its own. */
+function copyOf(data: Float64Array): Float64Array {
+  const out = engineStorage(data.length);
+  out.set(data);
+  return out;
+}
+
 export function addInto(a: Tensor, b: Tensor): Tensor {
   const x = a.data;
   const y = b.data;
-  const out = new Float64Array(x.length);
+  const out = engineStorage(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! + y[i]!;
   return fromData(out, a.shape);
 }
@@ -59,7 +85,7 @@ export function addRecorded(a: Tensor, b: Tensor): Tensor {
 /** A copy of `g` in storage of its own, in the graph (an identity op) when `g` requires grad. */
 function copyRecorded(g: Tensor): Tensor {
   const rule = (dy: Tensor): Tensor[] => [dy];
-  return record('clone', [g], fromData(g.data.slice(), g.shape), rule, [], rule);
+  return record('clone', [g], fromData(copyOf(g.data), g.shape), rule, [], rule);
 }
 
 /**
@@ -143,7 +169,7 @@ export function handOut(seed: Tensor, createGraph = false): (grad: Tensor) => Te
     // Under createGraph a gradient in the graph is handed out as it is (or as a recorded copy): it is
     // what a further backward differentiates.
     const fresh = ownsStorage(grad.nd) && !handedOut.has(grad.nd.data);
-    const own = fresh && !grad.requiresGrad ? grad : createGraph && grad.requiresGrad ? (fresh ? grad : enableGrad(() => copyRecorded(grad))) : fromData(grad.data.slice(), grad.shape);
+    const own = fresh && !grad.requiresGrad ? grad : createGraph && grad.requiresGrad ? (fresh ? grad : enableGrad(() => copyRecorded(grad))) : fromData(copyOf(grad.data), grad.shape);
     handedOut.add(own.nd.data);
     return own;
   };

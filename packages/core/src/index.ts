@@ -20,7 +20,7 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, isAnomalyEnabled, wit
 export { savedMemory, type SavedMemoryReport, type SavedMemoryOptions, type SavedOp, type SavedScope } from './saved-memory.js';
 export { record, defineOp, registeredOps, topologicalOrder, type BackwardFn, type GraphNode } from './graph.js';
 export { gradients, dependencies, toSeed, type Seed, type GradientsOptions, type BackwardOptions, type BackwardStep } from './engine.js';
-export { PendingGradient } from './accumulate.js';
+export { PendingGradient, setEngineStorage } from './accumulate.js';
 export { TensorgradError, ShapeError, ValueError, GraphError, InPlaceError, HigherOrderError, AnomalyError, describeValue, isForeignTensor, checkFunction } from './errors.js';
 export {
   type Shape,

@@ -171,6 +171,24 @@ describe.runIf(shared)('op outputs and gradients under the default kernel', () =
     expect(dx.subarray(20 * COLS).every((v) => v === 0)).toBe(true);
   });
 
+  it("the engine's sum at a branch (x used twice) lands in the kernel memory, dirty blocks or not, with the exact sum", () => {
+    setGemmKernel(defaultKernel);
+    dirtyArena(ROWS * COLS);
+    const x = randn([ROWS, COLS], { seed: 11, requiresGrad: true });
+    // Two paths from x: relu(x) and sigmoid(x); x.grad is the engine's sum of the two gradients.
+    add(relu(x), sigmoid(x)).backward(seed([ROWS, COLS]));
+    const g = x.grad!.data;
+    expect(inKernelMemory(g)).toBe(true);
+    const xs = x.data;
+    const s = seed([ROWS, COLS]).data;
+    for (let i = 0; i < g.length; i++) {
+      const v = xs[i]!;
+      const sig = 1 / (1 + Math.exp(-v));
+      const want = s[i]! * +(v > 0) + s[i]! * sig * (1 - sig);
+      if (Math.abs(g[i]! - want) > 1e-15 * (1 + Math.abs(want))) expect.fail(`x.grad[${i}] = ${g[i]}, expected ${want}`);
+    }
+  });
+
   it('small outputs and gradients are plain arrays', () => {
     const x = randn([10, 10], { seed: 10, requiresGrad: true });
     const y = relu(x);

@@ -1,4 +1,4 @@
-import { ValueError, describeValue } from '@tensorgrad/core';
+import { ValueError, describeValue, setEngineStorage } from '@tensorgrad/core';
 import { tsGemm } from './gemm-ts.js';
 import { nativeGemm } from './gemm-native.js';
 import { wasmGemm, wasmGemmSingle } from './gemm-wasm.js';
@@ -106,6 +106,9 @@ export function newStorageUnfilled(length: number): Float64Array {
   const kernel = gemmKernel();
   return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
 }
+
+// The engine's gradient sums at branches and the gradients it hands out go where op outputs go.
+setEngineStorage(newStorageUnfilled);
 
 const kernels = new Map<string, Backend>();
 let active: Backend | null = null;
