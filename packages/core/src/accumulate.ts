@@ -38,15 +38,13 @@ export class PendingGradient {
   }
 }
 
-/** Arrays under this many values are plain: a kernel's memory is for large ones (ops' arena threshold). */
-const MIN_ENGINE_STORAGE = 1 << 12;
 let engineAllocator: ((length: number) => Float64Array) | null = null;
 
 /**
- * Where the engine's own large arrays come from: the gradient sums at branches and the copies of
+ * Where the engine's own arrays come from: the gradient sums at branches and the copies of
  * gradients it hands out, which it writes in full. ops registers its kernel's storage (the arena: pages
- * already in use, where a fresh large Float64Array faults a page per 4 KiB when first written); core
- * alone uses plain arrays. The array need not be zero-filled.
+ * already in use, where a fresh large Float64Array faults a page per 4 KiB when first written; small
+ * arrays stay plain there); core alone uses plain arrays. The array need not be zero-filled.
  */
 export function setEngineStorage(allocate: ((length: number) => Float64Array) | null): void {
   engineAllocator = allocate;
@@ -54,7 +52,7 @@ export function setEngineStorage(allocate: ((length: number) => Float64Array) | 
 
 /** Storage of `length` values the caller writes in full (not zero-filled). */
 function engineStorage(length: number): Float64Array {
-  return engineAllocator !== null && length >= MIN_ENGINE_STORAGE ? engineAllocator(length) : new Float64Array(length);
+  return engineAllocator !== null ? engineAllocator(length) : new Float64Array(length);
 }
 
 /** A copy of `data` in storage of its own. */

@@ -91,20 +91,22 @@ export function setOpStorageInKernel(on: boolean): boolean {
  * page faults when first written; the arena's blocks are pages already in use.
  */
 export function newStorage(length: number): Float64Array {
-  if (length < MIN_KERNEL_STORAGE || !opStorageInKernel) return new Float64Array(length);
-  const kernel = gemmKernel();
-  if (kernel.allocate === undefined) return new Float64Array(length);
-  // allocate's array may hold an earlier array's values.
-  return kernel.allocate(length).fill(0);
+  // A kernel block may hold an earlier array's values.
+  return kernelBlock(length)?.fill(0) ?? new Float64Array(length);
 }
 
 /**
  * As newStorage, for an op that writes every one of the `length` values itself: not zero-filled.
  */
 export function newStorageUnfilled(length: number): Float64Array {
-  if (length < MIN_KERNEL_STORAGE || !opStorageInKernel) return new Float64Array(length);
+  return kernelBlock(length) ?? new Float64Array(length);
+}
+
+/** A block of the active kernel's memory for a large op output, or null where a plain array is the place. */
+function kernelBlock(length: number): Float64Array | null {
+  if (length < MIN_KERNEL_STORAGE || !opStorageInKernel) return null;
   const kernel = gemmKernel();
-  return kernel.allocate !== undefined ? kernel.allocate(length) : new Float64Array(length);
+  return kernel.allocate !== undefined ? kernel.allocate(length) : null;
 }
 
 // The engine's gradient sums at branches and the gradients it hands out go where op outputs go.

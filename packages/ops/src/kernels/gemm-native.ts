@@ -1,6 +1,6 @@
 import { resultStorage } from './arena.js';
-import { tsGemm } from './gemm-ts.js';
-import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
+import { SMALL_PRODUCT_WORK, tsGemm } from './gemm-ts.js';
+import { UPDATE_KERNEL_MIN, adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
 import type { AdamCoefficients, Backend, GemmHints, SgdCoefficients } from './types.js';
 import { nodeProcess, wasmFma } from './wasm-module.js';
 
@@ -85,18 +85,13 @@ const addon = loadAddon();
 /** True where the native kernel loaded here. */
 export const nativeAvailable = addon !== null;
 
-/** Products of fewer multiply-adds go to the TypeScript kernel, as in the WebAssembly kernel (same bits). */
-const MIN_WORK = 8 * 8 * 8;
-/** Arrays under this many values are updated by the JavaScript loop. */
-const AXPY_MIN = 1 << 10;
-
 export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend | null {
   if (addon === null) return null;
   const native = addon;
   return {
     name,
     gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate) {
-      if (m * n * k < MIN_WORK) {
+      if (m * n * k < SMALL_PRODUCT_WORK) {
         tsGemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate);
         return;
       }
@@ -110,16 +105,16 @@ export function createNativeGemm(name = 'native', threads: 0 | 1 = 0): Backend |
     axpy,
     sgdUpdate(w: Float64Array, g: Float64Array, buffer: Float64Array | null, c: SgdCoefficients) {
       if (c.momentum === 0 && c.weightDecay === 0) axpy(-c.lr, g, w);
-      else if (w.length < AXPY_MIN || !native.sgd(w, g, buffer, c.lr, c.momentum, c.weightDecay, c.nesterov, threads)) sgdLoop(w, g, buffer, c);
+      else if (w.length < UPDATE_KERNEL_MIN || !native.sgd(w, g, buffer, c.lr, c.momentum, c.weightDecay, c.nesterov, threads)) sgdLoop(w, g, buffer, c);
     },
     adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients) {
-      if (w.length < AXPY_MIN || !native.adam(w, g, m, v, c.weightDecay, c.beta1, c.beta2, c.stepSize, c.sqrtCorrection2, c.eps, threads)) adamLoop(w, g, m, v, c);
+      if (w.length < UPDATE_KERNEL_MIN || !native.adam(w, g, m, v, c.weightDecay, c.beta1, c.beta2, c.stepSize, c.sqrtCorrection2, c.eps, threads)) adamLoop(w, g, m, v, c);
     },
   };
   function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
     // The call costs more than it saves on small arrays; overlapping ones (not one array) need the
     // sequential loop.
-    if (y.length < AXPY_MIN || x.length < y.length || !native.axpy(alpha, x, y, threads)) axpyLoop(alpha, x, y);
+    if (y.length < UPDATE_KERNEL_MIN || x.length < y.length || !native.axpy(alpha, x, y, threads)) axpyLoop(alpha, x, y);
   }
 }
 
@@ -130,8 +125,8 @@ export const nativeGemm = createNativeGemm();
  * What the native kernel runs with here: `available` and, when not, `reason`; the instruction set its
  * micro-kernel uses, the tile, the k block, and the helper thread's state ('not started' before the
  * first large product, then 'on'); `soloPeriods`, how often products ran on the calling thread alone
- * for a while because the helper, descheduled by other processes, kept the caller waiting. `sameBitsAsWasm`: the WebAssembly kernel here is its FMA build, so
- * the two agree bit for bit.
+ * for a while because the helper, descheduled by other processes, kept the caller waiting.
+ * `sameBitsAsWasm`: the WebAssembly kernel here is its FMA build, so the two agree bit for bit.
  */
 export function nativeKernelInfo():
   | { available: true; isa: string; microTile: string; kc: number; helper: string; threadMinWork: number; soloPeriods: number; sameBitsAsWasm: boolean }
@@ -147,6 +142,5 @@ export function nativeKernelInfo():
  */
 export function configureNativeKernel(options: { threadMinWork?: number; spinMicros?: number }): void {
   if (addon === null) return;
-  const threadMinWork = options.threadMinWork === Infinity ? Number.MAX_VALUE : options.threadMinWork;
-  addon.configure({ ...options, ...(threadMinWork !== undefined ? { threadMinWork } : {}) });
+  addon.configure(options);
 }

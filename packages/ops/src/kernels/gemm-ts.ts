@@ -20,6 +20,13 @@ const NC = 512;
 /** Below this many multiply-adds the unpacked loops win (packing and tile edges cost more than they save). */
 const BLOCKED_MIN_WORK = 16 * 1024;
 
+/**
+ * Products of fewer multiply-adds go to this kernel from the SIMD kernels (WebAssembly and native): the
+ * copies and calls cost more than they save. Both use this one bound, so both hand the same products
+ * here and round them the same.
+ */
+export const SMALL_PRODUCT_WORK = 8 * 8 * 8;
+
 // Packing buffers: allocated once at their largest size, reused by every call.
 const packedA = new Float64Array(MC * KC);
 const packedB = new Float64Array(KC * NC);

@@ -1,5 +1,5 @@
 import { resultStorage, scratchArea, scratchGeneration } from './arena.js';
-import { tsGemm } from './gemm-ts.js';
+import { SMALL_PRODUCT_WORK, tsGemm } from './gemm-ts.js';
 import { wasmAdam, wasmAxpy, wasmSgd } from './optim-updates.js';
 import { adaptiveKernels, chooseTwo, noteTime, recordFor, type Chooser, type ShapeRecord } from './thread-choice.js';
 import { PREPACK_MIN_CHUNKS, chunking, now, runTwoThreads, wakeWorker, workerIdle, workerPhase, workerReady, workerType, type Split } from './threads.js';
@@ -54,7 +54,6 @@ export interface WasmGemmOptions {
 
 /** Multiply-adds above which two threads beat one here (measured: wasm/bench-gemm.ts). */
 export const DEFAULT_THREAD_MIN_WORK = 1 << 23;
-const DEFAULT_MIN_WORK = 8 * 8 * 8;
 
 /** Range [lo, hi) of storage indices an m×k operand with these strides touches from `off`. */
 function spanOf(off: number, rows: number, cols: number, rs: number, cs: number): [number, number] {
@@ -134,7 +133,7 @@ function gatherInto(f64: Float64Array, to: number, src: Float64Array, off: numbe
 
 export function createWasmGemm(options: WasmGemmOptions = {}): Backend {
   const threadMinWork = options.threadMinWork ?? DEFAULT_THREAD_MIN_WORK;
-  const minWork = options.minWork ?? DEFAULT_MIN_WORK;
+  const minWork = options.minWork ?? SMALL_PRODUCT_WORK;
   const name = options.name ?? 'wasm';
   const adaptive = options.adaptive ?? true;
   const takeOverAfter = options.takeOverAfter ?? 1.5;

@@ -6,6 +6,12 @@ import type { AdamCoefficients, SgdCoefficients } from './types.js';
  * whose f64x2 loops round the same, operation for operation).
  */
 
+/**
+ * Arrays under this many values take these loops in every kernel: calling SIMD or native code for them
+ * costs more than it saves.
+ */
+export const UPDATE_KERNEL_MIN = 1 << 10;
+
 /** y += alpha·x over y.length elements, one by one: the fallback of every kernel's axpy (see backend.ts). */
 export function axpyLoop(alpha: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i]!;

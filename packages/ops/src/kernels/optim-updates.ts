@@ -1,4 +1,4 @@
-import { adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
+import { UPDATE_KERNEL_MIN, adamLoop, axpyLoop, sgdLoop } from './optim-loops.js';
 import type { AdamCoefficients, SgdCoefficients } from './types.js';
 import { addressOf, state } from './wasm-module.js';
 
@@ -7,10 +7,6 @@ import { addressOf, state } from './wasm-module.js';
  * that live in its memory, the JavaScript loops of optim-loops.ts for any other. Both round the same.
  */
 
-/**
- * Arrays under this many values are updated by a JavaScript loop: the call costs more than SIMD saves.
- */
-const AXPY_MIN = 1 << 10;
 
 /** Byte addresses of `arrays` in the kernel memory, if they all live there and none overlaps another over n values; else null. */
 function addressesApart(arrays: readonly Float64Array[], n: number): number[] | null {
@@ -30,7 +26,7 @@ export function wasmSgd(w: Float64Array, g: Float64Array, buffer: Float64Array |
     return;
   }
   const n = w.length;
-  const at = state === null || n < AXPY_MIN ? null : addressesApart(momentum === 0 ? [w, g] : [w, g, buffer!], n);
+  const at = state === null || n < UPDATE_KERNEL_MIN ? null : addressesApart(momentum === 0 ? [w, g] : [w, g, buffer!], n);
   if (at === null) {
     sgdLoop(w, g, buffer, c);
     return;
@@ -46,7 +42,7 @@ export function wasmSgd(w: Float64Array, g: Float64Array, buffer: Float64Array |
  */
 export function wasmAdam(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
   const n = w.length;
-  const at = state === null || n < AXPY_MIN ? null : addressesApart([w, g, m, v], n);
+  const at = state === null || n < UPDATE_KERNEL_MIN ? null : addressesApart([w, g, m, v], n);
   if (at === null) {
     adamLoop(w, g, m, v, c);
     return;
@@ -65,7 +61,7 @@ export function wasmAxpy(alpha: number, x: Float64Array, y: Float64Array): void 
   const n = y.length;
   const xAt = addressOf(x);
   // One array for both is fine (elementwise); otherwise they must not overlap.
-  const at = state === null || n < AXPY_MIN || x.length < n ? null : xAt >= 0 && xAt === addressOf(y) ? [xAt, xAt] : addressesApart([x, y], n);
+  const at = state === null || n < UPDATE_KERNEL_MIN || x.length < n ? null : xAt >= 0 && xAt === addressOf(y) ? [xAt, xAt] : addressesApart([x, y], n);
   if (at === null) axpyLoop(alpha, x, y);
   else state!.axpy(n, alpha, at[0]!, at[1]!);
 }
