@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <new>
@@ -61,8 +62,6 @@ void pickIsa() {
 }
 
 // ---- the helper thread ----
-
-constexpr int MAX_CHUNKS = 64;
 
 /**
  * An optimizer's update, element by element, in the JavaScript loops' order of operations
@@ -365,6 +364,20 @@ void spanOf(double off, double r, double c, double rs, double cs, double* lo, do
   *hi += 1;
 }
 
+/** True when none of the n-value ranges starting at these arrays overlaps another (one array twice included). */
+bool apart(std::initializer_list<const double*> arrays, size_t n) {
+  for (auto i = arrays.begin(); i != arrays.end(); ++i)
+    for (auto j = i + 1; j != arrays.end(); ++j)
+      if (std::less<const double*>()(*i, *j + n) && std::less<const double*>()(*j, *i + n)) return false;
+  return true;
+}
+
+/**
+ * The threads argument: 0 (choose), 2 (both) or else 1. Compared as a double: casting an out-of-range
+ * one to int is undefined behaviour.
+ */
+int threadsArg(double threads) { return threads == 0 ? 0 : threads == 2 ? 2 : 1; }
+
 bool isIndex(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0; }
 
 // gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, accumulate, threads)
@@ -432,8 +445,7 @@ napi_value GemmBody(napi_env env, napi_callback_info info) {
     bCopy.assign(b + (ptrdiff_t)bLo, b + (ptrdiff_t)bHi);
     job.B.p = bCopy.data() + (ptrdiff_t)(num[8] - bLo);
   }
-  // Compared as a double: casting an out-of-range one to int is undefined behaviour.
-  runProduct(job, num[14] == 0 ? 0 : num[14] == 2 ? 2 : 1);
+  runProduct(job, threadsArg(num[14]));
   return nullptr;
 }
 
@@ -452,12 +464,9 @@ napi_value AxpyBody(napi_env env, napi_callback_info info) {
   if (!getF64(env, argv[1], &x, &xLen) || !getF64(env, argv[2], &y, &yLen)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: x and y must be Float64Arrays");
   if (!getNumber(env, argv[3], &threads)) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: threads must be a number");
   if (xLen < yLen) return throwError(env, "ERR_TENSORGRAD_NATIVE", "axpy: x has " + std::to_string(xLen) + " values, fewer than y's " + std::to_string(yLen));
-  const char* xl = reinterpret_cast<const char*>(x);
-  const char* xh = reinterpret_cast<const char*>(x + yLen);
-  const char* yl = reinterpret_cast<const char*>(y);
-  const char* yh = reinterpret_cast<const char*>(y + yLen);
   napi_value result;
-  if (x != y && xl < yh && yl < xh) {
+  // One array for both is elementwise and fine; other overlaps need the sequential loop.
+  if (x != y && !apart({x, y}, yLen)) {
     napi_get_boolean(env, false, &result);
     return result;
   }
@@ -466,21 +475,11 @@ napi_value AxpyBody(napi_env env, napi_callback_info info) {
   u.alpha = alpha;
   u.x = x;
   u.y = y;
-  runUpdate(u, (ptrdiff_t)yLen, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  runUpdate(u, (ptrdiff_t)yLen, threadsArg(threads));
   napi_get_boolean(env, true, &result);
   return result;
 }
 
-/** True when none of the n-value ranges starting at these arrays overlaps another. */
-bool apart(std::initializer_list<const double*> arrays, size_t n) {
-  for (const double* a : arrays)
-    for (const double* b : arrays)
-      if (a != b && a < b + n && b < a + n) return false;
-  for (auto i = arrays.begin(); i != arrays.end(); ++i)
-    for (auto j = i + 1; j != arrays.end(); ++j)
-      if (*i == *j) return false;
-  return true;
-}
 
 /** Reads argument i as a Float64Array of at least n values (n = its own length when n == SIZE_MAX). */
 bool arrayArg(napi_env env, napi_value v, size_t* n, double** data, const char* op, const char* name) {
@@ -517,7 +516,7 @@ napi_value SgdBody(napi_env env, napi_callback_info info) {
   if (u.momentum != 0 && !arrayArg(env, argv[2], &n, &u.b, "sgd", "buffer")) return nullptr;
   napi_value result;
   const bool ok = u.momentum != 0 ? apart({u.w, u.g, u.b}, n) : apart({u.w, u.g}, n);
-  if (ok) runUpdate(u, (ptrdiff_t)n, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  if (ok) runUpdate(u, (ptrdiff_t)n, threadsArg(threads));
   napi_get_boolean(env, ok, &result);
   return result;
 }
@@ -541,7 +540,7 @@ napi_value AdamBody(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   const bool ok = apart({u.w, u.g, u.m, u.v}, n);
-  if (ok) runUpdate(u, (ptrdiff_t)n, threads == 2 ? 2 : threads == 0 ? 0 : 1);
+  if (ok) runUpdate(u, (ptrdiff_t)n, threadsArg(threads));
   napi_get_boolean(env, ok, &result);
   return result;
 }
