@@ -1,22 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deepStrictEqual, notDeepStrictEqual } from 'node:assert';
-import { processError } from 'vitest/internal/browser';
+import { failure } from './expectation-failure.js';
 import { Tensor, tensor, zeros, ones, fromData, viewOf, arange, noGrad, type TensorOptions } from '@tensorgrad/core';
 import { add, broadcastTo, mul, reshape, slice, sum, transpose } from '@tensorgrad/ops';
 
 // Plain toEqual/toStrictEqual, with nothing imported or registered: what a new user writes first.
-
-/** The failure vitest would report for `check` (its message and the diff the reporter prints). */
-function failure(check: () => void): { message: string; diff: string } {
-  try {
-    check();
-  } catch (error) {
-    const processed = processError(error) as { message: string; diff?: string };
-    // Colours off: the reporter's escapes are not part of what is compared below.
-    return { message: processed.message, diff: (processed.diff ?? '').replace(/\x1b\[[0-9;]*m/g, '') };
-  }
-  throw new Error('the expectation passed');
-}
 
 describe('toEqual on tensors compares shape and values', () => {
   it('fails on a different value, and .not.toEqual passes', () => {

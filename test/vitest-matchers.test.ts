@@ -4,19 +4,9 @@
 import 'tensorgrad/vitest';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { processError } from 'vitest/internal/browser';
+import { failure } from './expectation-failure.js';
 import { arange, tensor, zeros, randn, transpose, mul, sum, ValueError, broadcastTo } from 'tensorgrad';
 import { tensorEquality, tensorMatchers } from 'tensorgrad/vitest';
-
-function failure(check: () => void): { message: string; diff: string } {
-  try {
-    check();
-  } catch (error) {
-    const processed = processError(error) as { message: string; diff?: string };
-    return { message: processed.message, diff: (processed.diff ?? '').replace(/\x1b\[[0-9;]*m/g, '') };
-  }
-  throw new Error('the expectation passed');
-}
 
 describe('toBeCloseToTensor', () => {
   it('passes within the tolerance, fails outside it, and .not inverts', () => {
