@@ -26,6 +26,17 @@ export function refuses(f: () => unknown, type: ErrorClass, op: string, ...patte
   return error.message;
 }
 
+/** The `type` error `f` throws (any other error is rethrown); fails when `f` throws nothing. */
+export function thrownAs<T extends Error>(type: new (...args: any[]) => T, f: () => unknown): T {
+  try {
+    f();
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw error;
+  }
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
+}
+
 export interface Snapshot {
   tensor: Tensor;
   data: number[];

@@ -6,16 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ShapeError, TensorgradError, ValueError, arange, tensor } from '@tensorgrad/core';
 import { NotCloseError, allclose, assertClose, transpose } from '@tensorgrad/ops';
 import * as tg from 'tensorgrad';
-
-function notClose(check: () => void): NotCloseError {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof NotCloseError) return error;
-    throw error;
-  }
-  throw new Error('assertClose passed');
-}
+import { thrownAs } from './refusals.js';
 
 describe('assertClose (torch.testing.assert_close)', () => {
   const a = tensor([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
@@ -30,7 +21,7 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it("fails with PyTorch's message: mismatched count and percentage, greatest differences and their indices", () => {
-    const error = notClose(() => assertClose(a, b));
+    const error = thrownAs(NotCloseError, () => assertClose(a, b));
     expect(error).toBeInstanceOf(TensorgradError);
     expect(error.name).toBe('NotCloseError');
     expect(error.message).toBe(
@@ -49,7 +40,7 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it('says "equal" and shows no allowance with zero tolerances', () => {
-    expect(notClose(() => assertClose(a, b, { rtol: 0, atol: 0 })).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(a, b, { rtol: 0, atol: 0 })).message).toBe(
       'assertClose: Tensor-likes are not equal!\n\n' +
         'Mismatched elements: 3 / 10 (30.0%)\n' +
         'Greatest absolute difference: 0.5 at index (1, 2)\n' +
@@ -58,7 +49,7 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it('refuses different shapes, naming both', () => {
-    const error = notClose(() => assertClose(tensor([1, 2]), tensor([1, 2, 3])));
+    const error = thrownAs(NotCloseError, () => assertClose(tensor([1, 2]), tensor([1, 2, 3])));
     expect(error.message).toBe("assertClose: The values for attribute 'shape' do not match: [2] != [3].");
     expect(error.report).toBeNull();
     expect(() => assertClose(arange(6).reshape([2, 3]), arange(6))).toThrow(/\[2, 3\] != \[6\]/);
@@ -66,14 +57,14 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it('NaN matches nothing unless equalNan; a NaN difference is the greatest', () => {
-    expect(notClose(() => assertClose(tensor([1, NaN]), tensor([1, NaN]))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([1, NaN]), tensor([1, NaN]))).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 1 / 2 (50.0%)\n' +
         'Greatest absolute difference: nan at index (1,) (up to 1e-07 allowed)\n' +
         'Greatest relative difference: nan at index (1,) (up to 1e-07 allowed)',
     );
     expect(() => assertClose(tensor([1, NaN]), tensor([1, NaN]), { equalNan: true })).not.toThrow();
-    expect(notClose(() => assertClose(tensor([1, 3, NaN]), tensor([1, 2, 0]))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([1, 3, NaN]), tensor([1, 2, 0]))).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 2 / 3 (66.7%)\n' +
         'Greatest absolute difference: nan at index (2,) (up to 1e-07 allowed)\n' +
@@ -83,13 +74,13 @@ describe('assertClose (torch.testing.assert_close)', () => {
 
   it('infinities match only themselves; a zero expected value gives a relative difference of inf', () => {
     expect(() => assertClose(tensor([Infinity, 0]), tensor([Infinity, 1e-8]))).not.toThrow();
-    expect(notClose(() => assertClose(tensor([Infinity, 1]), tensor([-Infinity, 1]))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([Infinity, 1]), tensor([-Infinity, 1]))).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 1 / 2 (50.0%)\n' +
         'Greatest absolute difference: inf at index (0,) (up to 1e-07 allowed)\n' +
         'Greatest relative difference: nan at index (0,) (up to 1e-07 allowed)',
     );
-    expect(notClose(() => assertClose(tensor([1e-5, 1]), tensor([0, 1]), { rtol: 1e-5, atol: 1e-6 })).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([1e-5, 1]), tensor([0, 1]), { rtol: 1e-5, atol: 1e-6 })).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 1 / 2 (50.0%)\n' +
         'Greatest absolute difference: 1e-05 at index (0,) (up to 1e-06 allowed)\n' +
@@ -98,8 +89,8 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it('prints numbers as Python does (1.0, 9999.0, 9.999e+19)', () => {
-    expect(notClose(() => assertClose(tensor([0, 1]), tensor([1e-3, 1]))).message).toContain('Greatest relative difference: 1.0 at index (0,)');
-    expect(notClose(() => assertClose(tensor([1e20, 1]), tensor([1e16, 1]))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([0, 1]), tensor([1e-3, 1]))).message).toContain('Greatest relative difference: 1.0 at index (0,)');
+    expect(thrownAs(NotCloseError, () => assertClose(tensor([1e20, 1]), tensor([1e16, 1]))).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 1 / 2 (50.0%)\n' +
         'Greatest absolute difference: 9.999e+19 at index (0,) (up to 1e-07 allowed)\n' +
@@ -108,10 +99,10 @@ describe('assertClose (torch.testing.assert_close)', () => {
   });
 
   it("gives a 0-d tensor PyTorch's scalar message", () => {
-    expect(notClose(() => assertClose(tensor(2.5), tensor(2))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor(2.5), tensor(2))).message).toBe(
       'assertClose: Scalars are not close!\n\nAbsolute difference: 0.5 (up to 1e-07 allowed)\nRelative difference: 0.25 (up to 1e-07 allowed)',
     );
-    expect(notClose(() => assertClose(tensor(2.5), 2, { rtol: 0, atol: 0 })).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(tensor(2.5), 2, { rtol: 0, atol: 0 })).message).toBe(
       'assertClose: Scalars are not equal!\n\nAbsolute difference: 0.5\nRelative difference: 0.25',
     );
   });
@@ -119,7 +110,7 @@ describe('assertClose (torch.testing.assert_close)', () => {
   it('compares a view by its values, in row-major order of its own shape', () => {
     const x = arange(12).reshape([3, 4]);
     const y = tg.add(x, tensor([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1e-3]]));
-    expect(notClose(() => assertClose(transpose(x), transpose(y))).message).toBe(
+    expect(thrownAs(NotCloseError, () => assertClose(transpose(x), transpose(y))).message).toBe(
       'assertClose: Tensor-likes are not close!\n\n' +
         'Mismatched elements: 1 / 12 (8.3%)\n' +
         'Greatest absolute difference: 0.0009999999999994458 at index (3, 2) (up to 1e-07 allowed)\n' +
