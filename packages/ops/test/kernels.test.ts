@@ -7,7 +7,7 @@ import { chooseTwo, noteTime, recordFor } from '../src/kernels/thread-choice.js'
 import { wasmTakenOver, wasmThreadsActive, wasmWorkerChunks, wasmWorkerPackedChunks } from '../src/kernels/threads.js';
 import { wasmAvailable, wasmFma } from '../src/kernels/wasm-module.js';
 import { gemmWasmFmaShared, gemmWasmPlain, gemmWasmShared } from '../src/kernels/gemm-wasm-bytes.js';
-import { naiveGemm as naive, relError } from './gemm-reference.js';
+import { naiveGemm as naive, relError, stridedOperand, type Case, type Layout, type Operand } from './gemm-reference.js';
 
 // Every product goes to WebAssembly however small (minWork 0); `two` uses the worker for every product.
 const one = createWasmGemm({ name: 'wasm-test-1t', minWork: 0, threadMinWork: Infinity });
@@ -23,30 +23,9 @@ function randArray(len: number): Float64Array {
   return x;
 }
 
-type Layout = 'row' | 'transposed' | 'strided' | 'broadcast';
-
-/** An m×k operand laid out as asked, inside a larger buffer at a nonzero offset. */
-function operand(rows: number, cols: number, layout: Layout): { data: Float64Array; off: number; rs: number; cs: number } {
-  const off = 3;
-  switch (layout) {
-    case 'row':
-      return { data: randArray(off + rows * cols + 2), off, rs: cols, cs: 1 };
-    case 'transposed': // a view of a [cols, rows] array
-      return { data: randArray(off + rows * cols + 2), off, rs: 1, cs: rows };
-    case 'strided': // every other column of a wider array, rows padded
-      return { data: randArray(off + rows * (2 * cols + 1) + 2), off, rs: 2 * cols + 1, cs: 2 };
-    case 'broadcast': // one row repeated (row stride 0), as matmul views a vector
-      return { data: randArray(off + cols + 2), off, rs: 0, cs: 1 };
-  }
-}
-
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  la: Layout;
-  lb: Layout;
-  accumulate: boolean;
+/** A rows×cols operand laid out as asked, from this file's random stream. */
+function operand(rows: number, cols: number, layout: Layout): Operand {
+  return stridedOperand(rows, cols, layout, randArray);
 }
 
 function check(kernel: Backend, { m, n, k, la, lb, accumulate }: Case): number {

@@ -24,7 +24,7 @@ import {
 import { createNativeGemm, nativeGemm } from '../src/kernels/gemm-native.js';
 import { adamLoop, sgdLoop } from '../src/kernels/optim-loops.js';
 import { createWasmGemm } from '../src/kernels/gemm-wasm.js';
-import { naiveGemm as naive, relError } from './gemm-reference.js';
+import { naiveGemm as naive, relError, stridedOperand, type Case, type Layout, type Operand } from './gemm-reference.js';
 
 // The native kernel (native/addon.cc) against the textbook sum, against the WebAssembly FMA kernel bit
 // for bit (its rounding contract), with C overlapping its operands, with hostile arguments straight into
@@ -62,41 +62,9 @@ function firstDifference(x: Float64Array, y: Float64Array): number {
   return -1;
 }
 
-type Layout = 'row' | 'transposed' | 'strided' | 'broadcast' | 'flipped' | 'flippedT';
-
-interface Operand {
-  data: Float64Array;
-  off: number;
-  rs: number;
-  cs: number;
-}
-
-/** A rows×cols operand laid out as asked, inside a larger buffer at a nonzero offset. */
+/** A rows×cols operand laid out as asked, from this file's random stream. */
 function operand(rows: number, cols: number, layout: Layout): Operand {
-  const base = 3;
-  switch (layout) {
-    case 'row':
-      return { data: randArray(base + rows * cols + 2), off: base, rs: cols, cs: 1 };
-    case 'transposed': // a view of a [cols, rows] array
-      return { data: randArray(base + rows * cols + 2), off: base, rs: 1, cs: rows };
-    case 'strided': // every other column of a wider array, rows padded
-      return { data: randArray(base + rows * (2 * cols + 1) + 2), off: base, rs: 2 * cols + 1, cs: 2 };
-    case 'broadcast': // one row repeated (row stride 0), as matmul views a vector
-      return { data: randArray(base + cols + 2), off: base, rs: 0, cs: 1 };
-    case 'flipped': // a row-major array flipped along both axes: both strides negative
-      return { data: randArray(base + rows * cols + 2), off: base + rows * cols - 1, rs: -cols, cs: -1 };
-    case 'flippedT': // a transposed view with its rows reversed (row stride -1)
-      return { data: randArray(base + rows * cols + 2), off: base + rows - 1, rs: -1, cs: rows };
-  }
-}
-
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  la: Layout;
-  lb: Layout;
-  accumulate: boolean;
+  return stridedOperand(rows, cols, layout, randArray);
 }
 
 const label = (c: Case): string => `${c.m}x${c.k}·${c.k}x${c.n} ${c.la}/${c.lb}${c.accumulate ? ' +=' : ''}`;
